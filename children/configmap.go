@@ -1,0 +1,136 @@
+package children
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// ConfigFile is the file name of a streamlet's configuration in its ConfigMap
+// and under graph.ConfigDir.
+const ConfigFile = "streamlet.json"
+
+// StreamletConfig is the layout of /etc/sluice/streamlet.json, the one file
+// through which a streamlet learns its ports, topics, Kafka connection,
+// parameters and state location. Its JSON is canonical (maps sorted by key),
+// so its checksum changes only when its content does.
+type StreamletConfig struct {
+	Application string          `json:"application"`
+	Namespace   string          `json:"namespace,omitempty"`
+	Streamlet   string          `json:"streamlet"`
+	Runtime     graph.Runtime   `json:"runtime"`
+	Kafka       KafkaConfig     `json:"kafka"`
+	Inlets      map[string]Port `json:"inlets"`
+	Outlets     map[string]Port `json:"outlets"`
+	// Parameters holds every declared parameter's final value: numbers and
+	// booleans as JSON numbers and booleans, the rest (strings, durations,
+	// memory sizes) as strings exactly as written.
+	Parameters map[string]any `json:"parameters"`
+	// State is the streamlet's checkpoint/state directory; absent when the
+	// streamlet restarts stateless.
+	State    string `json:"state,omitempty"`
+	Endpoint *int32 `json:"endpointPort,omitempty"`
+}
+
+// KafkaConfig is how a streamlet reaches Kafka.
+type KafkaConfig struct {
+	BootstrapServers string `json:"bootstrapServers"`
+	// CAFile is the PEM cluster CA certificate when Kafka uses TLS.
+	CAFile         string      `json:"caFile,omitempty"`
+	Authentication *KafkaLogin `json:"authentication,omitempty"`
+}
+
+// KafkaLogin is the Kafka user's credentials, as files from its Secret.
+type KafkaLogin struct {
+	Type string `json:"type"`
+	// Username is the Strimzi KafkaUser's name (its Secret's name).
+	Username string `json:"username"`
+	// PasswordFile is set for scram-sha-512.
+	PasswordFile string `json:"passwordFile,omitempty"`
+	// CertFile and KeyFile are set for tls.
+	CertFile string `json:"certFile,omitempty"`
+	KeyFile  string `json:"keyFile,omitempty"`
+}
+
+// Port is one inlet or outlet in the configuration file.
+type Port struct {
+	Topic string `json:"topic"`
+	// ConsumerGroup is set on inlets.
+	ConsumerGroup string       `json:"consumerGroup,omitempty"`
+	Schema        graph.Schema `json:"schema"`
+}
+
+// Config returns the content of a streamlet's configuration file.
+func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
+	c := StreamletConfig{
+		Application: bp.Name, Namespace: bp.Namespace, Streamlet: s.Name, Runtime: s.Runtime,
+		Kafka:      KafkaConfig{BootstrapServers: bp.Spec.Kafka.BootstrapServers},
+		Inlets:     map[string]Port{},
+		Outlets:    map[string]Port{},
+		Parameters: map[string]any{},
+		State:      s.State,
+	}
+	if bp.Spec.Kafka.TLS != nil {
+		c.Kafka.CAFile = kafkaCADir + "/ca.crt"
+	}
+	if auth := bp.Spec.Kafka.Authentication; auth != nil {
+		login := &KafkaLogin{Type: auth.Type, Username: auth.SecretName}
+		if auth.Type == graph.AuthTLS {
+			login.CertFile, login.KeyFile = kafkaUserDir+"/user.crt", kafkaUserDir+"/user.key"
+		} else {
+			login.PasswordFile = kafkaUserDir + "/password"
+		}
+		c.Kafka.Authentication = login
+	}
+	for _, w := range s.Inlets {
+		c.Inlets[w.Port] = Port{Topic: w.Topic, ConsumerGroup: w.ConsumerGroup, Schema: w.Schema}
+	}
+	for _, w := range s.Outlets {
+		c.Outlets[w.Port] = Port{Topic: w.Topic, Schema: w.Schema}
+	}
+	for _, p := range s.Parameters {
+		c.Parameters[p.Key] = parameterValue(p)
+	}
+	if s.Endpoint != nil {
+		c.Endpoint = &s.Endpoint.ContainerPort
+	}
+	return c
+}
+
+// parameterValue types a validated parameter for JSON.
+func parameterValue(p graph.Parameter) any {
+	text := p.Value.String()
+	switch p.Type {
+	case graph.TypeInt32, graph.TypeInt64, graph.TypeDouble:
+		return json.Number(text)
+	case graph.TypeBool:
+		return text == "true"
+	default:
+		return text
+	}
+}
+
+// ConfigMap returns a streamlet's configuration ConfigMap and the checksum of
+// its content for the workload's pod template.
+func ConfigMap(bp *graph.Blueprint, s *graph.ResolvedStreamlet) (*corev1.ConfigMap, string, error) {
+	content, err := json.MarshalIndent(Config(bp, s), "", "  ")
+	if err != nil {
+		return nil, "", fmt.Errorf("configuration of streamlet %s: %w", s.Name, err)
+	}
+	sum := sha256.Sum256(content)
+	return &corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      ConfigMapName(bp.Name, s.Name),
+			Namespace: bp.Namespace,
+			Labels:    Labels(bp.Name, s.Name, ComponentConfig),
+		},
+		Data: map[string]string{ConfigFile: string(content) + "\n"},
+	}, hex.EncodeToString(sum[:]), nil
+}

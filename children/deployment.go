@@ -1,0 +1,77 @@
+package children
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// ContainerName is the name of the streamlet's container in akka pods.
+const ContainerName = "streamlet"
+
+// Deployment runs an akka (plain JVM or any container) streamlet. checksum is
+// its configuration's checksum: a configuration change rolls its pods.
+func Deployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *appsv1.Deployment {
+	pod := streamletPod(bp, s)
+	replicas := s.Replicas
+	return &appsv1.Deployment{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      WorkloadName(bp.Name, s.Name),
+			Namespace: bp.Namespace,
+			Labels:    Labels(bp.Name, s.Name, string(s.Runtime)),
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: Selector(bp.Name, s.Name)},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels(bp, s), Annotations: podAnnotations(s, checksum)},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: s.ServiceAccountName,
+					ImagePullSecrets:   pullSecrets(bp),
+					Containers: []corev1.Container{{
+						Name:         ContainerName,
+						Image:        s.Image,
+						Env:          pod.env,
+						Ports:        containerPorts(bp, s),
+						Resources:    resources(s),
+						VolumeMounts: pod.mounts,
+					}},
+					Volumes: pod.volumes,
+				},
+			},
+		},
+	}
+}
+
+// DeploymentHealth reads an akka streamlet's health from its Deployment.
+func DeploymentHealth(u *unstructured.Unstructured) Health {
+	h := Health{Expected: 1, Phase: graph.PhasePending}
+	if n, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); found {
+		h.Expected = int32(n)
+	}
+	h.Ready = nestedInt32(u, "status", "readyReplicas")
+	if ok, msg := caughtUp(u); !ok {
+		h.Message = msg
+		return h
+	}
+	if status, reason, msg, _ := condition(u, "Progressing"); status == "False" {
+		h.Phase, h.Message = graph.PhaseFailed, reason+": "+msg
+		return h
+	}
+	updated := nestedInt32(u, "status", "updatedReplicas")
+	switch {
+	case h.Ready >= h.Expected && updated >= h.Expected:
+		h.Phase = graph.PhaseRunning
+	case h.Ready > 0:
+		h.Phase, h.Message = graph.PhaseDegraded, fmt.Sprintf("%d of %d pods ready", h.Ready, h.Expected)
+	default:
+		h.Message = fmt.Sprintf("0 of %d pods ready", h.Expected)
+	}
+	return h
+}

@@ -1,0 +1,171 @@
+package children
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// FlinkDeploymentKind and FlinkAPIVersion identify the Apache Flink
+// Kubernetes operator's resource.
+const (
+	FlinkDeploymentKind = "FlinkDeployment"
+	FlinkAPIVersion     = "flink.apache.org/v1beta1"
+)
+
+// FlinkDeployment is the part of the Flink operator's FlinkDeployment that
+// Sluice writes: an application cluster running one job.
+type FlinkDeployment struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              FlinkDeploymentSpec `json:"spec"`
+}
+
+// FlinkDeploymentSpec mirrors the operator's v1beta1 spec fields Sluice sets.
+type FlinkDeploymentSpec struct {
+	Image              string                  `json:"image"`
+	FlinkVersion       string                  `json:"flinkVersion"`
+	ServiceAccount     string                  `json:"serviceAccount"`
+	FlinkConfiguration map[string]string       `json:"flinkConfiguration,omitempty"`
+	PodTemplate        *corev1.PodTemplateSpec `json:"podTemplate,omitempty"`
+	JobManager         FlinkComponent          `json:"jobManager"`
+	TaskManager        FlinkComponent          `json:"taskManager"`
+	Job                FlinkJob                `json:"job"`
+}
+
+// FlinkComponent sizes the job or task manager.
+type FlinkComponent struct {
+	Resource FlinkResource `json:"resource"`
+}
+
+// FlinkResource is one component's CPU and memory (Flink's memory syntax).
+type FlinkResource struct {
+	CPU    *float64 `json:"cpu,omitempty"`
+	Memory string   `json:"memory"`
+}
+
+// FlinkJob is the job the application cluster runs.
+type FlinkJob struct {
+	JarURI      string   `json:"jarURI"`
+	EntryClass  string   `json:"entryClass,omitempty"`
+	Args        []string `json:"args,omitempty"`
+	Parallelism int32    `json:"parallelism"`
+	UpgradeMode string   `json:"upgradeMode"`
+	State       string   `json:"state"`
+}
+
+// Flink configuration keys for state and the main container's name, which
+// the operator merges the pod template into.
+const (
+	flinkCheckpointsDir = "state.checkpoints.dir"
+	flinkSavepointsDir  = "state.savepoints.dir"
+	flinkMainContainer  = "flink-main-container"
+)
+
+// Flink upgrade modes Sluice chooses between when the user sets none.
+const (
+	upgradeSavepoint = "savepoint"
+	upgradeStateless = "stateless"
+)
+
+// FlinkDeploymentFor runs a Flink streamlet as an application cluster with
+// the streamlet's parallelism, its state under spec.state and upgrades by
+// savepoint when it has state.
+func FlinkDeploymentFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *FlinkDeployment {
+	fl := s.Flink
+	pod := streamletPod(bp, s)
+	conf := maps.Clone(fl.FlinkConfiguration)
+	upgrade := fl.UpgradeMode
+	if s.State != "" {
+		if conf == nil {
+			conf = map[string]string{}
+		}
+		conf[flinkCheckpointsDir] = s.State + "/checkpoints"
+		conf[flinkSavepointsDir] = s.State + "/savepoints"
+		if upgrade == "" {
+			upgrade = upgradeSavepoint
+		}
+	}
+	if upgrade == "" {
+		upgrade = upgradeStateless
+	}
+	return &FlinkDeployment{
+		TypeMeta: metav1.TypeMeta{APIVersion: FlinkAPIVersion, Kind: FlinkDeploymentKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      WorkloadName(bp.Name, s.Name),
+			Namespace: bp.Namespace,
+			Labels:    Labels(bp.Name, s.Name, string(s.Runtime)),
+		},
+		Spec: FlinkDeploymentSpec{
+			Image:              s.Image,
+			FlinkVersion:       fl.Version,
+			ServiceAccount:     fl.ServiceAccountName,
+			FlinkConfiguration: conf,
+			PodTemplate: &corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels(bp, s), Annotations: podAnnotations(s, checksum)},
+				Spec: corev1.PodSpec{
+					ImagePullSecrets: pullSecrets(bp),
+					Containers: []corev1.Container{{
+						Name:         flinkMainContainer,
+						Env:          pod.env,
+						Ports:        containerPorts(bp, s),
+						Resources:    resources(s),
+						VolumeMounts: pod.mounts,
+					}},
+					Volumes: pod.volumes,
+				},
+			},
+			JobManager:  FlinkComponent{Resource: flinkResource(fl.JobManager)},
+			TaskManager: FlinkComponent{Resource: flinkResource(fl.TaskManager)},
+			Job: FlinkJob{
+				JarURI:      fl.JarURI,
+				EntryClass:  s.ClassName,
+				Parallelism: s.Replicas,
+				UpgradeMode: upgrade,
+				State:       "running",
+			},
+		},
+	}
+}
+
+func flinkResource(r *graph.FlinkResource) FlinkResource {
+	if r == nil {
+		return FlinkResource{}
+	}
+	return FlinkResource{CPU: r.CPU, Memory: r.Memory}
+}
+
+// FlinkHealth reads a Flink streamlet's health from its FlinkDeployment: the
+// job manager deployment, the job's state and the operator's lifecycle.
+func FlinkHealth(u *unstructured.Unstructured) Health {
+	h := Health{Expected: nestedInt32(u, "spec", "job", "parallelism"), Phase: graph.PhasePending}
+	if ok, msg := caughtUp(u); !ok {
+		h.Message = msg
+		return h
+	}
+	jm := nestedString(u, "status", "jobManagerDeploymentStatus")
+	job := nestedString(u, "status", "jobStatus", "state")
+	lifecycle := nestedString(u, "status", "lifecycleState")
+	errMsg := nestedString(u, "status", "error")
+	switch {
+	case jm == "ERROR" || job == "FAILED" || lifecycle == "FAILED":
+		h.Phase = graph.PhaseFailed
+	case jm == "READY" && job == "RUNNING":
+		h.Phase, h.Ready = graph.PhaseRunning, h.Expected
+	case job == "RESTARTING" || job == "FAILING" || lifecycle == "ROLLING_BACK" || lifecycle == "ROLLED_BACK":
+		h.Phase = graph.PhaseDegraded
+	}
+	if h.Phase != graph.PhaseRunning {
+		h.Message = fmt.Sprintf("job manager %s, job %s, lifecycle %s", cmp.Or(jm, "unknown"), cmp.Or(job, "unknown"), cmp.Or(lifecycle, "unknown"))
+		if errMsg != "" {
+			h.Message += ": " + errMsg
+		}
+	}
+	return h
+}

@@ -1,0 +1,94 @@
+package children
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// KafkaTopicKind is the Strimzi topic kind; its apiVersion (v1, or v1beta2
+// before Strimzi 0.49) comes from the CompositeController, never from here.
+const KafkaTopicKind = "KafkaTopic"
+
+// KafkaTopic is the part of Strimzi's KafkaTopic that Sluice writes.
+type KafkaTopic struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              KafkaTopicSpec `json:"spec"`
+}
+
+// KafkaTopicSpec is Strimzi's topic spec.
+type KafkaTopicSpec struct {
+	TopicName  string                  `json:"topicName,omitempty"`
+	Partitions *int32                  `json:"partitions,omitempty"`
+	Replicas   *int32                  `json:"replicas,omitempty"`
+	Config     map[string]graph.Scalar `json:"config,omitempty"`
+}
+
+// KafkaTopicFor builds the KafkaTopic of a managed topic. spec.topicName is always
+// set: Strimzi refuses to change it later, and metadata.name may differ when
+// the topic's name is not a valid object name.
+func KafkaTopicFor(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *KafkaTopic {
+	labels := Labels(bp.Name, t.Streamlet, ComponentTopic)
+	labels[LabelOutlet] = t.Outlet
+	labels[LabelStrimziCluster] = bp.Spec.Kafka.Cluster
+	var annotations map[string]string
+	if t.Schema.Fingerprint != "" {
+		annotations = map[string]string{AnnotationSchemaFingerprint: t.Schema.Fingerprint}
+	}
+	return &KafkaTopic{
+		TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: KafkaTopicKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        t.ObjectName,
+			Namespace:   bp.Namespace,
+			Labels:      labels,
+			Annotations: annotations,
+		},
+		Spec: KafkaTopicSpec{
+			TopicName:  t.Name,
+			Partitions: t.Partitions,
+			Replicas:   t.Replicas,
+			Config:     t.Config,
+		},
+	}
+}
+
+// TopicHealth is what a KafkaTopic's status says.
+type TopicHealth struct {
+	Ready   bool
+	Message string
+}
+
+// topicOperatorGrace is how long a topic may go without any status before
+// the status suggests the topic operator does not watch its namespace.
+const topicOperatorGrace = 2 * time.Minute
+
+// KafkaTopicHealth reads a topic's readiness from its Strimzi status. now is
+// the sync's time, passed in.
+func KafkaTopicHealth(u *unstructured.Unstructured, now time.Time) TopicHealth {
+	if _, found, _ := unstructured.NestedMap(u.Object, "status"); !found {
+		if created := u.GetCreationTimestamp(); !created.IsZero() && now.Sub(created.Time) > topicOperatorGrace {
+			return TopicHealth{Message: fmt.Sprintf("no status from the Strimzi topic operator after %s: does it watch namespace %s?",
+				topicOperatorGrace, u.GetNamespace())}
+		}
+		return TopicHealth{Message: "waiting for the Strimzi topic operator"}
+	}
+	if ok, msg := caughtUp(u); !ok {
+		return TopicHealth{Message: msg}
+	}
+	status, reason, msg, _ := condition(u, "Ready")
+	if status == "True" {
+		h := TopicHealth{Ready: true}
+		if target, found, _ := unstructured.NestedInt64(u.Object, "status", "replicasChange", "targetReplicas"); found {
+			h.Message = fmt.Sprintf("replication factor change to %d %s (needs Cruise Control)", target,
+				nestedString(u, "status", "replicasChange", "state"))
+		}
+		return h
+	}
+	return TopicHealth{Message: strings.TrimPrefix(reason+": "+msg, ": ")}
+}

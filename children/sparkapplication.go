@@ -1,0 +1,173 @@
+package children
+
+import (
+	"fmt"
+	"maps"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// SparkApplicationKind and SparkAPIVersion identify the Kubeflow Spark
+// operator's resource.
+const (
+	SparkApplicationKind = "SparkApplication"
+	SparkAPIVersion      = "sparkoperator.k8s.io/v1beta2"
+)
+
+// SparkApplication is the part of the Spark operator's SparkApplication that
+// Sluice writes.
+type SparkApplication struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              SparkApplicationSpec `json:"spec"`
+}
+
+// SparkApplicationSpec mirrors the operator's v1beta2 spec fields Sluice sets.
+type SparkApplicationSpec struct {
+	Type                string             `json:"type"`
+	Mode                string             `json:"mode"`
+	SparkVersion        string             `json:"sparkVersion"`
+	Image               string             `json:"image"`
+	ImagePullSecrets    []string           `json:"imagePullSecrets,omitempty"`
+	MainClass           string             `json:"mainClass,omitempty"`
+	MainApplicationFile string             `json:"mainApplicationFile"`
+	SparkConf           map[string]string  `json:"sparkConf,omitempty"`
+	RestartPolicy       SparkRestartPolicy `json:"restartPolicy"`
+	Volumes             []corev1.Volume    `json:"volumes,omitempty"`
+	Driver              SparkDriver        `json:"driver"`
+	Executor            SparkExecutor      `json:"executor"`
+}
+
+// SparkRestartPolicy says when the operator resubmits the application.
+type SparkRestartPolicy struct {
+	Type                             string `json:"type"`
+	OnFailureRetryInterval           *int64 `json:"onFailureRetryInterval,omitempty"`
+	OnSubmissionFailureRetryInterval *int64 `json:"onSubmissionFailureRetryInterval,omitempty"`
+}
+
+// SparkPodSpec is what driver and executor share.
+type SparkPodSpec struct {
+	Cores        *int32               `json:"cores,omitempty"`
+	CoreLimit    string               `json:"coreLimit,omitempty"`
+	Memory       string               `json:"memory,omitempty"`
+	Labels       map[string]string    `json:"labels,omitempty"`
+	Annotations  map[string]string    `json:"annotations,omitempty"`
+	Env          []corev1.EnvVar      `json:"env,omitempty"`
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+}
+
+// SparkDriver is the driver pod.
+type SparkDriver struct {
+	SparkPodSpec   `json:",inline"`
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+}
+
+// SparkExecutor is the executor pods.
+type SparkExecutor struct {
+	SparkPodSpec `json:",inline"`
+	Instances    *int32 `json:"instances"`
+}
+
+// Spark settings Sluice fixes for streaming.
+const (
+	// sparkCheckpointConf is Structured Streaming's default checkpoint root;
+	// Spark keeps its Kafka offsets there, not in a consumer group.
+	sparkCheckpointConf = "spark.sql.streaming.checkpointLocation"
+	// Seconds between resubmissions after a failure.
+	sparkRetryInterval           = 10
+	sparkSubmissionRetryInterval = 20
+)
+
+// SparkApplicationFor runs a Spark streamlet: a streaming job, restarted always,
+// with one executor per replica.
+func SparkApplicationFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *SparkApplication {
+	sp := s.Spark
+	pod := streamletPod(bp, s)
+	conf := maps.Clone(sp.SparkConf)
+	if s.State != "" {
+		if conf == nil {
+			conf = map[string]string{}
+		}
+		conf[sparkCheckpointConf] = s.State
+	}
+	podSpec := func(p *graph.SparkPod) SparkPodSpec {
+		out := SparkPodSpec{
+			Labels:       podLabels(bp, s),
+			Annotations:  podAnnotations(s, checksum),
+			Env:          pod.env,
+			VolumeMounts: pod.mounts,
+		}
+		if p != nil {
+			out.Cores, out.CoreLimit, out.Memory = p.Cores, p.CoreLimit, p.Memory
+		}
+		return out
+	}
+	replicas := s.Replicas
+	retry, submitRetry := int64(sparkRetryInterval), int64(sparkSubmissionRetryInterval)
+	return &SparkApplication{
+		TypeMeta: metav1.TypeMeta{APIVersion: SparkAPIVersion, Kind: SparkApplicationKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      WorkloadName(bp.Name, s.Name),
+			Namespace: bp.Namespace,
+			Labels:    Labels(bp.Name, s.Name, string(s.Runtime)),
+		},
+		Spec: SparkApplicationSpec{
+			Type:                sp.Type,
+			Mode:                "cluster",
+			SparkVersion:        sp.Version,
+			Image:               s.Image,
+			ImagePullSecrets:    bp.Spec.ImagePullSecrets,
+			MainClass:           s.ClassName,
+			MainApplicationFile: sp.MainApplicationFile,
+			SparkConf:           conf,
+			RestartPolicy: SparkRestartPolicy{
+				Type:                             "Always",
+				OnFailureRetryInterval:           &retry,
+				OnSubmissionFailureRetryInterval: &submitRetry,
+			},
+			Volumes:  pod.volumes,
+			Driver:   SparkDriver{SparkPodSpec: podSpec(sp.Driver), ServiceAccount: sp.ServiceAccountName},
+			Executor: SparkExecutor{SparkPodSpec: podSpec(sp.Executor), Instances: &replicas},
+		},
+	}
+}
+
+// SparkHealth reads a Spark streamlet's health from its SparkApplication.
+// The Spark operator keeps no observedGeneration: its state tells. Ready
+// replicas are the executors in state RUNNING.
+func SparkHealth(u *unstructured.Unstructured) Health {
+	h := Health{Expected: nestedInt32(u, "spec", "executor", "instances"), Phase: graph.PhasePending}
+	states, _, _ := unstructured.NestedStringMap(u.Object, "status", "executorState")
+	for _, st := range states {
+		if st == "RUNNING" {
+			h.Ready++
+		}
+	}
+	state := nestedString(u, "status", "applicationState", "state")
+	errMsg := nestedString(u, "status", "applicationState", "errorMessage")
+	switch state {
+	case "RUNNING":
+		h.Phase = graph.PhaseRunning
+		if h.Ready < h.Expected {
+			h.Phase, h.Message = graph.PhaseDegraded, fmt.Sprintf("%d of %d executors running", h.Ready, h.Expected)
+		}
+	case "FAILED", "SUBMISSION_FAILED", "FAILING":
+		h.Phase, h.Message = graph.PhaseFailed, "Spark application "+state
+	case "COMPLETED", "SUCCEEDING", "UNKNOWN":
+		h.Phase, h.Message = graph.PhaseDegraded, "Spark application "+state+"; a streaming job should not end, the operator resubmits it"
+	case "":
+		h.Message = "not yet submitted by the Spark operator"
+	case "SUSPENDING", "SUSPENDED":
+		h.Message = "Spark application " + state
+	default: // SUBMITTED, PENDING_RERUN, INVALIDATING
+		h.Message = "Spark application " + state
+	}
+	if errMsg != "" {
+		h.Message += ": " + errMsg
+	}
+	return h
+}

@@ -1,0 +1,59 @@
+package graph
+
+import (
+	"errors"
+	"strings"
+)
+
+// Sentinel errors, one per kind of problem, for errors.Is in callers and tests.
+var (
+	ErrInvalidName     = errors.New("invalid name")
+	ErrNameTooLong     = errors.New("name too long")
+	ErrDuplicate       = errors.New("duplicate")
+	ErrRequired        = errors.New("required")
+	ErrUnknownRuntime  = errors.New("unknown runtime")
+	ErrMissingSetting  = errors.New("missing runtime setting")
+	ErrNoSuchStreamlet = errors.New("no such streamlet")
+	ErrNoSuchPort      = errors.New("no such port")
+	ErrSchemaMismatch  = errors.New("schema mismatch")
+	ErrUnconnected     = errors.New("inlet has no source")
+	ErrTwoSources      = errors.New("inlet has more than one source")
+	ErrCycle           = errors.New("cycle")
+	ErrBadValue        = errors.New("bad value")
+	ErrUndeclaredKey   = errors.New("undeclared config key")
+	ErrNotAllowed      = errors.New("not allowed")
+	ErrUnknownField    = errors.New("unknown field")
+	ErrMalformed       = errors.New("malformed application")
+)
+
+// Problem is one thing wrong with an application, at the path of the field
+// at fault, e.g. "spec.streamlets[merge].inlets[in-0]".
+type Problem struct {
+	Path string
+	Err  error
+}
+
+func (p Problem) Error() string { return p.Path + ": " + p.Err.Error() }
+
+// Unwrap lets errors.Is see the sentinel.
+func (p Problem) Unwrap() error { return p.Err }
+
+// Problems is every problem found in one application, in a stable order.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Strings returns one line per problem.
+func (ps Problems) Strings() []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Error()
+	}
+	return out
+}

@@ -1,0 +1,78 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// Scalar is a YAML/JSON string, number or boolean, kept as written. Users
+// write `records-per-second: 50` and `retention.ms: "7200000"` alike; Sluice
+// validates the text against the declared type and passes it on unchanged.
+type Scalar struct {
+	raw json.RawMessage
+}
+
+// ErrNotScalar is returned when a value is an object, an array or null.
+var ErrNotScalar = errors.New("must be a string, number or boolean")
+
+// StringScalar returns a Scalar holding a JSON string.
+func StringScalar(s string) Scalar {
+	b, _ := json.Marshal(s) // a string always marshals
+	return Scalar{raw: b}
+}
+
+// UnmarshalJSON accepts strings, numbers and booleans only.
+func (s *Scalar) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return ErrNotScalar
+	}
+	switch b[0] {
+	case '"':
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+	case 't', 'f':
+		var v bool
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+	default:
+		return ErrNotScalar
+	}
+	s.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// MarshalJSON writes the value as it was written.
+func (s Scalar) MarshalJSON() ([]byte, error) {
+	if len(s.raw) == 0 {
+		return []byte(`""`), nil
+	}
+	return s.raw, nil
+}
+
+// String returns the text of the value: a string's contents, a number's
+// literal, true or false.
+func (s Scalar) String() string {
+	if len(s.raw) > 0 && s.raw[0] == '"' {
+		var str string
+		_ = json.Unmarshal(s.raw, &str) // validated on decode
+		return str
+	}
+	return string(s.raw)
+}
+
+// IsString reports whether the value was written as a string.
+func (s Scalar) IsString() bool { return len(s.raw) > 0 && s.raw[0] == '"' }
+
+// quoteIfString is used in messages.
+func (s Scalar) quoted() string { return strconv.Quote(s.String()) }

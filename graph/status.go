@@ -1,0 +1,79 @@
+package graph
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// Status is the observed state of a StreamingApplication. The sync hook
+// writes all of it; every field is in the CRD's status schema so that the API
+// server prunes nothing.
+type Status struct {
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Phase is the runtime health of what runs: Pending, Running, Degraded,
+	// Failed; Invalid only when the spec is rejected and nothing of it runs.
+	Phase Phase `json:"phase,omitempty"`
+	// StreamletsReady is "N/M" for the printer column.
+	StreamletsReady string             `json:"streamletsReady,omitempty"`
+	Conditions      []metav1.Condition `json:"conditions,omitempty"`
+	// Problems lists every reason the spec was rejected, one per line.
+	Problems            []string             `json:"problems,omitempty"`
+	Streamlets          []StreamletStatus    `json:"streamlets,omitempty"`
+	Topics              []TopicStatus        `json:"topics,omitempty"`
+	Endpoints           []EndpointStatus     `json:"endpoints,omitempty"`
+	DefaultedParameters []DefaultedParameter `json:"defaultedParameters,omitempty"`
+}
+
+// Phase is the runtime health of an application or streamlet.
+type Phase string
+
+// Phases.
+const (
+	PhasePending  Phase = "Pending"
+	PhaseRunning  Phase = "Running"
+	PhaseDegraded Phase = "Degraded"
+	PhaseFailed   Phase = "Failed"
+	PhaseInvalid  Phase = "Invalid"
+)
+
+// Condition types.
+const (
+	ConditionReady           = "Ready"
+	ConditionBlueprintValid  = "BlueprintValid"
+	ConditionTopicsReady     = "TopicsReady"
+	ConditionChildrenApplied = "ChildrenApplied"
+)
+
+// StreamletStatus is the health of one streamlet, read from its workload.
+type StreamletStatus struct {
+	Name             string  `json:"name"`
+	Runtime          Runtime `json:"runtime"`
+	ExpectedReplicas int32   `json:"expectedReplicas"`
+	ReadyReplicas    int32   `json:"readyReplicas"`
+	Phase            Phase   `json:"phase"`
+	Message          string  `json:"message,omitempty"`
+	// State is where a stateful (spark, flink) streamlet keeps its state;
+	// empty when it has none and restarts stateless.
+	State string `json:"state,omitempty"`
+}
+
+// TopicStatus is the state of one topic Sluice manages or keeps.
+type TopicStatus struct {
+	Name     string `json:"name"`
+	Ready    bool   `json:"ready"`
+	Retained bool   `json:"retained"`
+	Reader   bool   `json:"reader"`
+	Message  string `json:"message,omitempty"`
+}
+
+// EndpointStatus is a streamlet's HTTP endpoint.
+type EndpointStatus struct {
+	Streamlet string `json:"streamlet"`
+	Service   string `json:"service"`
+	Port      int32  `json:"port"`
+	URL       string `json:"url"`
+}
+
+// DefaultedParameter is a parameter that the user did not set.
+type DefaultedParameter struct {
+	Streamlet string `json:"streamlet"`
+	Key       string `json:"key"`
+	Value     string `json:"value"`
+}

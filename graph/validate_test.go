@@ -1,0 +1,232 @@
+package graph
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBaseIsValid(t *testing.T) {
+	if problems := Validate(base()); len(problems) > 0 {
+		t.Fatalf("base fixture has problems:\n%v", problems)
+	}
+}
+
+// TestValidateProblems has one case per kind of problem. Each asserts the
+// sentinel error and that the message names the streamlet, port or
+// connection at fault.
+func TestValidateProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(t *testing.T, app *StreamingApplication)
+		err  error
+		// want are substrings of one problem's text.
+		want []string
+	}{
+		{"app name with dot", func(t *testing.T, a *StreamingApplication) { a.Name = "shop.v2" }, ErrInvalidName, []string{"metadata.name", "shop.v2"}},
+		{"app name uppercase", func(t *testing.T, a *StreamingApplication) { a.Name = "Shop" }, ErrInvalidName, []string{"metadata.name"}},
+		{"streamlet name invalid", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Name = "Egress_1"
+			a.Spec.Connections[1].To = []string{"Egress_1.in", "report.in"}
+		}, ErrInvalidName, []string{"spec.streamlets[Egress_1].name"}},
+		{"port name invalid", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Name = "in.0"
+		}, ErrInvalidName, []string{"spec.streamlets[egress].inlets[in.0].name"}},
+		{"workload name too long", func(t *testing.T, a *StreamingApplication) {
+			a.Name = strings.Repeat("a", 50)
+			s := streamlet(t, a, "egress")
+			s.Name = "egress-with-a-long-name"
+			a.Spec.Connections[1].To = []string{"egress-with-a-long-name.in", "report.in"}
+		}, ErrNameTooLong, []string{"spec.streamlets[egress-with-a-long-name].name", "at most 63"}},
+		{"flink name over 45", func(t *testing.T, a *StreamingApplication) { a.Name = strings.Repeat("s", 40) }, ErrNameTooLong,
+			[]string{"spec.streamlets[score].name", "at most 45", "Flink"}},
+		{"spark name over 56", func(t *testing.T, a *StreamingApplication) { a.Name = strings.Repeat("s", 50) }, ErrNameTooLong,
+			[]string{"spec.streamlets[report].name", "at most 56", "-ui-svc"}},
+		{"topic name too long", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{Name: strings.Repeat("t", 250)}
+		}, ErrNameTooLong, []string{"spec.streamlets[ingress].outlets[out].topic.name", "249"}},
+		{"topic name bad characters", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{Name: "orders/raw"}
+		}, ErrInvalidName, []string{"spec.streamlets[ingress].outlets[out].topic.name", "orders/raw"}},
+		{"duplicate streamlet", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Streamlets = append(a.Spec.Streamlets, Streamlet{Name: "egress", Runtime: Akka})
+		}, ErrDuplicate, []string{"spec.streamlets[egress]", "declared twice"}},
+		{"duplicate port", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "score")
+			s.Outlets = append(s.Outlets, Port{Name: "in", Schema: Schema{Format: "avro", Name: "X"}})
+		}, ErrDuplicate, []string{"spec.streamlets[score]", "port \"in\""}},
+		{"duplicate topic", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{Name: "shop.score.out"}
+		}, ErrDuplicate, []string{"topic \"shop.score.out\""}},
+		{"unknown runtime", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "egress").Runtime = "storm" }, ErrUnknownRuntime,
+			[]string{"spec.streamlets[egress].runtime", "storm"}},
+		{"spark without version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Spark.Version = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[report].spark.version"}},
+		{"spark without type", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Spark.Type = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[report].spark.type"}},
+		{"spark without main file", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Spark.MainApplicationFile = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[report].spark.mainApplicationFile"}},
+		{"spark without executors", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "report").Replicas = ptr(int32(0)) }, ErrMissingSetting,
+			[]string{"spec.streamlets[report].replicas", "at least 1 executor"}},
+		{"spark block on akka", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "egress").Spark = &SparkSettings{} }, ErrNotAllowed,
+			[]string{"spec.streamlets[egress].spark"}},
+		{"flink without version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].flink.version"}},
+		{"flink without jar", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.JarURI = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].flink.jarURI"}},
+		{"flink without service account", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.ServiceAccountName = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].flink.serviceAccountName"}},
+		{"flink without job manager memory", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.JobManager = nil }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].flink.jobManager.memory"}},
+		{"flink without task manager memory", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.TaskManager.Memory = "" }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].flink.taskManager.memory"}},
+		{"flink parallelism 0", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "score").Replicas = ptr(int32(0)) }, ErrMissingSetting,
+			[]string{"spec.streamlets[score].replicas", "parallelism"}},
+		{"flink bad version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "1.20" }, ErrBadValue,
+			[]string{"spec.streamlets[score].flink.version"}},
+		{"connection from missing streamlet", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections = append(a.Spec.Connections, Connection{From: "nowhere.out", To: []string{"egress.in"}})
+		}, ErrNoSuchStreamlet, []string{"spec.connections[nowhere.out]", "nowhere"}},
+		{"connection to missing port", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections[0].To = []string{"score.input"}
+		}, ErrNoSuchPort, []string{"spec.connections[ingress.out -> score.input]", "no inlet \"input\""}},
+		{"connection written badly", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections[0].From = "ingress"
+		}, ErrNoSuchPort, []string{"spec.connections[ingress]", "streamlet.outlet"}},
+		{"schema name mismatch", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Schema.Name = "Order"
+			streamlet(t, a, "egress").Inlets[0].Schema.Fingerprint = "fp-Score"
+		}, ErrSchemaMismatch, []string{"spec.connections[score.out -> egress.in]", "Score", "Order"}},
+		{"schema format mismatch", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Schema.Format = "protobuf"
+		}, ErrSchemaMismatch, []string{"spec.connections[score.out -> egress.in]", "protobuf"}},
+		{"schema fingerprint mismatch", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Schema.Fingerprint = "other"
+		}, ErrSchemaMismatch, []string{"spec.connections[score.out -> egress.in]", "fingerprint other"}},
+		{"unconnected inlet", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections[1].To = []string{"report.in"}
+		}, ErrUnconnected, []string{"spec.streamlets[egress].inlets[in]", "egress.in"}},
+		{"inlet fed twice", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections = append(a.Spec.Connections, Connection{From: "ingress.out", To: []string{"egress.in"}})
+			streamlet(t, a, "egress").Inlets[0].Schema = streamlet(t, a, "ingress").Outlets[0].Schema
+		}, ErrTwoSources, []string{"spec.streamlets[egress].inlets[in]", "ingress.out and score.out"}},
+		{"inlet fed by topic and connection", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Topic = &TopicSpec{Name: "shared.scores", Managed: ptr(false)}
+		}, ErrTwoSources, []string{"spec.streamlets[egress].inlets[in]", "topic shared.scores"}},
+		{"inlet owning a topic", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Connections[1].To = []string{"report.in"}
+			streamlet(t, a, "egress").Inlets[0].Topic = &TopicSpec{Name: "shared.scores", Managed: ptr(true)}
+		}, ErrNotAllowed, []string{"spec.streamlets[egress].inlets[in].topic.managed"}},
+		{"cycle", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.Outlets = []Port{{Name: "back", Schema: Schema{Format: "avro", Name: "Order", Fingerprint: "fp-Order"}}}
+			streamlet(t, a, "score").Inlets = append(streamlet(t, a, "score").Inlets, Port{Name: "loop", Schema: s.Outlets[0].Schema})
+			a.Spec.Connections = append(a.Spec.Connections, Connection{From: "egress.back", To: []string{"score.loop"}})
+		}, ErrCycle, []string{"egress -> score -> egress", "acyclic by policy"}},
+		{"bad int", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "rate", Type: TypeInt32}}
+			s.Config = map[string]Scalar{"rate": StringScalar("fast")}
+		}, ErrBadValue, []string{"spec.streamlets[egress].config[rate]", "not a int32"}},
+		{"int32 overflow", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "rate", Type: TypeInt32, Default: ptr(StringScalar("3000000000"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[rate].default", "out of range"}},
+		{"bad duration", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Config = map[string]Scalar{"window": StringScalar("1 fortnight")}
+		}, ErrBadValue, []string{"spec.streamlets[score].config[window]", "unknown unit \"fortnight\""}},
+		{"bad memory size", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "buffer", Type: TypeMemorySize, Default: ptr(StringScalar("512 MX"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[buffer].default", "memory size"}},
+		{"bad bool", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "verbose", Type: TypeBool, Default: ptr(StringScalar("yes"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[verbose].default", "true or false"}},
+		{"string not matching pattern", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "region", Type: TypeString, Pattern: "[a-z]{2}-[a-z]+", Default: ptr(StringScalar("EU"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[region].default", "pattern"}},
+		{"unknown parameter type", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "x", Type: "float", Default: ptr(StringScalar("1"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[x].type", "float"}},
+		{"undeclared config key", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Config = map[string]Scalar{"windw": StringScalar("1m")}
+		}, ErrUndeclaredKey, []string{"spec.streamlets[score].config[windw]", "declares no parameter"}},
+		{"parameter without value", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "target", Type: TypeString}}
+		}, ErrRequired, []string{"spec.streamlets[egress].config[target]", "no default"}},
+		{"no image", func(t *testing.T, a *StreamingApplication) { a.Spec.Image = "" }, ErrRequired, []string{"spec.streamlets[egress].image"}},
+		{"no kafka cluster", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = "" }, ErrRequired, []string{"spec.kafka.cluster"}},
+		{"bad policy", func(t *testing.T, a *StreamingApplication) { a.Spec.TopicDeletionPolicy = "Keep" }, ErrBadValue, []string{"spec.topicDeletionPolicy", "Keep"}},
+		{"state with both", func(t *testing.T, a *StreamingApplication) { a.Spec.State.PVC = "data" }, ErrBadValue, []string{"spec.state", "exactly one"}},
+		{"endpoint on flink", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Endpoint = &Endpoint{ContainerPort: 80}
+		}, ErrNotAllowed, []string{"spec.streamlets[score].endpoint"}},
+		{"env both value and ref", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Env = []EnvVar{{Name: "TOKEN", Value: "x", ValueFrom: &EnvSource{SecretKeyRef: &KeyRef{Name: "s", Key: "k"}}}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].env[TOKEN]", "not both"}},
+		{"reserved volume", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").VolumeMounts = []VolumeMount{{Name: "sluice-config", MountPath: "/x", EmptyDir: &EmptyDir{}}}
+		}, ErrNotAllowed, []string{"spec.streamlets[egress].volumeMounts[sluice-config]"}},
+		{"mount over config", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").VolumeMounts = []VolumeMount{{Name: "data", MountPath: "/etc/sluice", EmptyDir: &EmptyDir{}}}
+		}, ErrNotAllowed, []string{"spec.streamlets[egress].volumeMounts[data].mountPath"}},
+		{"reserved label", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Labels = map[string]string{"sluice.dev/app": "other"}
+		}, ErrNotAllowed, []string{"spec.streamlets[egress].labels[sluice.dev/app]"}},
+		{"zero partitions", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{TopicSettings: TopicSettings{Partitions: ptr(int32(0))}}
+		}, ErrBadValue, []string{"spec.streamlets[ingress].outlets[out].topic.partitions"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := base()
+			tc.mod(t, app)
+			problems := Validate(app)
+			for _, p := range problems {
+				if !errors.Is(p, tc.err) {
+					continue
+				}
+				text := p.Error()
+				missing := false
+				for _, w := range tc.want {
+					if !strings.Contains(text, w) {
+						missing = true
+					}
+				}
+				if !missing {
+					return
+				}
+			}
+			t.Errorf("no %v problem containing %q; got:\n%v", tc.err, tc.want, problems)
+		})
+	}
+}
+
+// TestValidateReportsEverything checks that problems are gathered, not
+// stopped at the first.
+func TestValidateReportsEverything(t *testing.T) {
+	app := with(func(a *StreamingApplication) {
+		a.Spec.Kafka.Cluster = ""
+		a.Spec.Runtimes.Spark.Version = ""
+		a.Spec.Connections[0].To = []string{"score.nope"}
+	})
+	var got []string
+	for _, p := range Validate(app) {
+		got = append(got, p.Path)
+	}
+	want := []string{
+		"spec.connections[ingress.out -> score.nope]",
+		"spec.kafka.cluster",
+		"spec.streamlets[report].spark.version",
+		"spec.streamlets[score].inlets[in]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problem paths mismatch (-want +got):\n%s", diff)
+	}
+}

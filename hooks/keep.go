@@ -1,0 +1,88 @@
+package hooks
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/children"
+)
+
+// AnnotationLastApplied is where Metacontroller keeps the child as the hook
+// last answered it.
+const AnnotationLastApplied = "metacontroller.k8s.io/last-applied-configuration"
+
+// serverSetMetadata are the fields the API server sets; an answer carrying
+// them would make Metacontroller rewrite the child on every sync.
+var serverSetMetadata = []string{
+	"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
+	"ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
+}
+
+// asLastApplied returns an observed child as the hook last answered it, under
+// the apiVersion of the request's key for its kind: a Strimzi upgrade from
+// v1beta2 to v1 must not make an answered child a different kind. Where
+// last-applied is missing or unreadable, it falls back to the observed
+// object without what the API server sets.
+func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructured.Unstructured {
+	out := &unstructured.Unstructured{}
+	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; !ok || out.UnmarshalJSON([]byte(s)) != nil {
+		out = stripServerFields(u)
+	}
+	out.SetAPIVersion(apiVersion)
+	out.SetKind(u.GetKind())
+	out.SetName(u.GetName())
+	out.SetNamespace(u.GetNamespace())
+	return out
+}
+
+func stripServerFields(u *unstructured.Unstructured) *unstructured.Unstructured {
+	out := u.DeepCopy()
+	delete(out.Object, "status")
+	for _, f := range serverSetMetadata {
+		unstructured.RemoveNestedField(out.Object, "metadata", f)
+	}
+	if ann := out.GetAnnotations(); ann != nil {
+		delete(ann, AnnotationLastApplied)
+		if len(ann) == 0 {
+			ann = nil
+		}
+		out.SetAnnotations(ann)
+	}
+	return out
+}
+
+// withAnnotation returns a copy of u carrying the annotation.
+func withAnnotation(u *unstructured.Unstructured, key, value string) *unstructured.Unstructured {
+	out := u.DeepCopy()
+	ann := out.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[key] = value
+	out.SetAnnotations(ann)
+	return out
+}
+
+// hasAnnotation reports whether an observed child carries key=value.
+func hasAnnotation(u *unstructured.Unstructured, key, value string) bool {
+	v, ok := u.GetAnnotations()[key]
+	return ok && v == value
+}
+
+// frozen is every observed child as last applied: the answer that changes
+// nothing, for a spec Sluice cannot use.
+func frozen(obs observation) ChildList {
+	out := ChildList{}
+	for _, kind := range obs.observed.Kinds() {
+		for _, u := range obs.observed.All(kind) {
+			out = append(out, asLastApplied(u, obs.kinds[kind]))
+		}
+	}
+	children.SortObjects(out)
+	return out
+}
+
+func describe(u *unstructured.Unstructured) string {
+	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
+}

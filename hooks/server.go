@@ -1,0 +1,157 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+// Config configures the hook's HTTP handler.
+type Config struct {
+	// MaxBodyBytes caps a request body; larger ones get 413.
+	MaxBodyBytes int64
+	// Timeout caps the time spent on one request; Metacontroller gives up
+	// after 10 s by default.
+	Timeout time.Duration
+	// Logger receives one line per hook call.
+	Logger *slog.Logger
+	// Now is the clock handed to Sync and Finalize.
+	Now func() time.Time
+}
+
+// DefaultConfig is the configuration `sluice serve` starts with.
+func DefaultConfig() Config {
+	return Config{MaxBodyBytes: MaxRequestBytes, Timeout: 9 * time.Second, Logger: slog.Default(), Now: time.Now}
+}
+
+// Handler serves Metacontroller's hooks and the probes.
+type Handler struct {
+	cfg      Config
+	router   *httprouter.Router
+	draining atomic.Bool
+	metrics  metrics
+}
+
+// NewHandler returns the hook server's handler with every route.
+func NewHandler(cfg Config) *Handler {
+	h := &Handler{cfg: cfg, router: httprouter.New()}
+	h.router.POST("/sync", h.hook("sync", Sync))
+	h.router.POST("/finalize", h.hook("finalize", Finalize))
+	h.router.GET("/healthz", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+		writeText(w, http.StatusOK, "ok")
+	})
+	h.router.GET("/readyz", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+		if h.draining.Load() {
+			writeText(w, http.StatusServiceUnavailable, "shutting down")
+			return
+		}
+		writeText(w, http.StatusOK, "ok")
+	})
+	h.router.GET("/metrics", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		h.metrics.write(w)
+	})
+	h.router.PanicHandler = func(w http.ResponseWriter, r *http.Request, v any) {
+		cfg.Logger.Error("hook panicked", "path", r.URL.Path, "panic", fmt.Sprint(v))
+		writeText(w, http.StatusInternalServerError, "internal error")
+	}
+	return h
+}
+
+// ServeHTTP serves one request within the configured time.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	http.TimeoutHandler(h.router, h.cfg.Timeout, "hook timed out\n").ServeHTTP(w, r)
+}
+
+// Drain makes /readyz fail, so that the Service stops sending requests
+// before the server shuts down.
+func (h *Handler) Drain() { h.draining.Store(true) }
+
+// hookFunc is Sync or Finalize.
+type hookFunc func(*Request, time.Time) (*Response, error)
+
+// hook decodes a request, calls fn and encodes its answer; every error maps
+// to its status code here.
+func (h *Handler) hook(name string, fn hookFunc) httprouter.Handle {
+	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+		start := h.cfg.Now()
+		req, err := decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+		var resp *Response
+		if err == nil {
+			resp, err = fn(req, start)
+		}
+		code := http.StatusOK
+		var body []byte
+		if err == nil {
+			body, err = json.Marshal(resp)
+		}
+		if err != nil {
+			code = statusCode(err)
+			body = []byte(err.Error() + "\n")
+		}
+		h.metrics.observe(name, code, h.cfg.Now().Sub(start))
+		attrs := []any{"hook", name, "code", code, "ms", h.cfg.Now().Sub(start).Milliseconds()}
+		if req != nil && req.Parent != nil {
+			attrs = append(attrs, "parent", req.Parent.GetNamespace()+"/"+req.Parent.GetName())
+		}
+		if resp != nil {
+			attrs = append(attrs, "children", len(resp.Children), "phase", resp.Status.Phase)
+		}
+		if err != nil {
+			h.cfg.Logger.Warn("hook refused", append(attrs, "error", err.Error())...)
+			writeText(w, code, string(body))
+			return
+		}
+		h.cfg.Logger.Info("hook answered", attrs...)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_, _ = w.Write(body)
+	}
+}
+
+// decodeRequest reads one JSON request and nothing after it.
+func decodeRequest(body io.Reader) (*Request, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var req Request
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the request object", ErrMalformed)
+	}
+	return &req, nil
+}
+
+// statusCode maps an error to the HTTP status Metacontroller gets. Every one
+// of them makes Metacontroller change nothing and retry.
+func statusCode(err error) int {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errForeign):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, ErrMalformed):
+		return http.StatusBadRequest
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func writeText(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, msg)
+}

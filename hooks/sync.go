@@ -1,0 +1,178 @@
+package hooks
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// notReadyResync is how soon Metacontroller calls again while the
+// application is not Ready, so time-based messages (a topic operator that
+// never answers) appear without a child event.
+const notReadyResync = 60
+
+// Sync computes Metacontroller's answer to a sync request; now is the time of
+// the call. It never answers fewer children than it means to: an invalid
+// spec keeps every observed child as last applied, and no observed topic is
+// left out unless the topic deletion policy and the two-step marks allow it.
+// A request it cannot read is an error wrapping ErrMalformed.
+func Sync(req *Request, now time.Time) (*Response, error) {
+	if err := checkParent(req); err != nil {
+		return nil, err
+	}
+	obs, err := observe(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	in := children.StatusInput{Observed: obs.observed, Previous: previousStatus(req.Parent), Now: now, Generation: req.Parent.GetGeneration()}
+
+	bp, invalid := resolveParent(req.Parent)
+	if len(invalid) > 0 {
+		in.Invalid = invalid
+		in.Answered = frozen(obs)
+		return answer(in), nil
+	}
+	desired, problems, err := children.Desired(bp, obs.kinds)
+	if err != nil {
+		return nil, fmt.Errorf("build children of %s/%s: %w", bp.Namespace, bp.Name, err)
+	}
+	in.Blueprint, in.Problems = bp, problems
+	in.Answered, in.Retained, in.TopicNotes = keepTopics(bp, desired, obs)
+	return answer(in), nil
+}
+
+// answer wraps the status around the answered children.
+func answer(in children.StatusInput) *Response {
+	st := children.Status(in)
+	resp := &Response{Status: &st, Children: ChildList(in.Answered)}
+	if st.Phase != graph.PhaseRunning || len(in.Invalid) > 0 {
+		resp.ResyncAfterSeconds = notReadyResync
+	}
+	return resp
+}
+
+// resolveParent decodes and resolves the parent; the problems say why it
+// cannot be used.
+func resolveParent(parent *unstructured.Unstructured) (*graph.Blueprint, []string) {
+	obj := parent.DeepCopy()
+	delete(obj.Object, "status") // read separately: a bad status must not block a good spec
+	b, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, []string{fmt.Sprintf("spec: %v", err)}
+	}
+	app, err := graph.FromJSON(b)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("spec: %v", err)}
+	}
+	bp, problems := graph.Resolve(app)
+	return bp, problems.Strings()
+}
+
+// previousStatus is the parent's current status; unreadable counts as none.
+func previousStatus(parent *unstructured.Unstructured) *graph.Status {
+	raw, ok := parent.Object["status"]
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil
+	}
+	var st graph.Status
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	return &st
+}
+
+// keepTopics applies the topic rules of "Never lose data" to the desired
+// children: partitions never shrink; an observed topic whose outlet left the
+// blueprint stays (Retain) or is first marked for deletion (Delete); a topic
+// whose port turned unmanaged is first marked unmanaged, then dropped. It
+// returns the children to answer, the retained topics and notes per topic.
+func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs observation) (answer []*unstructured.Unstructured, retained map[string]bool, notes map[string]string) {
+	retained, notes = map[string]bool{}, map[string]string{}
+	byName := map[string]*unstructured.Unstructured{}
+	for _, u := range desired {
+		if u.GetKind() == children.KafkaTopicKind {
+			byName[u.GetName()] = u
+		}
+	}
+	released := map[string]bool{}
+	for _, t := range bp.Topics {
+		if !t.Managed {
+			released[t.Name] = true
+		}
+	}
+	answer = desired
+	apiVersion := obs.kinds[children.KafkaTopicKind]
+	for _, observed := range obs.observed.All(children.KafkaTopicKind) {
+		name := observed.GetName()
+		if d, ok := byName[name]; ok {
+			if note := keepPartitions(d, observed); note != "" {
+				notes[name] = note
+			}
+			continue
+		}
+		kept := asLastApplied(observed, apiVersion)
+		topic := topicName(kept)
+		switch {
+		case released[topic]:
+			if hasAnnotation(observed, children.AnnotationStrimziManaged, "false") {
+				continue // released: Strimzi lets go of it, the Kafka topic stays
+			}
+			answer = append(answer, withAnnotation(kept, children.AnnotationStrimziManaged, "false"))
+			notes[name] = "port turned managed: false; releasing the topic from Strimzi before dropping its KafkaTopic"
+		case bp.Policy == graph.Delete:
+			if hasAnnotation(observed, children.AnnotationDeletion, "allowed") {
+				continue // marked last time: now Metacontroller deletes it
+			}
+			answer = append(answer, withAnnotation(kept, children.AnnotationDeletion, "allowed"))
+			notes[name] = "outlet left the blueprint; topic deletion allowed (topicDeletionPolicy Delete), deleting next"
+		default:
+			unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", children.AnnotationDeletion)
+			answer = append(answer, kept)
+			retained[name] = true
+		}
+	}
+	children.SortObjects(answer)
+	return answer, retained, notes
+}
+
+// keepPartitions raises a desired topic's partitions to the observed count
+// (Kafka cannot shrink a topic) and notes a replication factor change.
+func keepPartitions(desired, observed *unstructured.Unstructured) string {
+	var note string
+	obsP, obsFound, _ := unstructured.NestedInt64(observed.Object, "spec", "partitions")
+	desP, desFound, _ := unstructured.NestedInt64(desired.Object, "spec", "partitions")
+	if obsFound && (!desFound || obsP > desP) {
+		_ = unstructured.SetNestedField(desired.Object, obsP, "spec", "partitions")
+		note = fmt.Sprintf("partitions stay at %d: Kafka cannot shrink a topic", obsP)
+		if desFound {
+			note += fmt.Sprintf(" (spec asks %d)", desP)
+		}
+	}
+	obsR, obsRFound, _ := unstructured.NestedInt64(observed.Object, "spec", "replicas")
+	desR, desRFound, _ := unstructured.NestedInt64(desired.Object, "spec", "replicas")
+	if obsRFound && desRFound && obsR != desR {
+		change := fmt.Sprintf("replication factor change from %d to %d: Strimzi applies it only with Cruise Control", obsR, desR)
+		if note != "" {
+			note += "; "
+		}
+		note += change
+	}
+	return note
+}
+
+// topicName is a KafkaTopic's Kafka name: spec.topicName, else its name.
+func topicName(u *unstructured.Unstructured) string {
+	if n, _, _ := unstructured.NestedString(u.Object, "spec", "topicName"); n != "" {
+		return n
+	}
+	return u.GetName()
+}

@@ -6,9 +6,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,9 +17,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/hooks"
@@ -117,101 +112,30 @@ func render(args []string, stdout io.Writer, now time.Time) error {
 	if fs.NArg() != 1 || (*format != "yaml" && *format != "json") {
 		return fmt.Errorf("render [-o yaml|json] [--controller FILE] FILE")
 	}
-	resp, err := renderFile(fs.Arg(0), *controllerFile, now)
+	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	if err := writeAnswer(stdout, *format, resp); err != nil {
+	var controller []byte
+	if *controllerFile == "" {
+		controller, err = manifests.Controller(manifests.DefaultComponents()...)
+	} else {
+		controller, err = os.ReadFile(*controllerFile)
+	}
+	if err != nil {
+		return err
+	}
+	resp, err := hooks.Render(data, controller, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	if err := hooks.WriteAnswer(stdout, *format, resp); err != nil {
 		return err
 	}
 	if len(resp.Status.Problems) > 0 {
 		return fmt.Errorf("%s: %d problems (see status)", fs.Arg(0), len(resp.Status.Problems))
 	}
 	return nil
-}
-
-// renderFile answers the empty sync request for the parent in file.
-func renderFile(file, controllerFile string, now time.Time) (*hooks.Response, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := graph.Parse(data); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	parent, err := decodeObject(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if parent.GetNamespace() == "" {
-		parent.SetNamespace("default")
-	}
-	if parent.GetUID() == "" {
-		parent.SetUID("00000000-0000-0000-0000-000000000000") // offline: no API server assigned one
-	}
-	var controllerData []byte
-	if controllerFile == "" {
-		controllerData, err = manifests.Controller(manifests.DefaultComponents()...)
-	} else {
-		controllerData, err = os.ReadFile(controllerFile)
-	}
-	if err != nil {
-		return nil, err
-	}
-	controller, err := decodeObject(controllerData)
-	if err != nil {
-		return nil, fmt.Errorf("controller: %w", err)
-	}
-	req, err := hooks.EmptyRequest(controller, parent)
-	if err != nil {
-		return nil, err
-	}
-	return hooks.Sync(req, now)
-}
-
-func decodeObject(data []byte) (*unstructured.Unstructured, error) {
-	js, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(js); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-// writeAnswer prints an answer as JSON, or as a YAML stream of the children
-// preceded by the status as a comment (so the stream stays applyable).
-func writeAnswer(w io.Writer, format string, resp *hooks.Response) error {
-	if format == "json" {
-		b, err := json.MarshalIndent(resp, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
-	}
-	status, err := yaml.Marshal(map[string]any{"status": resp.Status})
-	if err != nil {
-		return err
-	}
-	var out bytes.Buffer
-	for _, line := range bytes.SplitAfter(bytes.TrimSpace(status), []byte("\n")) {
-		out.WriteString("# ")
-		out.Write(line)
-	}
-	out.WriteString("\n")
-	for _, child := range resp.Children {
-		b, err := yaml.Marshal(child.Object)
-		if err != nil {
-			return err
-		}
-		out.WriteString("---\n")
-		out.Write(b)
-	}
-	_, err = w.Write(out.Bytes())
-	return err
 }
 
 // validate reports every problem of every file, one line each.

@@ -1,9 +1,16 @@
 package hooks
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/graph"
 )
 
 // resourceKinds maps the child resources Sluice makes to their kinds, for
@@ -38,4 +45,82 @@ func EmptyRequest(controller, parent *unstructured.Unstructured) (*Request, erro
 		req.Children[kind+"."+apiVersion] = map[string]*unstructured.Unstructured{}
 	}
 	return req, nil
+}
+
+// RenderUID is the uid an offline parent gets: no API server assigned one.
+const RenderUID = "00000000-0000-0000-0000-000000000000"
+
+// Render answers the empty sync request for a parent (YAML or JSON, parsed
+// strictly) under a CompositeController (YAML or JSON): exactly what the
+// sync hook answers before any child exists. A parent without a namespace
+// renders into "default".
+func Render(parentData, controllerData []byte, now time.Time) (*Response, error) {
+	if _, err := graph.Parse(parentData); err != nil {
+		return nil, err
+	}
+	parent, err := decodeObject(parentData)
+	if err != nil {
+		return nil, err
+	}
+	if parent.GetNamespace() == "" {
+		parent.SetNamespace("default")
+	}
+	if parent.GetUID() == "" {
+		parent.SetUID(RenderUID)
+	}
+	controller, err := decodeObject(controllerData)
+	if err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	req, err := EmptyRequest(controller, parent)
+	if err != nil {
+		return nil, err
+	}
+	return Sync(req, now)
+}
+
+func decodeObject(data []byte) (*unstructured.Unstructured, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{}
+	if err := u.UnmarshalJSON(js); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// WriteAnswer prints an answer as JSON ({"status":…,"children":[…]}), or as
+// a YAML stream of the children, each after "---", preceded by the status
+// as a comment so that the stream stays fit for kubectl apply.
+func WriteAnswer(w io.Writer, format string, resp *Response) error {
+	if format == "json" {
+		b, err := json.MarshalIndent(resp, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	status, err := yaml.Marshal(map[string]any{"status": resp.Status})
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	for _, line := range bytes.SplitAfter(bytes.TrimSpace(status), []byte("\n")) {
+		out.WriteString("# ")
+		out.Write(line)
+	}
+	out.WriteString("\n")
+	for _, child := range resp.Children {
+		b, err := yaml.Marshal(child.Object)
+		if err != nil {
+			return err
+		}
+		out.WriteString("---\n")
+		out.Write(b)
+	}
+	_, err = w.Write(out.Bytes())
+	return err
 }

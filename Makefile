@@ -1,0 +1,45 @@
+# Sluice: the two commands are `make run` (the hook server on :8080) and
+# `make test` (everything CI runs). See README.md.
+
+GO       ?= go
+ADDR     ?= :8080
+EXAMPLE  ?= manifests/examples/call-record-aggregator.yaml
+# Packages that define the -update flag of their golden tests.
+GOLDEN_PKGS := ./hooks ./children
+
+.PHONY: build run render test unit e2e lint golden bench load fuzz
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/sluice .
+
+run:
+	$(GO) run . serve --addr $(ADDR)
+
+render:
+	$(GO) run . render $(EXAMPLE)
+
+test: lint unit
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e:
+	test/e2e/run.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if [ -f test/e2e/go.mod ]; then cd test/e2e && $(GO) vet ./...; fi
+
+golden:
+	$(GO) test $(GOLDEN_PKGS) -run Golden -update
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./hooks ./graph
+
+load:
+	test/load/run.sh
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzSync -fuzztime 30s ./hooks
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./graph

@@ -173,8 +173,8 @@ func streamletStatuses(in StatusInput) []graph.StreamletStatus {
 					ss.Message = wk.kind + " not created yet"
 				}
 			}
-			if ss.Message == "" && s.State == "" && s.Runtime != graph.Akka {
-				ss.Message = "no spec.state: restarts stateless"
+			if s.State == "" && s.Runtime != graph.Akka {
+				ss.Message = strings.TrimPrefix(ss.Message+"; no spec.state: restarts stateless", "; ")
 			}
 			out = append(out, ss)
 		}
@@ -244,13 +244,22 @@ func topicsReady(topics []graph.TopicStatus) (bool, string) {
 	var waiting []string
 	for _, t := range topics {
 		if !t.Ready {
-			waiting = append(waiting, t.Name+" ("+t.Message+")")
+			waiting = append(waiting, t.Name)
 		}
 	}
 	if len(waiting) == 0 {
 		return true, fmt.Sprintf("%d topics ready", len(topics))
 	}
-	return false, fmt.Sprintf("%d of %d topics not ready: %s", len(waiting), len(topics), strings.Join(waiting, ", "))
+	return false, fmt.Sprintf("%d of %d topics not ready (see status.topics): %s", len(waiting), len(topics), abbreviate(waiting))
+}
+
+// abbreviate lists at most five names, so that a condition stays readable.
+func abbreviate(names []string) string {
+	const most = 5
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }
 
 // childrenApplied checks that every answered child was observed: one that
@@ -274,6 +283,6 @@ func childrenApplied(in StatusInput) (bool, string, string) {
 		return false, "Creating", fmt.Sprintf("%d children requested", len(in.Answered))
 	default:
 		return false, "NotObserved", fmt.Sprintf("%d children answered but not observed yet (refused by the API server if this persists; see Metacontroller's log): %s",
-			len(missing), strings.Join(missing, ", "))
+			len(missing), abbreviate(missing))
 	}
 }

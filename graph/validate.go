@@ -348,6 +348,9 @@ func (r *resolver) checkFlink(path string, s *Streamlet, run *resolvedRun) {
 	if fl.UpgradeMode != "" && !slices.Contains(flinkUpgradeModes, fl.UpgradeMode) {
 		r.addf(path+".flink.upgradeMode", ErrBadValue, "%q is not one of %s", fl.UpgradeMode, strings.Join(flinkUpgradeModes, ", "))
 	}
+	if (fl.UpgradeMode == "savepoint" || fl.UpgradeMode == "last-state") && r.spec.State == nil && fl.FlinkConfiguration["state.savepoints.dir"] == "" {
+		r.addf(path+".flink.upgradeMode", ErrMissingSetting, "upgrade mode %s needs somewhere to keep savepoints: set spec.state", fl.UpgradeMode)
+	}
 	if run.replicas < 1 {
 		r.addf(path+".replicas", ErrMissingSetting, "a Flink streamlet's parallelism is at least 1, not %d", run.replicas)
 	}

@@ -84,6 +84,9 @@ func TestValidateProblems(t *testing.T) {
 			[]string{"spec.streamlets[score].flink.taskManager.memory"}},
 		{"flink parallelism 0", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "score").Replicas = ptr(int32(0)) }, ErrMissingSetting,
 			[]string{"spec.streamlets[score].replicas", "parallelism"}},
+		{"flink savepoints without state", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "savepoint"
+		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "spec.state"}},
 		{"flink bad version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "1.20" }, ErrBadValue,
 			[]string{"spec.streamlets[score].flink.version"}},
 		{"connection from missing streamlet", func(t *testing.T, a *StreamingApplication) {

@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,7 +34,7 @@ const parentUID = "7d1c7f1e-5b0e-4a36-9d57-2c1f3a0c9e11"
 // refuses deleting a Sluice KafkaTopic without a release mark, failing the
 // test instead.
 type cluster struct {
-	t        *testing.T
+	t        testing.TB
 	kinds    map[string]string // kind -> apiVersion the controller lists
 	parent   *unstructured.Unstructured
 	children map[string]map[string]*unstructured.Unstructured // "Kind.apiVersion" -> "ns/name"
@@ -44,7 +45,7 @@ type cluster struct {
 
 // newCluster starts a cluster with the controller made of the given
 // manifests components and the parent in a YAML file or string.
-func newCluster(t *testing.T, parentYAML string, components ...string) *cluster {
+func newCluster(t testing.TB, parentYAML string, components ...string) *cluster {
 	t.Helper()
 	ctrl := controller(t, components...)
 	req, err := EmptyRequest(ctrl, &unstructured.Unstructured{})
@@ -281,3 +282,5 @@ func edit(t testing.TB, parentYAML string, fn func(spec map[string]any)) string 
 func ptr[T any](v T) *T { return &v }
 
 func metav1Now() metav1.Time { return metav1.NewTime(now) }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

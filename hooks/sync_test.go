@@ -423,7 +423,9 @@ func TestEditSequence(t *testing.T) {
 	broken := edit(t, renamed, func(spec map[string]any) { spec["streamlets"].([]any)[0].(map[string]any)["runtime"] = "storm" })
 	released := edit(t, renamed, func(spec map[string]any) { setOutletTopic(spec, "merge", "out", map[string]any{"managed": false}) })
 
-	with := func(extra ...string) []string { return slices.Sorted(slices.Values(append(slices.Clone(craTopics), extra...))) }
+	with := func(extra ...string) []string {
+		return slices.Sorted(slices.Values(append(slices.Clone(craTopics), extra...)))
+	}
 	without := func(names []string, drop string) []string {
 		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == drop })
 	}

@@ -1,0 +1,260 @@
+package children
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// allKinds lists every kind Sluice makes, under the apiVersions of a cluster
+// with every operator installed.
+var allKinds = Kinds{
+	"ConfigMap": "v1", "Service": "v1", "Deployment": "apps/v1", KafkaTopicKind: "kafka.strimzi.io/v1",
+	SparkApplicationKind: SparkAPIVersion, FlinkDeploymentKind: FlinkAPIVersion, PodMonitorKind: MonitoringAPIVersion,
+}
+
+// blueprint resolves manifests/examples/<name>.yaml, changed by mods.
+func blueprint(t *testing.T, name string, mods ...func(*graph.StreamingApplication)) *graph.Blueprint {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "manifests", "examples", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := graph.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mods {
+		m(app)
+	}
+	bp, problems := graph.Resolve(app)
+	if len(problems) > 0 {
+		t.Fatalf("%s: %v", name, problems)
+	}
+	return bp
+}
+
+func desired(t *testing.T, bp *graph.Blueprint) []*unstructured.Unstructured {
+	t.Helper()
+	objs, problems, err := Desired(bp, allKinds)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Desired: %v %v", err, problems)
+	}
+	return objs
+}
+
+func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	for _, u := range objs {
+		if u.GetKind() == kind && u.GetName() == name {
+			return u
+		}
+	}
+	t.Fatalf("no %s %s", kind, name)
+	return nil
+}
+
+func str(u *unstructured.Unstructured, path ...string) string {
+	s, _, _ := unstructured.NestedString(u.Object, path...)
+	return s
+}
+
+func num(u *unstructured.Unstructured, path ...string) int64 {
+	n, _, _ := unstructured.NestedInt64(u.Object, path...)
+	return n
+}
+
+func TestEveryChildCarriesLabels(t *testing.T) {
+	for _, name := range []string{"call-record-aggregator", "fraud-scoring"} {
+		for _, u := range desired(t, blueprint(t, name)) {
+			l := u.GetLabels()
+			for _, key := range []string{LabelName, LabelPartOf, LabelComponent, LabelManagedBy, LabelApp} {
+				if l[key] == "" {
+					t.Errorf("%s %s lacks label %s", u.GetKind(), u.GetName(), key)
+				}
+			}
+			if u.GetKind() != PodMonitorKind && l[LabelStreamlet] == "" {
+				t.Errorf("%s %s lacks label %s", u.GetKind(), u.GetName(), LabelStreamlet)
+			}
+			for k, v := range l {
+				if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+					t.Errorf("%s %s: label %s=%q: %v", u.GetKind(), u.GetName(), k, v, errs)
+				}
+			}
+		}
+	}
+}
+
+// TestNoNulls: to Metacontroller a null deletes a field; no child has one.
+func TestNoNulls(t *testing.T) {
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case nil:
+			t.Errorf("null at %s", path)
+		case map[string]any:
+			for k, e := range v {
+				walk(path+"."+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(path+"["+string(rune('0'+i%10))+"]", e)
+			}
+		}
+	}
+	for _, u := range desired(t, blueprint(t, "fraud-scoring")) {
+		walk(u.GetKind()+"/"+u.GetName(), u.Object)
+		if _, found := u.Object["status"]; found {
+			t.Errorf("%s %s has a status", u.GetKind(), u.GetName())
+		}
+	}
+}
+
+// flinkName is the Flink operator's check on FlinkDeployment names, which
+// it enforces beyond the CRD schema.
+var flinkName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+func TestFlinkDeploymentAsTheOperatorRequires(t *testing.T) {
+	bp := blueprint(t, "fraud-scoring")
+	fd := find(t, desired(t, bp), FlinkDeploymentKind, "fraud-scoring-score")
+	if name := fd.GetName(); !flinkName.MatchString(name) || len(name) > graph.MaxFlinkName {
+		t.Errorf("name %q is refused by the Flink operator", name)
+	}
+	for _, path := range [][]string{{"spec", "jobManager", "resource", "memory"}, {"spec", "taskManager", "resource", "memory"}, {"spec", "job", "jarURI"}, {"spec", "serviceAccount"}, {"spec", "flinkVersion"}, {"spec", "image"}} {
+		if str(fd, path...) == "" {
+			t.Errorf("%s is empty; the Flink operator requires it", strings.Join(path, "."))
+		}
+	}
+	if p := num(fd, "spec", "job", "parallelism"); p < 1 {
+		t.Errorf("parallelism %d", p)
+	}
+	if got := str(fd, "spec", "job", "upgradeMode"); got != "savepoint" {
+		t.Errorf("upgradeMode %q with state storage, want savepoint", got)
+	}
+	conf, _, _ := unstructured.NestedStringMap(fd.Object, "spec", "flinkConfiguration")
+	if !strings.HasPrefix(conf["state.checkpoints.dir"], "s3://") || !strings.HasPrefix(conf["state.savepoints.dir"], "s3://") {
+		t.Errorf("state directories not under spec.state: %v", conf)
+	}
+	containers, _, _ := unstructured.NestedSlice(fd.Object, "spec", "podTemplate", "spec", "containers")
+	if len(containers) != 1 || containers[0].(map[string]any)["name"] != "flink-main-container" {
+		t.Errorf("pod template containers %v: the operator merges only flink-main-container", containers)
+	}
+
+	stateless := blueprint(t, "fraud-scoring", func(a *graph.StreamingApplication) {
+		a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, ""
+	})
+	fd = find(t, desired(t, stateless), FlinkDeploymentKind, "fraud-scoring-score")
+	if got := str(fd, "spec", "job", "upgradeMode"); got != "stateless" {
+		t.Errorf("upgradeMode %q without state, want stateless", got)
+	}
+}
+
+func TestSparkApplicationIsStreaming(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator", func(a *graph.StreamingApplication) {
+		a.Spec.State = &graph.State{URI: "s3://bucket/cra/"}
+	})
+	sa := find(t, desired(t, bp), SparkApplicationKind, "call-record-aggregator-cdr-aggregator")
+	if got := str(sa, "spec", "restartPolicy", "type"); got != "Always" {
+		t.Errorf("restartPolicy %q, want Always for a streaming job", got)
+	}
+	if n := num(sa, "spec", "executor", "instances"); n != 2 {
+		t.Errorf("executors %d, want 2", n)
+	}
+	for _, path := range [][]string{{"spec", "type"}, {"spec", "sparkVersion"}, {"spec", "mainApplicationFile"}, {"spec", "mode"}} {
+		if str(sa, path...) == "" {
+			t.Errorf("%s is empty; the Spark operator requires it", strings.Join(path, "."))
+		}
+	}
+	if got := str(sa, "spec", "sparkConf", "spark.sql.streaming.checkpointLocation"); got != "s3://bucket/cra/cdr-aggregator" {
+		t.Errorf("checkpointLocation %q", got)
+	}
+	for _, role := range []string{"driver", "executor"} {
+		if str(sa, "spec", role, "annotations", AnnotationConfigChecksum) == "" {
+			t.Errorf("%s pods carry no config checksum", role)
+		}
+	}
+}
+
+func TestKafkaTopicNames(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator", func(a *graph.StreamingApplication) {
+		for i := range a.Spec.Streamlets {
+			if s := &a.Spec.Streamlets[i]; s.Name == "merge" {
+				s.Outlets[0].Topic = &graph.TopicSpec{Name: "Merged_Records"}
+			}
+		}
+	})
+	objs := desired(t, bp)
+	kt := find(t, objs, KafkaTopicKind, "call-record-aggregator.merge.out")
+	if got := str(kt, "spec", "topicName"); got != "Merged_Records" {
+		t.Errorf("topicName %q, want the explicit name", got)
+	}
+	want := map[string]string{LabelApp: "call-record-aggregator", LabelStreamlet: "merge", LabelOutlet: "out", LabelStrimziCluster: "pipelines-strimzi"}
+	for k, v := range want {
+		if kt.GetLabels()[k] != v {
+			t.Errorf("label %s = %q, want %q", k, kt.GetLabels()[k], v)
+		}
+	}
+	if kt.GetAnnotations()[AnnotationSchemaFingerprint] == "" {
+		t.Error("no schema fingerprint annotation")
+	}
+}
+
+// TestConfigChecksum: a config change changes only that streamlet's
+// ConfigMap and checksum; the selector never changes.
+func TestConfigChecksum(t *testing.T) {
+	before := desired(t, blueprint(t, "fraud-scoring"))
+	after := desired(t, blueprint(t, "fraud-scoring", func(a *graph.StreamingApplication) {
+		for i := range a.Spec.Streamlets {
+			if s := &a.Spec.Streamlets[i]; s.Name == "score" {
+				if s.Config == nil {
+					s.Config = map[string]graph.Scalar{}
+				}
+				s.Config["window"] = graph.StringScalar("10 minutes")
+			}
+		}
+	}))
+	var changed []string
+	for i := range before {
+		if !cmp.Equal(before[i], after[i]) {
+			changed = append(changed, before[i].GetKind()+"/"+before[i].GetName())
+		}
+	}
+	want := []string{"ConfigMap/fraud-scoring-score-config", "FlinkDeployment/fraud-scoring-score"}
+	if diff := cmp.Diff(want, changed); diff != "" {
+		t.Errorf("changed children mismatch (-want +got):\n%s", diff)
+	}
+	b := find(t, before, FlinkDeploymentKind, "fraud-scoring-score")
+	a := find(t, after, FlinkDeploymentKind, "fraud-scoring-score")
+	checksum := []string{"spec", "podTemplate", "metadata", "annotations", AnnotationConfigChecksum}
+	if str(b, checksum...) == str(a, checksum...) {
+		t.Error("checksum unchanged")
+	}
+	if diff := cmp.Diff(b.Object["spec"].(map[string]any)["job"], a.Object["spec"].(map[string]any)["job"]); diff != "" {
+		t.Errorf("job changed beyond the checksum:\n%s", diff)
+	}
+}
+
+func TestStreamletConfigLayout(t *testing.T) {
+	bp := blueprint(t, "fraud-scoring")
+	cm := find(t, desired(t, bp), "ConfigMap", "fraud-scoring-enrich-config")
+	var cfg StreamletConfig
+	if err := json.Unmarshal([]byte(str(cm, "data", ConfigFile)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kafka.CAFile == "" || cfg.Kafka.Authentication == nil || cfg.Kafka.Authentication.PasswordFile == "" {
+		t.Errorf("TLS and SCRAM files missing: %+v", cfg.Kafka)
+	}
+	in, ok := cfg.Inlets["users"]
+	if !ok || in.Topic != "shared.users" || in.ConsumerGroup != "fraud-scoring.enrich.users" {
+		t.Errorf("users inlet = %+v, want topic shared.users and consumer group fraud-scoring.enrich.users", in)
+	}
+}

@@ -18,13 +18,13 @@ run:
 render:
 	$(GO) run . render $(EXAMPLE)
 
-test: lint unit
+test: lint unit e2e
 
 unit:
 	$(GO) test -race -count=1 ./...
 
 e2e:
-	test/e2e/run.sh
+	cd test/e2e && $(GO) test -count=1 -timeout 30m ./...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

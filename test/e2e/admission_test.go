@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+
+// createManagedTopic creates a KafkaTopic that looks like one Sluice manages (labelled
+// sluice.dev/app), without any application behind it: the admission policy alone
+// must protect it.
+func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
+	t.Helper()
+	topic := kafkaTopic(namespace, name, nil)
+	topic.SetLabels(map[string]string{
+		"strimzi.io/cluster": "e2e",
+		labelApp:             "guarded",
+		labelStreamlet:       "source",
+		labelOutlet:          "out",
+	})
+	created, err := c.api.createStrict(ctx(t), topic)
+	if err != nil {
+		t.Fatalf("create %s: %v", objKey(topic), err)
+	}
+	return created
+}
+
+// release marks a topic the way the admission policy in manifests/base accepts for
+// deletion and its refusal message tells users to: an annotation (the one Strimzi
+// reads), not a label.
+func (c *cluster) release(t *testing.T, namespace, name, key, value string) {
+	t.Helper()
+	c.kubectlOK(t, "-n", namespace, "annotate", "--overwrite", "kafkatopic", name, key+"="+value)
+}
+
+// TestManagedTopicDeletionNeedsRelease checks the admission policy on KafkaTopic
+// DELETE against the real API server: `kubectl delete` of a Sluice topic is refused
+// until the topic is released; a topic that is not Sluice's is not affected.
+func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "topicguard")
+
+	releases := []struct{ name, key, value string }{
+		{"unmanaged", "strimzi.io/managed", "false"},
+		{"deletion-allowed", "sluice.dev/deletion", "allowed"},
+	}
+	for _, r := range releases {
+		t.Run(r.name, func(t *testing.T) {
+			topic := c.createManagedTopic(t, ns, "guarded."+r.name)
+			out, err := c.run("-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+			if err == nil {
+				t.Fatalf("kubectl delete of a managed Sluice KafkaTopic went through:\n%s", out)
+			}
+			if !containsAll(err.Error(), "strimzi.io/managed=false") {
+				t.Errorf("the refusal does not tell how to release the topic: %v", err)
+			}
+			t.Logf("refused as expected: %v", err)
+			if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
+				t.Fatalf("the topic is gone after a refused delete: %v", err)
+			}
+			c.release(t, ns, topic.GetName(), r.key, r.value)
+			c.kubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+		})
+	}
+
+	t.Run("not-sluice", func(t *testing.T) {
+		topic, err := c.api.createStrict(ctx(t), kafkaTopic(ns, "someone.else", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.kubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+	})
+}
+
+// TestForegroundDeletionOfRetainAppRefused checks the admission policy on
+// StreamingApplication DELETE: foreground cascading deletion (which bypasses the
+// finalize hook) of an application with topicDeletionPolicy Retain, the default, is
+// refused with a message; the default deletion goes through.
+func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "foreground")
+	example := filepath.Join(c.repo, "manifests", "examples", refApp+".yaml")
+	app, _ := c.exampleIn(t, example, ns)
+	if _, err := c.api.createStrict(ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", objKey(app), err)
+	}
+	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
+
+	foreground := metav1.DeletePropagationForeground
+	err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
+	if err == nil {
+		t.Fatal("foreground deletion of a Retain application went through")
+	}
+	if !isRefused(err) {
+		t.Fatalf("want an admission refusal, got %v", err)
+	}
+	t.Logf("refused as expected: %v", err)
+	out, kerr := c.run("-n", ns, "delete", "sapp", app.GetName(), "--cascade=foreground", "--wait=false")
+	if kerr == nil {
+		t.Fatalf("kubectl delete --cascade=foreground of a Retain application went through:\n%s", out)
+	}
+	live, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the application is gone after a refused delete: %v", err)
+	}
+	if live.GetDeletionTimestamp() != nil {
+		t.Fatal("the application is being deleted after a refused delete")
+	}
+
+	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("default deletion refused: %v", err)
+	}
+	poll(t, 30*time.Second, "the application to be deleted", func() (bool, string) {
+		_, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+}
+
+// TestNamespaceDeletionKeepsManagedTopic deletes a namespace holding a managed topic:
+// the topic stays (and the namespace Terminating) until the topic is released.
+func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "nsguard")
+	topic := c.createManagedTopic(t, ns, "guarded.ns")
+	c.kubectlOK(t, "delete", "namespace", ns, "--wait=false")
+
+	namespaces := c.api.dyn.Resource(namespacesGVR)
+	poll(t, 90*time.Second, "the namespace controller to report it cannot delete the topic", func() (bool, string) {
+		n, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, typ := range []string{"NamespaceDeletionContentFailure", "NamespaceContentRemaining"} {
+			if cond := condition(n, typ); cond != nil && cond["status"] == "True" {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("conditions: %v", n.Object["status"])
+	})
+	if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
+		t.Fatalf("the managed topic is gone while its namespace terminates: %v", err)
+	}
+	n, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the namespace is gone while it holds a managed topic: %v", err)
+	}
+	if phase, _, _ := unstructured.NestedString(n.Object, "status", "phase"); phase != "Terminating" {
+		t.Errorf("namespace phase = %q, want Terminating", phase)
+	}
+
+	c.release(t, ns, topic.GetName(), "strimzi.io/managed", "false")
+	poll(t, 3*time.Minute, "the namespace to be deleted once the topic is released", func() (bool, string) {
+		_, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+}

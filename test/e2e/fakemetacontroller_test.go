@@ -1,0 +1,511 @@
+package e2e
+
+// This file is a STAND-IN for Metacontroller, not Metacontroller. It does what
+// Metacontroller v4.17.2 does for one CompositeController sync, as far as Sluice's
+// scenarios need it, and no more: build the hook request the way the captured
+// requests in shared/metacontroller/ look, POST it to `sluice serve`, and apply the
+// answer (create/update/delete children, replace the status, manage the finalizer).
+// It does not watch, queue, retry, resync on a timer, or cache. Tests drive it
+// explicitly with syncUntilStable.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
+)
+
+const (
+	// lastAppliedKey is the annotation where Metacontroller keeps what it applied.
+	lastAppliedKey = "metacontroller.k8s.io/last-applied-configuration"
+	// controllerUIDLabel is the label generateSelector puts on every child.
+	controllerUIDLabel = "controller-uid"
+)
+
+var compositeControllersGVR = schema.GroupVersionResource{
+	Group: "metacontroller.k8s.io", Version: "v1alpha1", Resource: "compositecontrollers",
+}
+
+// fakeMetacontroller is the stand-in for one CompositeController.
+type fakeMetacontroller struct {
+	c          *cluster
+	controller *unstructured.Unstructured
+	kinds      []schema.GroupVersionKind // spec.childResources, resolved
+	strategy   map[string]string         // childKey -> updateStrategy.method
+}
+
+// syncRequest is Metacontroller's hook request (version v2).
+type syncRequest struct {
+	Controller map[string]any                       `json:"controller"`
+	Parent     map[string]any                       `json:"parent"`
+	Children   map[string]map[string]map[string]any `json:"children"`
+	Related    map[string]map[string]map[string]any `json:"related"`
+	Finalizing bool                                 `json:"finalizing"`
+}
+
+// syncAnswer is the hook's answer; decoded strictly.
+type syncAnswer struct {
+	Status             json.RawMessage   `json:"status"`
+	Children           []json.RawMessage `json:"children"`
+	ResyncAfterSeconds *float64          `json:"resyncAfterSeconds"`
+	Finalized          *bool             `json:"finalized"`
+}
+
+// syncResult says what one sync changed in the cluster.
+type syncResult struct {
+	Created, Updated, Deleted []string // objKey of children written
+	StatusWritten             bool
+	FinalizerAdded            bool
+	FinalizerRemoved          bool
+	ParentGone                bool
+	Status                    map[string]any // the answered status
+	Finalized                 bool
+}
+
+// changed reports whether the sync wrote anything.
+func (r syncResult) changed() bool {
+	return len(r.Created)+len(r.Updated)+len(r.Deleted) > 0 || r.StatusWritten || r.FinalizerAdded || r.FinalizerRemoved
+}
+
+func (r syncResult) String() string {
+	return fmt.Sprintf("created %v, updated %v, deleted %v, status written %t, finalizer added %t removed %t",
+		r.Created, r.Updated, r.Deleted, r.StatusWritten, r.FinalizerAdded, r.FinalizerRemoved)
+}
+
+// metacontroller returns the stand-in for the CompositeController that the cluster
+// holds for StreamingApplications.
+func (c *cluster) metacontroller(t *testing.T) *fakeMetacontroller {
+	t.Helper()
+	c.needManifests(t)
+	c.needSluice(t)
+	list, err := c.api.dyn.Resource(compositeControllersGVR).List(ctx(t), listAll)
+	if err != nil {
+		t.Fatalf("list CompositeControllers: %v", err)
+	}
+	var found []*unstructured.Unstructured
+	for i := range list.Items {
+		cc := &list.Items[i]
+		apiVersion, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "apiVersion")
+		res, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "resource")
+		if apiVersion == sappGVR.GroupVersion().String() && res == sappGVR.Resource {
+			found = append(found, cc)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one CompositeController for %s, found %d", sappGVR, len(found))
+	}
+	f, err := newFakeMetacontroller(c, found[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func newFakeMetacontroller(c *cluster, controller *unstructured.Unstructured) (*fakeMetacontroller, error) {
+	kinds, err := c.api.childKinds(controller)
+	if err != nil {
+		return nil, err
+	}
+	f := &fakeMetacontroller{c: c, controller: controller, kinds: kinds, strategy: map[string]string{}}
+	list, _, _ := unstructured.NestedSlice(controller.Object, "spec", "childResources")
+	for i, item := range list {
+		m, _ := item.(map[string]any)
+		method, _, _ := unstructured.NestedString(m, "updateStrategy", "method")
+		f.strategy[childKey(kinds[i])] = method
+	}
+	return f, nil
+}
+
+func (f *fakeMetacontroller) name() string { return f.controller.GetName() }
+
+func (f *fakeMetacontroller) finalizer() string {
+	return "metacontroller.io/compositecontroller-" + f.name()
+}
+
+func (f *fakeMetacontroller) hasFinalizeHook() bool {
+	_, ok, _ := unstructured.NestedMap(f.controller.Object, "spec", "hooks", "finalize")
+	return ok
+}
+
+// observe lists the children of parent, keyed like a hook request: every declared
+// kind, then namespace/name. A child is the parent's when it carries the
+// controller-uid label and a controller ownerReference to the parent.
+func (f *fakeMetacontroller) observe(t *testing.T, parent *unstructured.Unstructured) map[string]map[string]*unstructured.Unstructured {
+	t.Helper()
+	out := map[string]map[string]*unstructured.Unstructured{}
+	for _, gvk := range f.kinds {
+		r, err := f.c.api.resourceFor(gvk, parent.GetNamespace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := r.List(ctx(t), metav1.ListOptions{LabelSelector: controllerUIDLabel + "=" + string(parent.GetUID())})
+		if err != nil {
+			t.Fatalf("list %s: %v", gvk, err)
+		}
+		m := map[string]*unstructured.Unstructured{}
+		for i := range list.Items {
+			child := &list.Items[i]
+			if ref := metav1.GetControllerOf(child); ref == nil || ref.UID != parent.GetUID() {
+				continue
+			}
+			child.SetAPIVersion(gvk.GroupVersion().String())
+			child.SetKind(gvk.Kind)
+			m[child.GetNamespace()+"/"+child.GetName()] = child
+		}
+		out[childKey(gvk)] = m
+	}
+	return out
+}
+
+// request builds the hook request for parent and its observed children.
+func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured) syncRequest {
+	req := syncRequest{
+		Controller: f.controller.Object,
+		Parent:     parent.Object,
+		Children:   map[string]map[string]map[string]any{},
+		Related:    map[string]map[string]map[string]any{},
+		Finalizing: parent.GetDeletionTimestamp() != nil,
+	}
+	for key, m := range observed {
+		req.Children[key] = map[string]map[string]any{}
+		for name, obj := range m {
+			req.Children[key][name] = obj.Object
+		}
+	}
+	return req
+}
+
+// call POSTs req to the hook and decodes the answer strictly. A non-200 answer is an
+// error, and changes nothing.
+func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
+	path := "/sync"
+	if req.Finalizing {
+		path = "/finalize"
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
+	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("POST %s: read answer: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var ans syncAnswer
+	if err := dec.Decode(&ans); err != nil {
+		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	}
+	return &ans, nil
+}
+
+// decodeChildren turns the answered children into objects, checking each names a
+// declared kind; any problem rejects the whole answer, as Metacontroller does.
+func (f *fakeMetacontroller) decodeChildren(ans *syncAnswer, parent *unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	if !f.hasChildList(ans) {
+		return nil, nil
+	}
+	declared := map[string]bool{}
+	for _, gvk := range f.kinds {
+		declared[childKey(gvk)] = true
+	}
+	var out []*unstructured.Unstructured
+	for i, raw := range ans.Children {
+		var m map[string]any
+		if err := k8sjson.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("children[%d]: %w", i, err)
+		}
+		child := &unstructured.Unstructured{Object: m}
+		if child.GetAPIVersion() == "" || child.GetKind() == "" {
+			return nil, fmt.Errorf("children[%d] (%s): apiVersion and kind are required", i, child.GetName())
+		}
+		if key := childKey(child.GroupVersionKind()); !declared[key] {
+			return nil, fmt.Errorf("children[%d] %s: kind %s is not in the CompositeController's childResources", i, child.GetName(), key)
+		}
+		if child.GetNamespace() == "" {
+			child.SetNamespace(parent.GetNamespace())
+		}
+		labels := child.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[controllerUIDLabel] = string(parent.GetUID())
+		child.SetLabels(labels)
+		out = append(out, child)
+	}
+	return out, nil
+}
+
+func (f *fakeMetacontroller) hasChildList(ans *syncAnswer) bool { return ans.Children != nil }
+
+// syncOnce runs one sync (or finalize) of the named parent and applies the answer.
+func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syncResult, error) {
+	t.Helper()
+	var res syncResult
+	parents := f.c.api.dyn.Resource(sappGVR).Namespace(namespace)
+	parent, err := parents.Get(ctx(t), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		res.ParentGone = true
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	finalizing := parent.GetDeletionTimestamp() != nil
+	if finalizing && (!f.hasFinalizeHook() || !slices.Contains(parent.GetFinalizers(), f.finalizer())) {
+		return res, nil // Metacontroller leaves a deleting parent to the garbage collector
+	}
+	if !finalizing && f.hasFinalizeHook() && !slices.Contains(parent.GetFinalizers(), f.finalizer()) {
+		parent.SetFinalizers(append(parent.GetFinalizers(), f.finalizer()))
+		if parent, err = parents.Update(ctx(t), parent, metav1.UpdateOptions{}); err != nil {
+			return res, fmt.Errorf("add finalizer: %w", err)
+		}
+		res.FinalizerAdded = true
+	}
+
+	observed := f.observe(t, parent)
+	ans, err := f.call(f.request(parent, observed))
+	if err != nil {
+		return res, err
+	}
+	if len(ans.Status) > 0 && string(ans.Status) != "null" {
+		if err := k8sjson.Unmarshal(ans.Status, &res.Status); err != nil {
+			return res, fmt.Errorf("status: %w", err)
+		}
+	}
+	res.Finalized = ans.Finalized != nil && *ans.Finalized
+	desired, err := f.decodeChildren(ans, parent)
+	if err != nil {
+		return res, err
+	}
+
+	if !(finalizing && res.Finalized) {
+		if err := f.applyChildren(t, parent, observed, desired, &res); err != nil {
+			return res, err
+		}
+	}
+	if res.Status != nil {
+		if err := f.writeStatus(t, parent, res.Status, &res); err != nil {
+			return res, err
+		}
+	}
+	if finalizing && res.Finalized {
+		parent, err = parents.Get(ctx(t), name, metav1.GetOptions{})
+		if err != nil {
+			return res, err
+		}
+		parent.SetFinalizers(slices.DeleteFunc(parent.GetFinalizers(), func(s string) bool { return s == f.finalizer() }))
+		if _, err := parents.Update(ctx(t), parent, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return res, fmt.Errorf("remove finalizer: %w", err)
+		}
+		res.FinalizerRemoved = true
+	}
+	return res, nil
+}
+
+// applyChildren creates or updates every answered child and deletes every observed
+// child left out of the answer.
+func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured, desired []*unstructured.Unstructured, res *syncResult) error {
+	t.Helper()
+	var errs []string
+	answered := map[string]bool{}
+	for _, child := range desired {
+		key := childKey(child.GroupVersionKind())
+		answered[key+" "+child.GetNamespace()+"/"+child.GetName()] = true
+		lastApplied, err := json.Marshal(child.Object)
+		if err != nil {
+			return err
+		}
+		r, err := f.c.api.resource(child)
+		if err != nil {
+			return err
+		}
+		live := observed[key][child.GetNamespace()+"/"+child.GetName()]
+		if live == nil {
+			obj := child.DeepCopy()
+			setAnnotation(obj, lastAppliedKey, string(lastApplied))
+			obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
+			if _, err := r.Create(ctx(t), obj, metav1.CreateOptions{}); err != nil {
+				errs = append(errs, fmt.Sprintf("create %s: %v", objKey(obj), err))
+				continue
+			}
+			res.Created = append(res.Created, objKey(obj))
+			continue
+		}
+		method := f.strategy[key]
+		if method == "" || method == "OnDelete" {
+			continue // Metacontroller never updates such a child in place
+		}
+		var last map[string]any
+		if s := live.GetAnnotations()[lastAppliedKey]; s != "" {
+			if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
+				return fmt.Errorf("%s: last-applied: %w", objKey(live), err)
+			}
+		}
+		merged := &unstructured.Unstructured{Object: applyMerge(live.Object, last, child.Object)}
+		setAnnotation(merged, lastAppliedKey, string(lastApplied))
+		if equalJSON(merged.Object, live.Object) {
+			continue
+		}
+		updated, err := r.Update(ctx(t), merged, metav1.UpdateOptions{})
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("update %s: %v", objKey(live), err))
+			continue
+		}
+		// What the stand-in merged may differ from the live object only in fields the
+		// API server defaults: count an update only when it was a real write.
+		if updated.GetResourceVersion() != live.GetResourceVersion() {
+			res.Updated = append(res.Updated, objKey(live))
+		}
+	}
+	for _, key := range sortedKeys(observed) {
+		for _, name := range sortedKeys(observed[key]) {
+			live := observed[key][name]
+			if answered[key+" "+name] || live.GetDeletionTimestamp() != nil {
+				continue
+			}
+			r, err := f.c.api.resource(live)
+			if err != nil {
+				return err
+			}
+			uid := live.GetUID()
+			err = r.Delete(ctx(t), live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+			if err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, fmt.Sprintf("delete %s: %v", objKey(live), err))
+				continue
+			}
+			res.Deleted = append(res.Deleted, objKey(live))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("applying the answer:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// writeStatus replaces the parent's status with the answered one plus
+// observedGeneration.
+func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unstructured, status map[string]any, res *syncResult) error {
+	t.Helper()
+	status = runtime.DeepCopyJSON(status)
+	status["observedGeneration"] = parent.GetGeneration()
+	if old, _, _ := unstructured.NestedMap(parent.Object, "status"); equalJSON(old, status) {
+		return nil
+	}
+	obj := parent.DeepCopy()
+	obj.Object["status"] = status
+	updated, err := f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx(t), obj, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("update status: %w", err)
+	}
+	res.StatusWritten = updated.GetResourceVersion() != parent.GetResourceVersion()
+	return nil
+}
+
+// applyMerge is Metacontroller's three-way apply, simplified: start from the live
+// object, set every field of desired (maps merged recursively, everything else
+// replaced whole), and remove fields that were last applied but are no longer
+// desired. Fields that only the API server or other controllers set survive.
+func applyMerge(live, last, desired map[string]any) map[string]any {
+	out := runtime.DeepCopyJSON(live)
+	mergeInto(out, last, desired)
+	return out
+}
+
+func mergeInto(dst, last, desired map[string]any) {
+	for k := range last {
+		if _, ok := desired[k]; !ok {
+			delete(dst, k)
+		}
+	}
+	for k, dv := range desired {
+		dm, dIsMap := dv.(map[string]any)
+		om, oIsMap := dst[k].(map[string]any)
+		if dIsMap && oIsMap {
+			lm, _ := last[k].(map[string]any)
+			mergeInto(om, lm, dm)
+			continue
+		}
+		dst[k] = runtime.DeepCopyJSONValue(dv)
+	}
+}
+
+func setAnnotation(obj *unstructured.Unstructured, key, value string) {
+	a := obj.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[key] = value
+	obj.SetAnnotations(a)
+}
+
+// equalJSON compares two JSON-like values by their canonical encoding.
+func equalJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// maxSyncs bounds syncUntilStable: Sluice should settle in two or three syncs.
+const maxSyncs = 8
+
+// syncUntilStable syncs the parent until a sync changes nothing (or the parent is
+// gone) and returns the live parent, nil when it is gone. It fails the test on a hook
+// error and on a parent that never settles (a hot loop).
+func (c *cluster) syncUntilStable(t *testing.T, parent *unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
+	f := c.metacontroller(t)
+	var history []string
+	for i := range maxSyncs {
+		res, err := f.syncOnce(t, parent.GetNamespace(), parent.GetName())
+		if err != nil {
+			t.Fatalf("sync %d of %s/%s: %v", i+1, parent.GetNamespace(), parent.GetName(), err)
+		}
+		if res.ParentGone {
+			return nil
+		}
+		history = append(history, res.String())
+		if !res.changed() {
+			live, err := c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Get(ctx(t), parent.GetName(), metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return live
+		}
+	}
+	t.Fatalf("%s/%s did not settle in %d syncs (a hot loop?):\n  %s", parent.GetNamespace(), parent.GetName(), maxSyncs, strings.Join(history, "\n  "))
+	return nil
+}

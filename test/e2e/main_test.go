@@ -1,0 +1,621 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Environment variables the harness reads.
+const (
+	// envShared overrides the folder holding crds/ (default <repo>/../shared).
+	envShared = "SLUICE_SHARED"
+	// envSkip, when set, skips every test with its value as the reason instead of
+	// starting a cluster; without it a missing prerequisite fails the run.
+	envSkip = "SLUICE_E2E_SKIP_REASON"
+	// envKeep, when set, keeps the temporary directory (logs, kubeconfig) after the run.
+	envKeep = "SLUICE_E2E_KEEP"
+)
+
+// upstreamCRDs are the files of <shared>/crds installed into the test cluster. The
+// KafkaTopic CRD serving only v1 is the default; the metacontroller CRDs come first
+// because Sluice's manifests hold a CompositeController.
+var upstreamCRDs = []string{
+	"metacontroller.k8s.io_crds.yaml",
+	"kafka.strimzi.io_kafkatopics.yaml",
+	"sparkoperator.k8s.io_sparkapplications.yaml",
+	"flink.apache.org_flinkdeployments.yaml",
+	"monitoring.coreos.com_podmonitors.yaml",
+}
+
+// components are Sluice's kustomize components, each adding child kinds to the
+// CompositeController. The test cluster runs with all of them.
+var components = []string{"spark", "flink", "monitoring"}
+
+// cluster is the running test environment shared by every test.
+type cluster struct {
+	dir        string // temporary directory: data, certificates, logs
+	repo       string // root of the product repository
+	shared     string // the shared folder holding crds/
+	kubectl    string // path of kubectl
+	kubeconfig string // path of the admin kubeconfig
+
+	sluice    string // path of the built sluice binary ("" when the build failed)
+	sluiceURL string // base URL of `sluice serve`
+	// sluiceErr says why the sluice binary cannot be used; manifestsErr why Sluice's
+	// manifests are not installed. Tests that need them fail with this message.
+	sluiceErr    error
+	manifestsErr error
+
+	api *apiClients
+}
+
+var (
+	env        *cluster
+	skipReason string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+// run sets up the cluster, runs the tests and tears everything down. Teardown also
+// happens on SIGINT/SIGTERM (the signal handler) and when the test binary dies from a
+// panic (the reaper process, see startReaper).
+func run(m *testing.M) int {
+	if r := os.Getenv(envSkip); r != "" {
+		skipReason = r
+		return m.Run()
+	}
+	c, teardown, err := start()
+	defer teardown()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\ne2e: FAIL: cannot start the test cluster: %v\n"+
+			"e2e: set %s=<reason> to skip the end-to-end tests deliberately.\n", err, envSkip)
+		return 1
+	}
+	env = c
+	return m.Run()
+}
+
+// setup returns the shared cluster, or skips the test when the run was told to skip.
+func setup(t *testing.T) *cluster {
+	t.Helper()
+	if skipReason != "" {
+		t.Skipf("%s is set: %s", envSkip, skipReason)
+	}
+	if env == nil {
+		t.Fatal("e2e: the cluster is not running (TestMain did not start it)")
+	}
+	inputsOnce.Do(env.openInputs)
+	return env
+}
+
+var inputsOnce sync.Once
+
+// openInputs opens every file of the repository and of shared/crds once, inside the
+// test run. The results depend on files that only subprocesses read (the product
+// sources built into sluice, the manifests read by kubectl); files a test opens are
+// part of the Go test cache key, so a cached result is reused only while none of
+// these files changed.
+func (c *cluster) openInputs() {
+	for _, root := range []string{c.repo, filepath.Join(c.shared, "crds")} {
+		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() && d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			if d.Type().IsRegular() {
+				if f, err := os.Open(path); err == nil {
+					f.Close()
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// needSluice fails the test when the sluice binary or its server is unavailable.
+func (c *cluster) needSluice(t *testing.T) {
+	t.Helper()
+	if c.sluiceErr != nil {
+		t.Fatalf("the sluice binary is not usable: %v", c.sluiceErr)
+	}
+}
+
+// needManifests fails the test when Sluice's manifests could not be installed.
+func (c *cluster) needManifests(t *testing.T) {
+	t.Helper()
+	if c.manifestsErr != nil {
+		t.Fatalf("Sluice's manifests are not installed: %v", c.manifestsErr)
+	}
+}
+
+// start brings the cluster up. The returned teardown is always non-nil and safe to
+// call more than once.
+func start() (*cluster, func(), error) {
+	dir, err := os.MkdirTemp("", "sluice-e2e-")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	reaper, err := startReaper(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, func() {}, err
+	}
+	var once sync.Once
+	teardown := func() { once.Do(func() { stopAndClean(dir, reaper) }) }
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "\ne2e: %v: tearing the cluster down\n", s)
+		teardown()
+		os.Exit(130)
+	}()
+
+	c, err := bringUp(dir, reaper)
+	if err != nil {
+		return nil, teardown, err
+	}
+	return c, teardown, nil
+}
+
+// stopAndClean stops every process and removes the temporary directory (kept when
+// SLUICE_E2E_KEEP is set).
+func stopAndClean(dir string, r *reaper) {
+	stopAll()
+	if os.Getenv(envKeep) != "" {
+		fmt.Fprintf(os.Stderr, "e2e: %s set, keeping %s\n", envKeep, dir)
+		r.keep()
+		return
+	}
+	r.finish()
+}
+
+// bringUp builds what is missing and starts etcd, kube-apiserver, Sluice's install
+// and kube-controller-manager, then `sluice serve`.
+func bringUp(dir string, reaper *reaper) (*cluster, error) {
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return nil, err
+	}
+	shared := os.Getenv(envShared)
+	if shared == "" {
+		shared = filepath.Join(repo, "..", "shared")
+	}
+	for _, f := range upstreamCRDs {
+		if _, err := os.Stat(filepath.Join(shared, "crds", f)); err != nil {
+			return nil, fmt.Errorf("upstream CRD missing (set %s to the folder holding crds/): %w", envShared, err)
+		}
+	}
+	c := &cluster{dir: dir, repo: repo, shared: shared}
+
+	// The sluice binary builds while the control plane binaries are checked.
+	sluiceBuilt := make(chan error, 1)
+	go func() { sluiceBuilt <- c.buildSluice() }()
+
+	start := time.Now()
+	k8sDir, etcdDir, err := buildBinaries()
+	if err != nil {
+		return nil, err
+	}
+	logf("control plane binaries ready in %s", time.Since(start).Round(time.Second))
+	c.kubectl = filepath.Join(k8sDir, "kubectl")
+
+	start = time.Now()
+	etcdURL, err := startEtcd(dir, filepath.Join(etcdDir, "etcd"), reaper)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.startAPIServer(filepath.Join(k8sDir, "kube-apiserver"), etcdURL, reaper); err != nil {
+		return nil, err
+	}
+	logf("etcd and kube-apiserver ready in %s", time.Since(start).Round(100*time.Millisecond))
+
+	if err := c.installUpstreamCRDs(); err != nil {
+		return nil, err
+	}
+	c.manifestsErr = c.installSluice()
+	if c.manifestsErr != nil {
+		logf("WARNING: %v", c.manifestsErr)
+	}
+	// The garbage collector discovers resources at start and then only every 30 s:
+	// start it once every CRD is installed.
+	if err := c.startControllerManager(filepath.Join(k8sDir, "kube-controller-manager"), reaper); err != nil {
+		return nil, err
+	}
+
+	if err := <-sluiceBuilt; err != nil {
+		c.sluiceErr = err
+		logf("WARNING: %v", err)
+	} else if err := c.startSluice(reaper); err != nil {
+		c.sluiceErr = err
+		logf("WARNING: %v", err)
+	}
+	logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.kubeconfig)
+	return c, nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...)
+}
+
+// buildBinaries runs build-binaries.sh and returns the directories it printed.
+func buildBinaries() (k8sDir, etcdDir string, err error) {
+	cmd := exec.Command("bash", "build-binaries.sh")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", "", fmt.Errorf("build-binaries.sh: %w", err)
+	}
+	for line := range strings.Lines(out.String()) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch k {
+		case "k8s":
+			k8sDir = v
+		case "etcd":
+			etcdDir = v
+		}
+	}
+	if k8sDir == "" || etcdDir == "" {
+		return "", "", fmt.Errorf("build-binaries.sh printed no k8s=/etcd= lines: %q", out.String())
+	}
+	return k8sDir, etcdDir, nil
+}
+
+// buildSluice builds the product binary from the repository root.
+func (c *cluster) buildSluice() error {
+	bin := filepath.Join(c.dir, "sluice")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = c.repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build -o %s . (in %s): %w\n%s", bin, c.repo, err, out)
+	}
+	c.sluice = bin
+	return nil
+}
+
+func startEtcd(dir, bin string, r *reaper) (string, error) {
+	client, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	peer, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	clientURL := fmt.Sprintf("http://127.0.0.1:%d", client)
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
+	p, err := startProcess(dir, "etcd", bin,
+		"--name=e2e",
+		"--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+clientURL,
+		"--advertise-client-urls="+clientURL,
+		"--listen-peer-urls="+peerURL,
+		"--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=e2e="+peerURL,
+		"--unsafe-no-fsync",
+		"--log-level=warn",
+	)
+	if err != nil {
+		return "", err
+	}
+	r.track(p)
+	return clientURL, waitHTTP(p, clientURL+"/health", "", 30*time.Second)
+}
+
+// token is the bearer token of the admin user (group system:masters).
+const token = "sluice-e2e-admin-token"
+
+func (c *cluster) startAPIServer(bin, etcdURL string, r *reaper) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	pki := filepath.Join(c.dir, "pki")
+	if err := os.MkdirAll(pki, 0o700); err != nil {
+		return err
+	}
+	tokens := filepath.Join(pki, "tokens.csv")
+	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+		return err
+	}
+	key, pub, err := writeServiceAccountKeys(pki)
+	if err != nil {
+		return err
+	}
+	p, err := startProcess(c.dir, "kube-apiserver", bin,
+		"--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", port),
+		"--advertise-address=127.0.0.1",
+		"--endpoint-reconciler-type=none",
+		"--cert-dir="+filepath.Join(c.dir, "apiserver-certs"),
+		"--token-auth-file="+tokens,
+		"--authorization-mode=RBAC",
+		"--service-account-key-file="+pub,
+		"--service-account-signing-key-file="+key,
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--allow-privileged=true",
+	)
+	if err != nil {
+		return err
+	}
+	r.track(p)
+	server := fmt.Sprintf("https://127.0.0.1:%d", port)
+	if err := waitHTTP(p, server+"/readyz", token, 60*time.Second); err != nil {
+		return err
+	}
+	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
+	kubeconfig := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster: {server: %q, insecure-skip-tls-verify: true}
+users:
+- name: admin
+  user: {token: %q}
+contexts:
+- name: e2e
+  context: {cluster: e2e, user: admin, namespace: default}
+current-context: e2e
+`, server, token)
+	if err := os.WriteFile(c.kubeconfig, []byte(kubeconfig), 0o600); err != nil {
+		return err
+	}
+	c.api, err = newAPIClients(c.kubeconfig)
+	return err
+}
+
+// writeServiceAccountKeys writes an RSA key pair for service account tokens.
+func writeServiceAccountKeys(dir string) (keyPath, pubPath string, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	keyPath = filepath.Join(dir, "sa.key")
+	pubPath = filepath.Join(dir, "sa.pub")
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o600); err != nil {
+		return "", "", err
+	}
+	return keyPath, pubPath, nil
+}
+
+func (c *cluster) startControllerManager(bin string, r *reaper) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	p, err := startProcess(c.dir, "kube-controller-manager", bin,
+		"--kubeconfig="+c.kubeconfig,
+		"--authentication-kubeconfig="+c.kubeconfig,
+		"--authorization-kubeconfig="+c.kubeconfig,
+		"--leader-elect=false",
+		"--controllers=garbagecollector,namespace",
+		"--bind-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", port),
+		"--cert-dir="+filepath.Join(c.dir, "kcm-certs"),
+	)
+	if err != nil {
+		return err
+	}
+	r.track(p)
+	return waitHTTP(p, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), token, 60*time.Second)
+}
+
+// startSluice runs `sluice serve` on a free loopback port.
+func (c *cluster) startSluice(r *reaper) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p, err := startProcess(c.dir, "sluice", c.sluice, "serve", "--addr", addr)
+	if err != nil {
+		return err
+	}
+	r.track(p)
+	c.sluiceURL = "http://" + addr
+	if err := waitHTTP(p, c.sluiceURL+"/healthz", "", 30*time.Second); err != nil {
+		return fmt.Errorf("sluice serve --addr %s: %w", addr, err)
+	}
+	return nil
+}
+
+// installUpstreamCRDs installs the operators' CRDs with server-side apply (the Spark
+// and Flink CRDs are too large for client-side apply's annotation).
+func (c *cluster) installUpstreamCRDs() error {
+	start := time.Now()
+	args := []string{"apply", "--server-side", "--field-manager=sluice-e2e"}
+	for _, f := range upstreamCRDs {
+		args = append(args, "-f", filepath.Join(c.shared, "crds", f))
+	}
+	if _, err := c.run(args...); err != nil {
+		return fmt.Errorf("install upstream CRDs: %w", err)
+	}
+	if _, err := c.run("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"); err != nil {
+		return err
+	}
+	logf("upstream CRDs installed in %s", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// installSluice applies manifests/base with every component, the way an operator
+// installs Sluice into a cluster that runs all federated operators.
+func (c *cluster) installSluice() error {
+	start := time.Now()
+	dir, err := c.kustomization(components)
+	if err != nil {
+		return err
+	}
+	if _, err := c.run("apply", "--server-side", "--field-manager=sluice-e2e", "-k", dir); err != nil {
+		return fmt.Errorf("install Sluice's manifests (base + %s): %w", strings.Join(components, ", "), err)
+	}
+	if _, err := c.run("wait", "--for=condition=Established", "crd/streamingapplications.sluice.dev", "--timeout=60s"); err != nil {
+		return err
+	}
+	logf("Sluice's manifests installed in %s", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// kustomization writes a kustomization that includes manifests/base and the named
+// components of the repository, and returns its directory. A missing path is an
+// error naming it.
+func (c *cluster) kustomization(comps []string) (string, error) {
+	base := filepath.Join(c.repo, "manifests", "base")
+	paths := []string{base}
+	for _, comp := range comps {
+		paths = append(paths, filepath.Join(c.repo, "manifests", "components", comp))
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join(p, "kustomization.yaml")); err != nil {
+			return "", fmt.Errorf("Sluice's kustomize layout is incomplete: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp(c.dir, "kustomize-")
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
+	fmt.Fprintf(&b, "- %s\n", rel(dir, base))
+	if len(comps) > 0 {
+		b.WriteString("components:\n")
+		for _, p := range paths[1:] {
+			fmt.Fprintf(&b, "- %s\n", rel(dir, p))
+		}
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(b.String()), 0o644)
+}
+
+// rel returns target relative to dir: kustomize accepts relative paths everywhere.
+func rel(dir, target string) string {
+	r, err := filepath.Rel(dir, target)
+	if err != nil {
+		return target
+	}
+	return r
+}
+
+// run runs kubectl against the test cluster and returns its stdout; an error carries
+// stderr.
+func (c *cluster) run(args ...string) (string, error) {
+	cmd := exec.Command(c.kubectl, append([]string{"--kubeconfig", c.kubeconfig}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// kubectlOK runs kubectl and fails the test on error.
+func (c *cluster) kubectlOK(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// reaper is a helper process that outlives a crashed test binary: it reads the
+// process group ids of the cluster's processes from a pipe and, when the pipe closes
+// (normal end, panic, kill), kills those groups and removes the temporary directory.
+type reaper struct {
+	cmd *exec.Cmd
+	w   io.WriteCloser
+	dir string
+}
+
+const reaperScript = `pgs=()
+keep=
+while read -r line; do
+	case "$line" in
+	keep) keep=1 ;;
+	*) pgs+=("-$line") ;;
+	esac
+done
+if [ ${#pgs[@]} -gt 0 ]; then kill -KILL -- "${pgs[@]}" 2>/dev/null || true; fi
+if [ -z "$keep" ]; then rm -rf -- "$1"; fi
+`
+
+func startReaper(dir string) (*reaper, error) {
+	cmd := exec.Command("bash", "-c", reaperScript, "reaper", dir)
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start reaper: %w", err)
+	}
+	return &reaper{cmd: cmd, w: w, dir: dir}, nil
+}
+
+func (r *reaper) track(p *process) {
+	fmt.Fprintf(r.w, "%d\n", p.cmd.Process.Pid)
+}
+
+func (r *reaper) keep() {
+	fmt.Fprintln(r.w, "keep")
+	r.finish()
+}
+
+// finish closes the pipe and waits for the reaper to clean up.
+func (r *reaper) finish() {
+	r.w.Close()
+	_ = r.cmd.Wait()
+}
+
+// randSuffix returns a short random hex string for unique names.
+func randSuffix() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// lines splits s into trimmed non-empty lines.
+func lines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

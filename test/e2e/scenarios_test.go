@@ -1,0 +1,428 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// The reference application and the names Sluice derives from it (a versioned
+// contract, see DESIGN.md "Rules that shape the child set").
+const (
+	refApp         = "call-record-aggregator"
+	checksumKey    = "sluice.dev/config-checksum"
+	labelApp       = "sluice.dev/app"
+	labelStreamlet = "sluice.dev/streamlet"
+	labelOutlet    = "sluice.dev/outlet"
+)
+
+func workloadName(streamlet string) string { return refApp + "-" + streamlet }
+func configName(streamlet string) string   { return refApp + "-" + streamlet + "-config" }
+
+// deployReference creates the reference application in a new namespace and syncs it
+// until it settles.
+func (c *cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
+	t.Helper()
+	ns := c.newNamespace(t, prefix)
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	if _, err := c.api.createStrict(ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", objKey(app), err)
+	}
+	live := c.syncUntilStable(t, app)
+	if live == nil {
+		t.Fatal("the application disappeared")
+	}
+	return live
+}
+
+// snapshot returns the parent's children keyed "Kind name".
+func (c *cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
+	t.Helper()
+	out := map[string]*unstructured.Unstructured{}
+	for _, m := range c.metacontroller(t).observe(t, parent) {
+		for _, child := range m {
+			out[child.GetKind()+" "+child.GetName()] = child
+		}
+	}
+	return out
+}
+
+// changedKeys lists the children that were added, removed or written between two
+// snapshots, as "Kind name (how)".
+func changedKeys(before, after map[string]*unstructured.Unstructured) []string {
+	var out []string
+	for k, b := range before {
+		a, ok := after[k]
+		switch {
+		case !ok:
+			out = append(out, k+" (deleted)")
+		case a.GetUID() != b.GetUID():
+			out = append(out, k+" (recreated)")
+		case a.GetResourceVersion() != b.GetResourceVersion():
+			out = append(out, k)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			out = append(out, k+" (created)")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// updateSpec applies edit to the live parent's spec and writes it, retrying on
+// conflicts.
+func (c *cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
+	t.Helper()
+	r := c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace())
+	for range 5 {
+		live, err := r.Get(ctx(t), parent.GetName(), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, _ := live.Object["spec"].(map[string]any)
+		edit(t, spec)
+		updated, err := r.Update(ctx(t), live, metav1.UpdateOptions{FieldValidation: "Strict"})
+		if apierrors.IsConflict(err) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("update %s: %v", objKey(live), err)
+		}
+		return updated
+	}
+	t.Fatalf("update %s/%s: conflicts persisted", parent.GetNamespace(), parent.GetName())
+	return nil
+}
+
+// streamlet returns the spec.streamlets entry with the given name.
+func streamlet(t *testing.T, spec map[string]any, name string) map[string]any {
+	t.Helper()
+	list, _ := spec["streamlets"].([]any)
+	for _, s := range list {
+		if m, ok := s.(map[string]any); ok && m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("spec.streamlets has no %q", name)
+	return nil
+}
+
+// TestScaleChangesOnlyThatWorkload scales the merge streamlet: only its Deployment
+// may change.
+func TestScaleChangesOnlyThatWorkload(t *testing.T) {
+	c := setup(t)
+	app := c.deployReference(t, "scale")
+	before := c.snapshot(t, app)
+	replicas := int64(0)
+	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		merge := streamlet(t, spec, "merge")
+		old, _ := merge["replicas"].(int64)
+		replicas = max(old, 1) + 1
+		merge["replicas"] = replicas
+	})
+	c.syncUntilStable(t, app)
+	after := c.snapshot(t, app)
+
+	want := []string{"Deployment " + workloadName("merge")}
+	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+		t.Errorf("children changed by scaling merge (-want +got):\n%s", diff)
+	}
+	dep := after["Deployment "+workloadName("merge")]
+	if dep == nil {
+		t.Fatalf("no Deployment %s", workloadName("merge"))
+	}
+	if got, _, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas"); got != replicas {
+		t.Errorf("Deployment %s spec.replicas = %d, want %d", dep.GetName(), got, replicas)
+	}
+}
+
+// TestConfigChangeRollsOnlyThatStreamlet changes one configuration value: only that
+// streamlet's ConfigMap and the config checksum of its workload may change.
+func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
+	c := setup(t)
+	app := c.deployReference(t, "config")
+	before := c.snapshot(t, app)
+
+	spec, _ := app.Object["spec"].(map[string]any)
+	name, key, value := pickConfigChange(t, spec)
+	t.Logf("setting %s.%s = %v", name, key, value)
+	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		s := streamlet(t, spec, name)
+		cfg, _ := s["config"].(map[string]any)
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		cfg[key] = value
+		s["config"] = cfg
+	})
+	c.syncUntilStable(t, app)
+	after := c.snapshot(t, app)
+
+	var workload string
+	for k, child := range before {
+		if child.GetName() == workloadName(name) && !strings.HasPrefix(k, "ConfigMap ") && !strings.HasPrefix(k, "Service ") {
+			workload = k
+		}
+	}
+	if workload == "" {
+		t.Fatalf("no workload named %s among the children", workloadName(name))
+	}
+	want := []string{"ConfigMap " + configName(name), workload}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+		t.Errorf("children changed by a config edit of %s (-want +got):\n%s", name, diff)
+	}
+	b, a := before[workload], after[workload]
+	if a == nil {
+		t.Fatalf("%s is gone", workload)
+	}
+	oldSums, newSums := checksums(b.Object), checksums(a.Object)
+	if len(newSums) == 0 {
+		t.Fatalf("%s carries no %s annotation", workload, checksumKey)
+	}
+	for i := range min(len(oldSums), len(newSums)) {
+		if oldSums[i] == newSums[i] {
+			t.Errorf("%s: %s did not change (%s)", workload, checksumKey, newSums[i])
+		}
+	}
+	if diff := cmp.Diff(withoutChecksums(b.Object["spec"]), withoutChecksums(a.Object["spec"])); diff != "" {
+		t.Errorf("%s changed beyond its config checksum (-before +after):\n%s", workload, diff)
+	}
+}
+
+// pickConfigChange chooses a declared parameter (preferring an akka streamlet) and a
+// new valid value for it.
+func pickConfigChange(t *testing.T, spec map[string]any) (streamletName, key string, value any) {
+	t.Helper()
+	list, _ := spec["streamlets"].([]any)
+	type candidate struct {
+		streamlet, key string
+		value          any
+		akka           bool
+	}
+	var cands []candidate
+	for _, s := range list {
+		m, _ := s.(map[string]any)
+		params, _ := m["configParameters"].([]any)
+		for _, p := range params {
+			pm, _ := p.(map[string]any)
+			k, _ := pm["key"].(string)
+			def := fmt.Sprint(pm["default"])
+			var v any
+			switch pm["type"] {
+			case "int32", "int64":
+				n, err := strconv.ParseInt(def, 10, 64)
+				if err != nil {
+					n = 0
+				}
+				v = n + 7
+			case "duration":
+				v = "2 minutes"
+			case "string":
+				if pm["pattern"] == nil {
+					v = "changed-by-e2e"
+				}
+			case "bool":
+				v = def != "true"
+			}
+			if v != nil {
+				cands = append(cands, candidate{m["name"].(string), k, v, m["runtime"] == "akka"})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		t.Fatal("the reference application declares no configuration parameter to change")
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if a.akka != b.akka {
+			if a.akka {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.streamlet+"."+a.key, b.streamlet+"."+b.key)
+	})
+	return cands[0].streamlet, cands[0].key, cands[0].value
+}
+
+// checksums collects, in a stable order, every value of the config checksum
+// annotation anywhere in obj.
+func checksums(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				if s, ok := x[k].(string); ok && k == checksumKey {
+					out = append(out, s)
+					continue
+				}
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// withoutChecksums returns a copy of v with every config checksum annotation blanked.
+func withoutChecksums(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if k == checksumKey {
+				out[k] = "…"
+				continue
+			}
+			out[k] = withoutChecksums(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutChecksums(e)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// TestBrokenSpecKeepsEverything breaks the blueprint (a connection to a port that
+// does not exist): no child is deleted or rewritten, and the status says why.
+func TestBrokenSpecKeepsEverything(t *testing.T) {
+	c := setup(t)
+	app := c.deployReference(t, "broken")
+	before := c.snapshot(t, app)
+	const missing = "no-such-port"
+	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		conns, _ := spec["connections"].([]any)
+		for _, conn := range conns {
+			m, _ := conn.(map[string]any)
+			if m["from"] == "merge.out" {
+				m["from"] = "merge." + missing
+				return
+			}
+		}
+		t.Fatal("spec.connections has no connection from merge.out")
+	})
+	live := c.syncUntilStable(t, app)
+	after := c.snapshot(t, app)
+
+	if diff := cmp.Diff([]string(nil), changedKeys(before, after)); diff != "" {
+		t.Errorf("children changed by an invalid spec (-want +got):\n%s", diff)
+	}
+	cond := condition(live, "BlueprintValid")
+	if cond == nil {
+		t.Fatalf("status has no BlueprintValid condition:\n%s", mustJSON(live.Object["status"]))
+	}
+	if cond["status"] != "False" {
+		t.Errorf("BlueprintValid status = %v, want False", cond["status"])
+	}
+	if msg, _ := cond["message"].(string); !containsAll(msg, missing) {
+		t.Errorf("BlueprintValid message %q does not name the missing port %q", msg, missing)
+	}
+}
+
+// condition returns status.conditions[type=typ] of obj, or nil.
+func condition(obj *unstructured.Unstructured, typ string) map[string]any {
+	if obj == nil {
+		return nil
+	}
+	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range list {
+		if m, ok := c.(map[string]any); ok && m["type"] == typ {
+			return m
+		}
+	}
+	return nil
+}
+
+// TestDeleteReleasesTopicsFirst deletes the application with the default propagation:
+// the finalize hook marks every topic unmanaged, then the garbage collector deletes
+// the children; every topic is deleted only after it carried the mark.
+func TestDeleteReleasesTopicsFirst(t *testing.T) {
+	c := setup(t)
+	app := c.deployReference(t, "delete")
+	children := c.snapshot(t, app)
+	var topics []string
+	for k := range children {
+		if strings.HasPrefix(k, "KafkaTopic ") {
+			topics = append(topics, strings.TrimPrefix(k, "KafkaTopic "))
+		}
+	}
+	if len(topics) == 0 {
+		t.Fatal("the reference application has no KafkaTopic children")
+	}
+
+	// Watch the topics from before the deletion, to see the last state of each.
+	w, err := c.api.dyn.Resource(kafkaTopicsGVR).Namespace(app.GetNamespace()).Watch(ctx(t), metav1.ListOptions{
+		LabelSelector:   labelApp + "=" + refApp,
+		ResourceVersion: app.GetResourceVersion(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	parents := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace())
+	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("delete %s: %v", objKey(app), err)
+	}
+	if gone := c.syncUntilStable(t, app); gone != nil {
+		t.Fatalf("the application still exists after finalize (finalizers %v):\n%s", gone.GetFinalizers(), mustJSON(gone.Object["status"]))
+	}
+
+	deleted := map[string]bool{}
+	timeout := time.After(90 * time.Second)
+	for len(deleted) < len(topics) {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				t.Fatalf("the watch ended; deleted so far: %v", sortedKeys(deleted))
+			}
+			obj, isObj := ev.Object.(*unstructured.Unstructured)
+			if !isObj {
+				t.Fatalf("watch error: %v", ev.Object)
+			}
+			if ev.Type == watch.Deleted {
+				deleted[obj.GetName()] = true
+				if obj.GetAnnotations()["strimzi.io/managed"] != "false" {
+					t.Errorf("KafkaTopic %s was deleted without the annotation strimzi.io/managed: \"false\" (annotations %v)",
+						obj.GetName(), obj.GetAnnotations())
+				}
+			}
+		case <-timeout:
+			t.Fatalf("timed out after 90s waiting for the garbage collector to delete the topics; deleted %v of %v",
+				sortedKeys(deleted), topics)
+		}
+	}
+	// Every other child goes too.
+	poll(t, 60*time.Second, "every child to be garbage collected", func() (bool, string) {
+		var left []string
+		for k, child := range children {
+			if _, err := c.api.get(ctx(t), child.GroupVersionKind(), child.GetNamespace(), child.GetName()); err == nil {
+				left = append(left, k)
+			}
+		}
+		return len(left) == 0, fmt.Sprintf("left: %v", left)
+	})
+}

@@ -1,0 +1,78 @@
+package hooks
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// The benchmarks report the hook's cost for the reference application with
+// every child observed. BenchmarkJSONRoundTrip is the baseline measured in
+// the same run: decoding the request and encoding an answer of the same size,
+// which any hook pays; compare Sync's ns/op with it as a ratio, not in
+// absolute time (these machines are shared and noisy).
+
+func benchRequest(b *testing.B) []byte {
+	b.Helper()
+	c := newCluster(b, example(b, cra), allComponents()...)
+	c.sync()
+	c.sync()
+	return requestJSON(b, c.request())
+}
+
+func BenchmarkJSONRoundTrip(b *testing.B) {
+	body := benchRequest(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req Request
+		if err := json.Unmarshal(body, &req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(req.Children); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSync(b *testing.B) {
+	body := benchRequest(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req Request
+		if err := json.Unmarshal(body, &req); err != nil {
+			b.Fatal(err)
+		}
+		resp, err := Sync(&req, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSyncFrozen(b *testing.B) {
+	c := newCluster(b, example(b, cra), allComponents()...)
+	c.sync()
+	c.sync()
+	req := c.request()
+	req.Parent.Object["spec"].(map[string]any)["streamlets"] = "broken"
+	body := requestJSON(b, req)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req Request
+		if err := json.Unmarshal(body, &req); err != nil {
+			b.Fatal(err)
+		}
+		resp, err := Sync(&req, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

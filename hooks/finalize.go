@@ -22,12 +22,9 @@ import (
 // allowed. Every observed child is answered as last applied until then, and
 // finalized is true only once every observed topic carries its mark.
 func Finalize(req *Request, now time.Time) (*Response, error) {
-	if err := checkParent(req); err != nil {
-		return nil, err
-	}
-	obs, err := observe(req)
+	obs, err := read(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, err
 	}
 	key, value := children.AnnotationStrimziManaged, "false"
 	if policyOf(req.Parent) == graph.Delete {

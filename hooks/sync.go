@@ -22,12 +22,9 @@ const notReadyResync = 60
 // left out unless the topic deletion policy and the two-step marks allow it.
 // A request it cannot read is an error wrapping ErrMalformed.
 func Sync(req *Request, now time.Time) (*Response, error) {
-	if err := checkParent(req); err != nil {
-		return nil, err
-	}
-	obs, err := observe(req)
+	obs, err := read(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, err
 	}
 	in := children.StatusInput{Observed: obs.observed, Previous: previousStatus(req.Parent), Now: now, Generation: req.Parent.GetGeneration()}
 

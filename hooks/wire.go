@@ -114,3 +114,15 @@ func checkParent(req *Request) error {
 	}
 	return nil
 }
+
+// read checks a request's parent and children; both hooks start here.
+func read(req *Request) (observation, error) {
+	if err := checkParent(req); err != nil {
+		return observation{}, err
+	}
+	obs, err := observe(req)
+	if err != nil {
+		return observation{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return obs, nil
+}

@@ -43,7 +43,7 @@ type Spec struct {
 	// PodMonitor to scrape.
 	Metrics *Metrics `json:"metrics,omitempty"`
 	// Runtimes holds defaults per runtime, overridable per streamlet.
-	Runtimes Runtimes `json:"runtimes,omitempty"`
+	Runtimes Runtimes `json:"runtimes,omitzero"`
 	// Streamlets are the processing steps.
 	Streamlets []Streamlet `json:"streamlets"`
 	// Connections wire outlets to inlets.
@@ -72,7 +72,7 @@ type Kafka struct {
 	// Authentication, when set, names the Secret of the Kafka user.
 	Authentication *KafkaAuthentication `json:"authentication,omitempty"`
 	// TopicDefaults apply to every topic Sluice makes.
-	TopicDefaults TopicSettings `json:"topicDefaults,omitempty"`
+	TopicDefaults TopicSettings `json:"topicDefaults,omitzero"`
 }
 
 // KafkaTLS names the Secret with the cluster CA certificate (key ca.crt).

@@ -17,6 +17,9 @@ var (
 	reservedLabelPrefix = []string{"sluice.dev/", "app.kubernetes.io/"}
 )
 
+// maxTopicReplicas is Kafka's largest replication factor (a short).
+const maxTopicReplicas = 32767
+
 // ConfigDir is where a streamlet finds streamlet.json; no user volume may be
 // mounted there.
 const ConfigDir = "/etc/sluice"
@@ -59,6 +62,9 @@ func checkApplication(r *resolver) {
 	}
 	if m := spec.Metrics; m != nil {
 		r.checkPort("spec.metrics.port", m.Port)
+		if m.Path != "" && !strings.HasPrefix(m.Path, "/") {
+			r.addf("spec.metrics.path", ErrBadValue, "%q does not start with /", m.Path)
+		}
 	}
 	for _, name := range spec.ImagePullSecrets {
 		r.checkRef("spec.imagePullSecrets", name)
@@ -94,8 +100,8 @@ func (r *resolver) checkTopicSettings(path string, ts TopicSettings) {
 	if ts.Partitions != nil && *ts.Partitions < 1 {
 		r.addf(path+".partitions", ErrBadValue, "%d partitions: a topic has at least 1", *ts.Partitions)
 	}
-	if ts.Replicas != nil && *ts.Replicas < 1 {
-		r.addf(path+".replicas", ErrBadValue, "%d replicas: a topic has at least 1", *ts.Replicas)
+	if ts.Replicas != nil && (*ts.Replicas < 1 || *ts.Replicas > maxTopicReplicas) {
+		r.addf(path+".replicas", ErrBadValue, "%d replicas: a topic has 1 to %d", *ts.Replicas, maxTopicReplicas)
 	}
 }
 
@@ -338,6 +344,14 @@ func (r *resolver) checkFlink(path string, s *Streamlet, run *resolvedRun) {
 		missing("serviceAccountName", "the Flink operator needs a service account allowed to manage the job's pods")
 	} else {
 		r.checkRef(path+".flink.serviceAccountName", fl.ServiceAccountName)
+	}
+	for _, c := range []struct {
+		name string
+		r    *FlinkResource
+	}{{"jobManager", fl.JobManager}, {"taskManager", fl.TaskManager}} {
+		if c.r != nil && c.r.CPU != nil && *c.r.CPU <= 0 {
+			r.addf(path+".flink."+c.name+".cpu", ErrBadValue, "%g CPUs", *c.r.CPU)
+		}
 	}
 	if fl.JobManager == nil || fl.JobManager.Memory == "" {
 		missing("jobManager.memory", "the job manager's memory")

@@ -87,6 +87,12 @@ func TestValidateProblems(t *testing.T) {
 		{"flink savepoints without state", func(t *testing.T, a *StreamingApplication) {
 			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "savepoint"
 		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "spec.state"}},
+		{"flink cpu zero", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.TaskManager.CPU = ptr(0.0) }, ErrBadValue,
+			[]string{"spec.streamlets[score].flink.taskManager.cpu"}},
+		{"metrics path relative", func(t *testing.T, a *StreamingApplication) { a.Spec.Metrics = &Metrics{Port: 9090, Path: "metrics"} }, ErrBadValue,
+			[]string{"spec.metrics.path"}},
+		{"topic replicas over a short", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.TopicDefaults.Replicas = ptr(int32(40000)) }, ErrBadValue,
+			[]string{"spec.kafka.topicDefaults.replicas", "1 to 32767"}},
 		{"flink bad version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "1.20" }, ErrBadValue,
 			[]string{"spec.streamlets[score].flink.version"}},
 		{"connection from missing streamlet", func(t *testing.T, a *StreamingApplication) {

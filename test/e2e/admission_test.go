@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
@@ -84,7 +85,8 @@ func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 // TestForegroundDeletionOfRetainAppRefused checks the admission policy on
 // StreamingApplication DELETE: foreground cascading deletion (which bypasses the
 // finalize hook) of an application with topicDeletionPolicy Retain, the default, is
-// refused with a message; the default deletion goes through.
+// refused with a message, and so is that of a Delete application; the default
+// deletion goes through.
 func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	c := setup(t)
 	c.needManifests(t)
@@ -115,6 +117,15 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	}
 	if live.GetDeletionTimestamp() != nil {
 		t.Fatal("the application is being deleted after a refused delete")
+	}
+
+	// Under Delete, too: the garbage collector could not delete unreleased topics.
+	patch := []byte(`{"spec":{"topicDeletionPolicy":"Delete"}}`)
+	if _, err := parents.Patch(ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatalf("switch to Delete: %v", err)
+	}
+	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground}); !isRefused(err) {
+		t.Fatalf("foreground deletion of a Delete application: want an admission refusal, got %v", err)
 	}
 
 	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {

@@ -3,6 +3,7 @@
 //	sluice serve [--addr :8080]                          run the Metacontroller hooks
 //	sluice render [-o yaml|json] [--controller FILE] FILE  print the sync answer for a parent
 //	sluice validate FILE...                              report every problem, one per line
+//	sluice graph FILE                                    draw the blueprint in Graphviz's DOT
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +33,7 @@ const usage = `usage:
   sluice serve [--addr :8080]
   sluice render [-o yaml|json] [--controller FILE] FILE
   sluice validate FILE...
+  sluice graph FILE
 `
 
 // run dispatches a subcommand and returns the exit code.
@@ -47,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = render(args[1:], stdout, time.Now())
 	case "validate":
 		err = validate(args[1:], stdout)
+	case "graph":
+		err = drawGraph(args[1:], stdout)
 	default:
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -151,7 +156,9 @@ func validate(files []string, stdout io.Writer) error {
 		}
 		app, err := graph.Parse(data)
 		if err != nil {
-			fmt.Fprintf(stdout, "%s: %v\n", file, err)
+			for _, line := range strings.Split(err.Error(), "\n") {
+				fmt.Fprintf(stdout, "%s: %s\n", file, line)
+			}
 			bad++
 			continue
 		}
@@ -169,4 +176,25 @@ func validate(files []string, stdout io.Writer) error {
 		return fmt.Errorf("%d of %d files invalid", bad, len(files))
 	}
 	return nil
+}
+
+// drawGraph prints a valid application's blueprint as a Graphviz digraph.
+func drawGraph(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("graph FILE")
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		return err
+	}
+	app, err := graph.Parse(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	bp, problems := graph.Resolve(app)
+	if len(problems) > 0 {
+		return fmt.Errorf("%s:\n%w", args[0], problems)
+	}
+	_, err = io.WriteString(stdout, graph.DOT(bp))
+	return err
 }

@@ -1,34 +1,35 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
 // Parse decodes one StreamingApplication from YAML or JSON strictly, for the
-// offline commands: an unknown or misspelt field, or a field given twice, is
-// an error that names it. The hook does not use it: the API server has
-// already pruned what the CRD does not know.
+// offline commands, the way the API server's strict field validation does:
+// field names are case-sensitive, and every unknown or misspelt field, and
+// every field given twice, is an error that names its path. The hook does
+// not use it: the API server has already pruned what the CRD does not know.
 func Parse(data []byte) (*StreamingApplication, error) {
 	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
 	var app StreamingApplication
-	if err := dec.Decode(&app); err != nil {
-		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return nil, fmt.Errorf("%w %s (misspelt, or not part of %s)", ErrUnknownField, field, APIVersion)
-		}
+	strict, err := kjson.UnmarshalStrict(js, &app)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: more than one document", ErrMalformed)
+	if len(strict) > 0 {
+		errs := make([]error, len(strict))
+		for i, e := range strict {
+			errs[i] = fieldError{e}
+		}
+		return nil, errors.Join(errs...)
 	}
 	if app.APIVersion != APIVersion || app.Kind != Kind {
 		return nil, fmt.Errorf("%w: apiVersion/kind is %q/%q, want %s/%s", ErrMalformed, app.APIVersion, app.Kind, APIVersion, Kind)
@@ -45,3 +46,13 @@ func FromJSON(data []byte) (*StreamingApplication, error) {
 	}
 	return &app, nil
 }
+
+// fieldError is an unknown (or duplicate) field found by strict decoding;
+// it matches ErrUnknownField.
+type fieldError struct{ err error }
+
+func (e fieldError) Error() string {
+	return e.err.Error() + " (misspelt, or not part of " + APIVersion + ")"
+}
+
+func (e fieldError) Is(target error) bool { return target == ErrUnknownField }

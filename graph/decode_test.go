@@ -33,8 +33,9 @@ func TestParseStrict(t *testing.T) {
 		err       error
 		want      string
 	}{
-		{"misspelt field", strings.Replace(minimal, "replicas: 2", "replica: 2", 1), ErrUnknownField, `"replica"`},
-		{"unknown top-level spec field", strings.Replace(minimal, "  image:", "  imge: x\n  image:", 1), ErrUnknownField, `"imge"`},
+		{"misspelt field", strings.Replace(minimal, "replicas: 2", "replica: 2", 1), ErrUnknownField, `unknown field "spec.streamlets[0].replica"`},
+		{"unknown top-level spec field", strings.Replace(minimal, "  image:", "  imge: x\n  image:", 1), ErrUnknownField, `unknown field "spec.imge"`},
+		{"field name in the wrong case", strings.Replace(minimal, "replicas: 2", "Replicas: 2", 1), ErrUnknownField, `unknown field "spec.streamlets[0].Replicas"`},
 		{"duplicate field", strings.Replace(minimal, "replicas: 2", "replicas: 2\n    replicas: 3", 1), ErrMalformed, "replicas"},
 		{"wrong type", strings.Replace(minimal, "replicas: 2", "replicas: two", 1), ErrMalformed, "replicas"},
 		{"config value is a map", strings.Replace(minimal, "{rate: 7}", "{rate: {x: 1}}", 1), ErrMalformed, "string, number or boolean"},

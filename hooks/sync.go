@@ -149,9 +149,8 @@ func keepPartitions(desired, observed *unstructured.Unstructured) string {
 	desP, desFound, _ := unstructured.NestedInt64(desired.Object, "spec", "partitions")
 	if obsFound && (!desFound || obsP > desP) {
 		_ = unstructured.SetNestedField(desired.Object, obsP, "spec", "partitions")
-		note = fmt.Sprintf("partitions stay at %d: Kafka cannot shrink a topic", obsP)
 		if desFound {
-			note += fmt.Sprintf(" (spec asks %d)", desP)
+			note = fmt.Sprintf("partitions stay at %d: Kafka cannot shrink a topic (spec asks %d)", obsP, desP)
 		}
 	}
 	obsR, obsRFound, _ := unstructured.NestedInt64(observed.Object, "spec", "replicas")

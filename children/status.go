@@ -34,6 +34,9 @@ type StatusInput struct {
 	// TopicNotes are extra messages per topic object name, e.g. partitions
 	// kept above the spec because Kafka cannot shrink a topic.
 	TopicNotes map[string]string
+	// Pods is the pod-level health per streamlet, when the customize hook
+	// asked for the application's pods (the pod-health component).
+	Pods map[string]PodHealth
 	// Previous is the parent's current status, for lastTransitionTime and
 	// for what an invalid spec cannot recompute.
 	Previous *graph.Status
@@ -174,23 +177,48 @@ func streamletStatuses(in StatusInput) []graph.StreamletStatus {
 				}
 			}
 			if s.State == "" && s.Runtime != graph.Akka {
-				ss.Message = strings.TrimPrefix(ss.Message+"; no spec.state: restarts stateless", "; ")
+				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
 			}
-			out = append(out, ss)
+			out = append(out, withPods(ss, in.Pods))
 		}
 		return out
 	}
 	for _, wk := range workloadKinds {
 		for _, u := range in.Observed.All(wk.kind) {
 			h := wk.health(u)
-			out = append(out, graph.StreamletStatus{
+			out = append(out, withPods(graph.StreamletStatus{
 				Name: u.GetLabels()[LabelStreamlet], Runtime: wk.runtime,
 				ExpectedReplicas: h.Expected, ReadyReplicas: h.Ready, Phase: h.Phase, Message: h.Message,
-			})
+			}, in.Pods))
 		}
 	}
 	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// withPods adds what the streamlet's pods say: restarts, and containers
+// waiting for a person (CrashLoopBackOff, image pull failures), which make a
+// streamlet that is not Failed Degraded.
+func withPods(ss graph.StreamletStatus, pods map[string]PodHealth) graph.StreamletStatus {
+	h, ok := pods[ss.Name]
+	if !ok {
+		return ss
+	}
+	ss.Restarts = h.Restarts
+	if trouble := h.Trouble(); trouble != "" {
+		if ss.Phase != graph.PhaseFailed {
+			ss.Phase = graph.PhaseDegraded
+		}
+		ss.Message = joinMessages(ss.Message, trouble)
+	}
+	return ss
+}
+
+func joinMessages(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // topicStatuses reports every answered topic, and every unmanaged topic the

@@ -49,6 +49,9 @@ type StreamletStatus struct {
 	ReadyReplicas    int32   `json:"readyReplicas"`
 	Phase            Phase   `json:"phase"`
 	Message          string  `json:"message,omitempty"`
+	// Restarts counts the container restarts of the streamlet's pods; set
+	// only with the pod-health component.
+	Restarts int32 `json:"restarts,omitempty"`
 	// State is where a stateful (spark, flink) streamlet keeps its state;
 	// empty when it has none and restarts stateless.
 	State string `json:"state,omitempty"`

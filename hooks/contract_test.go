@@ -26,8 +26,8 @@ func captured(t *testing.T, name string) *Request {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := decodeRequest(bytesReader(b))
-	if err != nil {
+	req := &Request{}
+	if err := decodeRequest(bytesReader(b), req); err != nil {
 		t.Fatalf("decode %s: %v", name, err)
 	}
 	return req

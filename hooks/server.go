@@ -43,8 +43,11 @@ type Handler struct {
 // NewHandler returns the hook server's handler with every route.
 func NewHandler(cfg Config) *Handler {
 	h := &Handler{cfg: cfg, router: httprouter.New()}
-	h.router.POST("/sync", h.hook("sync", Sync))
-	h.router.POST("/finalize", h.hook("finalize", Finalize))
+	h.router.POST("/sync", hook(h, "sync", Sync))
+	h.router.POST("/finalize", hook(h, "finalize", Finalize))
+	h.router.POST("/customize", hook(h, "customize", func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
+		return Customize(req)
+	}))
 	h.router.GET("/healthz", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
 		writeText(w, http.StatusOK, "ok")
 	})
@@ -75,16 +78,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // before the server shuts down.
 func (h *Handler) Drain() { h.draining.Store(true) }
 
-// hookFunc is Sync or Finalize.
-type hookFunc func(*Request, time.Time) (*Response, error)
+// logged is what a request or answer adds to the hook's log line.
+type logged interface{ logAttrs() []any }
+
+func (r *Request) logAttrs() []any {
+	if r.Parent == nil {
+		return nil
+	}
+	return []any{"parent", r.Parent.GetNamespace() + "/" + r.Parent.GetName()}
+}
+
+func (r *Response) logAttrs() []any {
+	return []any{"children", len(r.Children), "phase", r.Status.Phase}
+}
+
+func (r *CustomizeRequest) logAttrs() []any { return (&Request{Parent: r.Parent}).logAttrs() }
+
+func (r *CustomizeResponse) logAttrs() []any { return []any{"related", len(r.RelatedResources)} }
 
 // hook decodes a request, calls fn and encodes its answer; every error maps
 // to its status code here.
-func (h *Handler) hook(name string, fn hookFunc) httprouter.Handle {
+func hook[Req, Resp any, PReq interface {
+	*Req
+	logged
+}, PResp interface {
+	*Resp
+	logged
+}](h *Handler, name string, fn func(PReq, time.Time) (PResp, error)) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 		start := h.cfg.Now()
-		req, err := decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-		var resp *Response
+		var req PReq = new(Req)
+		err := decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
+		var resp PResp
 		if err == nil {
 			resp, err = fn(req, start)
 		}
@@ -97,41 +122,35 @@ func (h *Handler) hook(name string, fn hookFunc) httprouter.Handle {
 			code = statusCode(err)
 			body = []byte(err.Error() + "\n")
 		}
-		h.metrics.observe(name, code, h.cfg.Now().Sub(start))
-		attrs := []any{"hook", name, "code", code, "ms", h.cfg.Now().Sub(start).Milliseconds()}
-		if req != nil && req.Parent != nil {
-			attrs = append(attrs, "parent", req.Parent.GetNamespace()+"/"+req.Parent.GetName())
-		}
-		if resp != nil {
-			attrs = append(attrs, "children", len(resp.Children), "phase", resp.Status.Phase)
-		}
+		took := h.cfg.Now().Sub(start)
+		h.metrics.observe(name, code, took)
+		attrs := append([]any{"hook", name, "code", code, "ms", took.Milliseconds()}, req.logAttrs()...)
 		if err != nil {
 			h.cfg.Logger.Warn("hook refused", append(attrs, "error", err.Error())...)
 			writeText(w, code, string(body))
 			return
 		}
-		h.cfg.Logger.Info("hook answered", attrs...)
+		h.cfg.Logger.Info("hook answered", append(attrs, resp.logAttrs()...)...)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_, _ = w.Write(body)
 	}
 }
 
-// decodeRequest reads one JSON request and nothing after it.
-func decodeRequest(body io.Reader) (*Request, error) {
+// decodeRequest reads one JSON request into v, and nothing after it.
+func decodeRequest(body io.Reader, v any) error {
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	var req Request
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the request object", ErrMalformed)
+		return fmt.Errorf("%w: data after the request object", ErrMalformed)
 	}
-	return &req, nil
+	return nil
 }
 
 // statusCode maps an error to the HTTP status Metacontroller gets. Every one

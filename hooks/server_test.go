@@ -169,8 +169,8 @@ func FuzzSync(f *testing.F) {
 			return
 		}
 		assertChildrenArray(t, rec.Body.Bytes())
-		req, err := decodeRequest(bytes.NewReader(body))
-		if err != nil {
+		req := &Request{}
+		if err := decodeRequest(bytes.NewReader(body), req); err != nil {
 			t.Fatalf("200 for a body that does not decode: %v", err)
 		}
 		var resp struct {

@@ -27,6 +27,9 @@ func Sync(req *Request, now time.Time) (*Response, error) {
 		return nil, err
 	}
 	in := children.StatusInput{Observed: obs.observed, Previous: previousStatus(req.Parent), Now: now, Generation: req.Parent.GetGeneration()}
+	if pods := relatedPods(req); len(pods) > 0 {
+		in.Pods = children.PodsHealth(pods)
+	}
 
 	bp, invalid := resolveParent(req.Parent)
 	if len(invalid) > 0 {

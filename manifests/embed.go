@@ -38,12 +38,17 @@ var (
 	ErrUnsupportedPatch = errors.New("unsupported patch operation")
 )
 
-// componentStrimziV1beta2 switches KafkaTopic to kafka.strimzi.io/v1beta2; it adds
-// no child kind, so it is not a default.
-const componentStrimziV1beta2 = "strimzi-v1beta2"
+// Components that add no child kind, and so are not defaults:
+// strimzi-v1beta2 switches KafkaTopic to kafka.strimzi.io/v1beta2, and
+// pod-health adds the customize hook that asks for the application's pods
+// (which makes Metacontroller watch every Pod of the cluster).
+const (
+	componentStrimziV1beta2 = "strimzi-v1beta2"
+	componentPodHealth      = "pod-health"
+)
 
 // Components lists the optional components in a stable order: "flink",
-// "monitoring", "spark", "strimzi-v1beta2".
+// "monitoring", "pod-health", "spark", "strimzi-v1beta2".
 func Components() []string {
 	entries, err := fs.ReadDir(componentFS, "components")
 	if err != nil {
@@ -60,9 +65,11 @@ func Components() []string {
 }
 
 // DefaultComponents are the ones render uses by default: every child-kind
-// component (flink, monitoring, spark), not strimzi-v1beta2.
+// component (flink, monitoring, spark), not strimzi-v1beta2 or pod-health.
 func DefaultComponents() []string {
-	return slices.DeleteFunc(Components(), func(c string) bool { return c == componentStrimziV1beta2 })
+	return slices.DeleteFunc(Components(), func(c string) bool {
+		return c == componentStrimziV1beta2 || c == componentPodHealth
+	})
 }
 
 // CRD returns the StreamingApplication CRD YAML.
@@ -120,13 +127,40 @@ func componentPatch(name string) ([]patchOp, error) {
 	return ops, nil
 }
 
-// childResourcesPath is the only list component patches touch.
-const childResourcesPath = "/spec/childResources/"
+// Paths component patches touch: the child kinds, and the hooks.
+const (
+	childResourcesPath = "/spec/childResources/"
+	hooksPath          = "/spec/hooks/"
+)
+
+// addHook adds a hook (such as customize) that the base does not have.
+func (op patchOp) addHook(obj map[string]any, name string) error {
+	if op.Op != "add" || name == "" || strings.ContainsAny(name, "/~") {
+		return fmt.Errorf("only add of one hook under %s: %w", hooksPath, ErrUnsupportedPatch)
+	}
+	spec, _ := obj["spec"].(map[string]any)
+	hooks, ok := spec["hooks"].(map[string]any)
+	if !ok {
+		return errors.New("the CompositeController has no spec.hooks")
+	}
+	if _, exists := hooks[name]; exists {
+		return fmt.Errorf("spec.hooks.%s exists already", name)
+	}
+	value, ok := op.Value.(map[string]any)
+	if !ok {
+		return errors.New("add: value must be an object")
+	}
+	hooks[name] = value
+	return nil
+}
 
 // apply applies the operation to the CompositeController obj. It knows the
 // operations the components use: "add" of a new entry at the end of
 // spec.childResources, and "replace" or "test" of one field of an entry.
 func (op patchOp) apply(obj map[string]any) error {
+	if hook, ok := strings.CutPrefix(op.Path, hooksPath); ok {
+		return op.addHook(obj, hook)
+	}
 	rest, ok := strings.CutPrefix(op.Path, childResourcesPath)
 	if !ok {
 		return fmt.Errorf("path outside %s: %w", childResourcesPath, ErrUnsupportedPatch)

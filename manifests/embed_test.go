@@ -63,7 +63,7 @@ func childKinds(cc compositeController) []string {
 }
 
 func TestComponents(t *testing.T) {
-	if diff := cmp.Diff([]string{"flink", "monitoring", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
+	if diff := cmp.Diff([]string{"flink", "monitoring", "pod-health", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
 		t.Errorf("Components() mismatch (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"flink", "monitoring", "spark"}, DefaultComponents()); diff != "" {
@@ -91,6 +91,7 @@ func TestController(t *testing.T) {
 		{"order is the callers'", []string{"spark", "flink"}, append(append([]string(nil), base...),
 			"sparkoperator.k8s.io/v1beta2 sparkapplications",
 			"flink.apache.org/v1beta1 flinkdeployments")},
+		{"pod health adds no child kind", []string{"pod-health"}, base},
 		{"strimzi v1beta2", []string{"strimzi-v1beta2"}, []string{
 			"v1 configmaps",
 			"v1 services",
@@ -151,8 +152,11 @@ func checkControllerInvariants(t *testing.T, cc compositeController) {
 		"sync":     "http://sluice.sluice-system.svc/sync",
 		"finalize": "http://sluice.sluice-system.svc/finalize",
 	}
+	if _, ok := cc.Spec.Hooks["customize"]; ok {
+		wantHooks["customize"] = "http://sluice.sluice-system.svc/customize"
+	}
 	if len(cc.Spec.Hooks) != len(wantHooks) {
-		t.Errorf("hooks: got %d, want sync and finalize", len(cc.Spec.Hooks))
+		t.Errorf("hooks: got %d, want %d", len(cc.Spec.Hooks), len(wantHooks))
 	}
 	for name, url := range wantHooks {
 		h, ok := cc.Spec.Hooks[name]

@@ -44,9 +44,10 @@ var upstreamCRDs = []string{
 	"monitoring.coreos.com_podmonitors.yaml",
 }
 
-// components are Sluice's kustomize components, each adding child kinds to the
-// CompositeController. The test cluster runs with all of them.
-var components = []string{"spark", "flink", "monitoring"}
+// components are Sluice's kustomize components: spark, flink and monitoring add
+// child kinds to the CompositeController, pod-health its customize hook. The
+// test cluster runs with all of them.
+var components = []string{"spark", "flink", "monitoring", "pod-health"}
 
 // cluster is the running test environment shared by every test.
 type cluster struct {

@@ -40,6 +40,11 @@ bench:
 load:
 	test/load/run.sh
 
+# Each fuzz target for FUZZTIME; minimizing new inputs is capped, as it
+# dominates the time otherwise.
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzSync -fuzztime 30s ./hooks
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./graph
+	$(GO) test -run '^$$' -fuzz '^FuzzSync$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./hooks
+	for f in FuzzParse FuzzScalar FuzzParseDuration FuzzParseMemorySize; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./graph || exit 1; \
+	done

@@ -258,3 +258,22 @@ func TestStreamletConfigLayout(t *testing.T) {
 		t.Errorf("users inlet = %+v, want topic shared.users and consumer group fraud-scoring.enrich.users", in)
 	}
 }
+
+func TestConditionMessagesFit(t *testing.T) {
+	var invalid []string
+	for i := range 2000 {
+		invalid = append(invalid, "spec.streamlets[s"+strings.Repeat("x", 20)+string(rune('a'+i%26))+"]: something is wrong here: bad value")
+	}
+	st := Status(StatusInput{Invalid: invalid, Observed: Observed{}})
+	for _, c := range st.Conditions {
+		if len(c.Message) > maxConditionMessage {
+			t.Errorf("condition %s message has %d bytes, the API server allows %d", c.Type, len(c.Message), maxConditionMessage)
+		}
+	}
+	if got := truncate("ééé", 15); got != "ééé" {
+		t.Errorf("truncate cut a short string: %q", got)
+	}
+	if got := truncate(strings.Repeat("é", 20), 20); len(got) > 20 || !strings.HasSuffix(got, "(truncated)") {
+		t.Errorf("truncate = %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,7 +86,7 @@ func Status(in StatusInput) graph.Status {
 			status = metav1.ConditionTrue
 		}
 		meta.SetStatusCondition(&conds, metav1.Condition{
-			Type: condType, Status: status, Reason: reason, Message: message,
+			Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
 			ObservedGeneration: in.Generation, LastTransitionTime: metav1.NewTime(in.Now.UTC().Truncate(time.Second)),
 		})
 	}
@@ -113,6 +114,23 @@ func Status(in StatusInput) graph.Status {
 	set(graph.ConditionReady, readyOK, readyReason, readyMsg)
 	st.Conditions = conds
 	return st
+}
+
+// maxConditionMessage is metav1.Condition's limit on messages; a longer one
+// would make the API server refuse the whole status.
+const maxConditionMessage = 32768
+
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	const mark = " …(truncated)"
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }
 
 func reasonFor(ok bool, yes, no string) string {

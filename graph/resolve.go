@@ -25,7 +25,7 @@ func Resolve(app *StreamingApplication) (*Blueprint, Problems) {
 	}
 	if len(r.problems) > 0 {
 		slices.SortStableFunc(r.problems, func(a, b Problem) int { return cmp.Compare(a.Error(), b.Error()) })
-		return nil, slices.Compact(r.problems)
+		return nil, slices.CompactFunc(r.problems, func(a, b Problem) bool { return a.Error() == b.Error() })
 	}
 	return r.blueprint(), nil
 }

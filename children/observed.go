@@ -1,6 +1,9 @@
 package children
 
 import (
+	"maps"
+	"slices"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -16,7 +19,7 @@ func (o Observed) Get(kind, name string) (*unstructured.Unstructured, bool) {
 
 // All returns the observed children of a kind, sorted by name.
 func (o Observed) All(kind string) []*unstructured.Unstructured {
-	names := sortedKeys(o[kind])
+	names := slices.Sorted(maps.Keys(o[kind]))
 	out := make([]*unstructured.Unstructured, len(names))
 	for i, n := range names {
 		out[i] = o[kind][n]
@@ -35,5 +38,5 @@ func (o Observed) Count() int {
 
 // Kinds returns the observed kinds, sorted.
 func (o Observed) Kinds() []string {
-	return sortedKeys(o)
+	return slices.Sorted(maps.Keys(o))
 }

@@ -1,8 +1,6 @@
 package children
 
 import (
-	"slices"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -148,14 +146,4 @@ func resources(s *graph.ResolvedStreamlet) corev1.ResourceRequirements {
 		return corev1.ResourceRequirements{}
 	}
 	return corev1.ResourceRequirements{Requests: s.Resources.Requests, Limits: s.Resources.Limits}
-}
-
-// sortedKeys is used where a map becomes an ordered list.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

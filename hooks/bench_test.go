@@ -11,12 +11,18 @@ import (
 // which any hook pays; compare Sync's ns/op with it as a ratio, not in
 // absolute time (these machines are shared and noisy).
 
-func benchRequest(b *testing.B) []byte {
+// benchRequest is the reference application's request once every child is
+// observed, its parent changed by edits.
+func benchRequest(b *testing.B, edits ...func(*Request)) []byte {
 	b.Helper()
 	c := newCluster(b, example(b, cra), allComponents()...)
 	c.sync()
 	c.sync()
-	return requestJSON(b, c.request())
+	req := c.request()
+	for _, e := range edits {
+		e(req)
+	}
+	return requestJSON(b, req)
 }
 
 func BenchmarkJSONRoundTrip(b *testing.B) {
@@ -35,18 +41,13 @@ func BenchmarkJSONRoundTrip(b *testing.B) {
 }
 
 func BenchmarkSync(b *testing.B) {
-	body := benchRequest(b)
-	benchSync(b, body)
+	benchSync(b, benchRequest(b))
 }
 
 func BenchmarkSyncFrozen(b *testing.B) {
-	c := newCluster(b, example(b, cra), allComponents()...)
-	c.sync()
-	c.sync()
-	req := c.request()
-	req.Parent.Object["spec"].(map[string]any)["streamlets"] = "broken"
-	body := requestJSON(b, req)
-	benchSync(b, body)
+	benchSync(b, benchRequest(b, func(req *Request) {
+		req.Parent.Object["spec"].(map[string]any)["streamlets"] = "broken"
+	}))
 }
 
 // benchSync decodes, syncs and encodes body, as the server does.

@@ -23,8 +23,15 @@ test: lint unit e2e
 unit:
 	$(GO) test -race -count=1 ./...
 
+# The end-to-end tests on a real API server (test/e2e/README.md). With
+# SLUICE_E2E_SKIP_REASON set they are skipped, and this says so loudly.
 e2e:
 	cd test/e2e && $(GO) test -count=1 -timeout 30m ./...
+	@if [ -n "$$SLUICE_E2E_SKIP_REASON" ]; then \
+		echo "********************************************************************"; \
+		echo "* END-TO-END TESTS SKIPPED: $$SLUICE_E2E_SKIP_REASON"; \
+		echo "********************************************************************"; \
+	fi
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

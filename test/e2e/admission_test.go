@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -173,6 +174,47 @@ func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 	c.release(t, ns, topic.GetName(), "strimzi.io/managed", "false")
 	poll(t, 3*time.Minute, "the namespace to be deleted once the topic is released", func() (bool, string) {
 		_, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
+}
+
+// TestGarbageCollectorDeletionNeedsRelease gives a managed topic an owner and deletes
+// the owner: the garbage collector's delete of the topic is refused (its log shows the
+// policy's refusal) until the topic is released, and then the topic goes.
+func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "gcguard")
+	configMaps := c.api.dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}).Namespace(ns)
+	owner, err := configMaps.Create(ctx(t), &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "owner"},
+	}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := kafkaTopic(ns, "guarded.gc", nil)
+	topic.SetLabels(map[string]string{"strimzi.io/cluster": "e2e", labelApp: "guarded"})
+	topic.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}})
+	if _, err := c.api.createStrict(ctx(t), topic); err != nil {
+		t.Fatalf("create %s: %v", objKey(topic), err)
+	}
+	if err := configMaps.Delete(ctx(t), owner.GetName(), metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(c.dir, "kube-controller-manager.log")
+	poll(t, 90*time.Second, "the garbage collector's delete of the topic to be refused", func() (bool, string) {
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			return false, err.Error()
+		}
+		return containsAll(string(b), "sluice-keep-topics", "guarded.gc"), "no refusal in " + logPath + " yet"
+	})
+	if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
+		t.Fatalf("the topic is gone although the garbage collector was refused: %v", err)
+	}
+	c.release(t, ns, topic.GetName(), "strimzi.io/managed", "false")
+	poll(t, 90*time.Second, "the garbage collector to delete the released topic", func() (bool, string) {
+		_, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName())
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }

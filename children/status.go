@@ -25,6 +25,8 @@ type StatusInput struct {
 	// Problems lists what else keeps the application from running as
 	// written, such as a child kind the CompositeController does not list.
 	Problems []string
+	// Kinds are the child kinds the CompositeController lists.
+	Kinds Kinds
 	// Observed are the children Metacontroller observed.
 	Observed Observed
 	// Answered are the children of this answer.
@@ -187,10 +189,15 @@ func streamletStatuses(in StatusInput) []graph.StreamletStatus {
 				if wk.runtime != s.Runtime {
 					continue
 				}
-				if u, ok := in.Observed.Get(wk.kind, WorkloadName(bp.Name, s.Name)); ok {
+				u, observed := in.Observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
+				_, listed := in.Kinds[wk.kind]
+				switch {
+				case observed:
 					h := wk.health(u)
 					ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
-				} else {
+				case !listed:
+					ss.Message = "not run: the CompositeController does not list " + wk.kind
+				default:
 					ss.Message = wk.kind + " not created yet"
 				}
 			}

@@ -26,7 +26,10 @@ func Sync(req *Request, now time.Time) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := children.StatusInput{Observed: obs.observed, Previous: previousStatus(req.Parent), Now: now, Generation: req.Parent.GetGeneration()}
+	in := children.StatusInput{
+		Kinds: obs.kinds, Observed: obs.observed,
+		Previous: previousStatus(req.Parent), Now: now, Generation: req.Parent.GetGeneration(),
+	}
 	if pods := relatedPods(req); len(pods) > 0 {
 		in.Pods = children.PodsHealth(pods)
 	}

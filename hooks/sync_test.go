@@ -220,6 +220,11 @@ func TestKindNotListed(t *testing.T) {
 	if !found {
 		t.Errorf("no problem about the missing FlinkDeployment kind in %q", resp.Status.Problems)
 	}
+	for _, st := range resp.Status.Streamlets {
+		if st.Name == "score" && !strings.Contains(st.Message, "does not list FlinkDeployment") {
+			t.Errorf("score's status message %q does not say why it does not run", st.Message)
+		}
+	}
 	if status, reason, _ := condition(t, resp.Status, graph.ConditionChildrenApplied); status != "False" || reason != "KindNotListed" {
 		t.Errorf("ChildrenApplied = %s/%s, want False/KindNotListed", status, reason)
 	}

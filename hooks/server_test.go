@@ -149,8 +149,8 @@ func TestProbesAndDrain(t *testing.T) {
 	}
 }
 
-// FuzzSync posts arbitrary bodies: the hook never panics, a 200 always has
-// a children array, and an answer never leaves out an observed KafkaTopic
+// FuzzSync posts arbitrary bodies to every hook: none panics or fails with
+// 5xx, a 200 from /sync always has a children array, and an answer never leaves out an observed KafkaTopic
 // that carries no release mark.
 func FuzzSync(f *testing.F) {
 	c := newCluster(f, fuzzSeedParent, "spark")
@@ -161,6 +161,11 @@ func FuzzSync(f *testing.F) {
 	f.Add([]byte(`[]`))
 	h := testHandler()
 	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, path := range []string{"/finalize", "/customize"} {
+			if rec := post(t, h, path, body); rec.Code >= 500 {
+				t.Fatalf("%s: HTTP %d: %s", path, rec.Code, rec.Body)
+			}
+		}
 		rec := post(t, h, "/sync", body)
 		if rec.Code >= 500 {
 			t.Fatalf("HTTP %d: %s", rec.Code, rec.Body)

@@ -60,3 +60,24 @@ func TestCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeExample keeps the README's complete example valid.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README.md has no ```yaml block")
+	}
+	file := filepath.Join(t.TempDir(), "readme.yaml")
+	if err := os.WriteFile(file, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", file}, &stdout, &stderr); code != 0 {
+		t.Errorf("the README's example is invalid:\n%s%s", stdout.String(), stderr.String())
+	}
+}

@@ -34,6 +34,7 @@ func Resolve(app *StreamingApplication) (*Blueprint, Problems) {
 // what it resolved. Later rules may rely on the indexes of earlier ones but
 // never on their having found nothing.
 var rules = []func(*resolver){
+	checkCaps,
 	checkApplication,
 	checkStreamlets,
 	checkPorts,

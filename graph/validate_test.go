@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -93,6 +94,12 @@ func TestValidateProblems(t *testing.T) {
 			[]string{"spec.metrics.path"}},
 		{"topic replicas over a short", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.TopicDefaults.Replicas = ptr(int32(40000)) }, ErrBadValue,
 			[]string{"spec.kafka.topicDefaults.replicas", "1 to 32767"}},
+		{"too many outlets", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "ingress")
+			for i := range MaxPortsPerStreamlet {
+				s.Outlets = append(s.Outlets, Port{Name: fmt.Sprintf("extra%d", i), Schema: Schema{Format: "avro", Name: "X"}})
+			}
+		}, ErrBadValue, []string{"spec.streamlets[ingress].outlets", "33 entries, at most 32"}},
 		{"flink bad version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "1.20" }, ErrBadValue,
 			[]string{"spec.streamlets[score].flink.version"}},
 		{"connection from missing streamlet", func(t *testing.T, a *StreamingApplication) {

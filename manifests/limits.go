@@ -1,36 +1,38 @@
 package manifests
 
-// Caps of the StreamingApplication CRD. The API server refuses a CRD whose CEL
-// rules could cost without bound, so the CRD caps every list, map and string
-// that a rule can reach; the hook sizes its request limit from the same
-// numbers. A test keeps these constants and crd/sluice.dev_streamingapplications.yaml
-// equal.
+import "github.com/sluice-dev/sluice/graph"
+
+// Caps of the StreamingApplication CRD. The API server refuses a CRD whose
+// CEL rules could cost without bound, so the CRD caps every list, map and
+// string that a rule can reach; the hook sizes its request limit from the
+// same numbers. The list caps are graph's, which checks them too. A test
+// keeps these constants and crd/sluice.dev_streamingapplications.yaml equal.
 const (
 	// MaxStreamlets caps spec.streamlets.
-	MaxStreamlets = 100
+	MaxStreamlets = graph.MaxStreamlets
 	// MaxPortsPerStreamlet caps a streamlet's inlets, and separately its outlets.
-	MaxPortsPerStreamlet = 32
+	MaxPortsPerStreamlet = graph.MaxPortsPerStreamlet
 	// MaxConnections caps spec.connections.
-	MaxConnections = 500
+	MaxConnections = graph.MaxConnections
 	// MaxConnectionTargets caps the inlets one connection fans out to ("to").
-	MaxConnectionTargets = 32
+	MaxConnectionTargets = graph.MaxConnectionTargets
 	// MaxConfigParameters caps a streamlet's configParameters.
-	MaxConfigParameters = 64
+	MaxConfigParameters = graph.MaxConfigParameters
 	// MaxConfigValues caps the entries of a streamlet's config.
-	MaxConfigValues = 64
+	MaxConfigValues = graph.MaxConfigValues
 	// MaxEnv caps a streamlet's env.
-	MaxEnv = 64
+	MaxEnv = graph.MaxEnv
 	// MaxVolumeMounts caps a streamlet's volumeMounts.
-	MaxVolumeMounts = 32
+	MaxVolumeMounts = graph.MaxVolumeMounts
 	// MaxImagePullSecrets caps spec.imagePullSecrets.
-	MaxImagePullSecrets = 16
+	MaxImagePullSecrets = graph.MaxImagePullSecrets
 	// MaxTopicConfig caps the entries of a Kafka topic config (topicDefaults, or a
 	// port's topic).
-	MaxTopicConfig = 64
+	MaxTopicConfig = graph.MaxTopicConfig
 	// MaxStreamletLabels caps a streamlet's labels, and separately its annotations.
-	MaxStreamletLabels = 64
+	MaxStreamletLabels = graph.MaxStreamletLabels
 	// MaxRuntimeConf caps the entries of sparkConf and of flinkConfiguration.
-	MaxRuntimeConf = 128
+	MaxRuntimeConf = graph.MaxRuntimeConf
 )
 
 // Length caps of the StreamingApplication CRD's strings.

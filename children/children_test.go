@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -275,5 +276,27 @@ func TestConditionMessagesFit(t *testing.T) {
 	}
 	if got := truncate(strings.Repeat("é", 20), 20); len(got) > 20 || !strings.HasSuffix(got, "(truncated)") {
 		t.Errorf("truncate = %q", got)
+	}
+}
+
+// TestLastTransitionTimeCarriedOver: a condition keeps its transition time
+// while its status does not change, so an unchanged application's status
+// does not change either.
+func TestLastTransitionTimeCarriedOver(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	first := Status(StatusInput{Blueprint: bp, Observed: Observed{}, Now: t0})
+	second := Status(StatusInput{Blueprint: bp, Observed: Observed{}, Previous: &first, Now: t0.Add(time.Hour)})
+	if diff := cmp.Diff(first, second); diff != "" {
+		t.Errorf("status changed with nothing else changed (-first +second):\n%s", diff)
+	}
+	third := Status(StatusInput{Invalid: []string{"spec.x: wrong"}, Observed: Observed{}, Previous: &second, Now: t0.Add(2 * time.Hour)})
+	for _, c := range third.Conditions {
+		if c.Type == graph.ConditionBlueprintValid && !c.LastTransitionTime.Time.Equal(t0.Add(2*time.Hour)) {
+			t.Errorf("BlueprintValid turned False but kept transition time %v", c.LastTransitionTime)
+		}
+		if c.Type == graph.ConditionTopicsReady && !c.LastTransitionTime.Time.Equal(t0) {
+			t.Errorf("TopicsReady did not change but its transition time moved to %v", c.LastTransitionTime)
+		}
 	}
 }

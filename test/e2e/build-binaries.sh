@@ -5,10 +5,12 @@
 #
 #   ${SLUICE_E2E_CACHE:-$HOME/.cache/sluice-e2e}/k8s-<version>/{kube-apiserver,kube-controller-manager,kubectl}
 #   ${SLUICE_E2E_CACHE:-$HOME/.cache/sluice-e2e}/etcd-<version>/etcd
+#   ${SLUICE_E2E_CACHE:-$HOME/.cache/sluice-e2e}/helm-<version>/helm
 #
 # Binaries already in the cache are reused (a warm run builds nothing). The versions
-# come from kubebin/go.mod and etcdbin/go.mod. On success the script prints two lines
-# on stdout, `k8s=<dir>` and `etcd=<dir>`; progress goes to stderr.
+# come from kubebin/go.mod, etcdbin/go.mod and helmbin/go.mod. On success the script
+# prints three lines on stdout, `k8s=<dir>`, `etcd=<dir>` and `helm=<dir>`; progress
+# goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,9 +29,12 @@ module_version() {
 
 k8s_version="$(module_version "$here/kubebin/go.mod" k8s.io/kubernetes)"
 etcd_version="$(module_version "$here/etcdbin/go.mod" go.etcd.io/etcd/server/v3)"
+helm_version="$(module_version "$here/helmbin/go.mod" helm.sh/helm/v3)"
+helm_k8s_version="$(module_version "$here/helmbin/go.mod" k8s.io/client-go)"
 k8s_dir="$cache/k8s-$k8s_version"
 etcd_dir="$cache/etcd-$etcd_version"
-mkdir -p "$k8s_dir" "$etcd_dir"
+helm_dir="$cache/helm-$helm_version"
+mkdir -p "$k8s_dir" "$etcd_dir" "$helm_dir"
 
 # One build at a time per cache, even when several test runs start together.
 if command -v flock >/dev/null 2>&1; then
@@ -60,10 +65,20 @@ build() {
 	echo "build-binaries.sh: built $name in $((SECONDS - start))s" >&2
 }
 
+# Helm stamps its own version and, as its release builds do, the Kubernetes version
+# it assumes without a cluster (helm template, helm lint) from its client-go minor:
+# unstamped it assumes 1.20, below the chart's kubeVersion.
+helm_minor="${helm_k8s_version#v0.}"
+helm_minor="${helm_minor%%.*}"
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version"
+helm_ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$helm_minor"
+
 build "$etcd_dir" "$here/etcdbin" go.etcd.io/etcd/server/v3 etcd "-s -w"
 build "$k8s_dir" "$here/kubebin" k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver "$ldflags"
 build "$k8s_dir" "$here/kubebin" k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager "$ldflags"
 build "$k8s_dir" "$here/kubebin" k8s.io/kubernetes/cmd/kubectl kubectl "$ldflags"
+build "$helm_dir" "$here/helmbin" helm.sh/helm/v3/cmd/helm helm "$helm_ldflags"
 
 echo "k8s=$k8s_dir"
 echo "etcd=$etcd_dir"
+echo "helm=$helm_dir"

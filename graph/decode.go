@@ -51,8 +51,10 @@ func FromJSON(data []byte) (*StreamingApplication, error) {
 // it matches ErrUnknownField.
 type fieldError struct{ err error }
 
+// Error names the field and says what to check.
 func (e fieldError) Error() string {
 	return e.err.Error() + " (misspelt, or not part of " + APIVersion + ")"
 }
 
+// Is makes a fieldError match ErrUnknownField.
 func (e fieldError) Is(target error) bool { return target == ErrUnknownField }

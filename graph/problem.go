@@ -33,6 +33,7 @@ type Problem struct {
 	Err  error
 }
 
+// Error is the problem as one line: the path, then what is wrong.
 func (p Problem) Error() string { return p.Path + ": " + p.Err.Error() }
 
 // Unwrap lets errors.Is see the sentinel.
@@ -41,6 +42,7 @@ func (p Problem) Unwrap() error { return p.Err }
 // Problems is every problem found in one application, in a stable order.
 type Problems []Problem
 
+// Error is every problem, one per line.
 func (ps Problems) Error() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {

@@ -300,3 +300,28 @@ func TestLastTransitionTimeCarriedOver(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyDirKept: pruning empty objects keeps the ones that mean something.
+func TestEmptyDirKept(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator", func(a *graph.StreamingApplication) {
+		for i := range a.Spec.Streamlets {
+			if s := &a.Spec.Streamlets[i]; s.Name == "merge" {
+				s.VolumeMounts = []graph.VolumeMount{{Name: "scratch", MountPath: "/scratch", EmptyDir: &graph.EmptyDir{}}}
+			}
+		}
+	})
+	d := find(t, desired(t, bp), "Deployment", "call-record-aggregator-merge")
+	volumes, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "volumes")
+	var found bool
+	for _, v := range volumes {
+		if m := v.(map[string]any); m["name"] == "scratch" {
+			_, found = m["emptyDir"]
+		}
+	}
+	if !found {
+		t.Errorf("the emptyDir volume lost its source: %v", volumes)
+	}
+	if _, found, _ := unstructured.NestedMap(d.Object, "spec", "strategy"); found {
+		t.Error("an empty strategy is still answered")
+	}
+}

@@ -86,7 +86,7 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 }
 
 // ToUnstructured turns a typed child into the map Metacontroller receives,
-// without the nulls and empty status that typed objects marshal: to
+// without the nulls, empty objects and status that typed objects marshal: to
 // Metacontroller a null means "delete this field", which would make it
 // update the child on every sync.
 func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
@@ -99,27 +99,35 @@ func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("decode child: %w", err)
 	}
 	delete(u.Object, "status")
-	pruneNulls(u.Object)
+	prune(u.Object)
 	return u, nil
 }
 
-// pruneNulls removes null values from m, recursively.
-func pruneNulls(m map[string]any) {
+// prune removes from m, recursively, null values and the empty objects
+// typed structs marshal (strategy: {}, resources: {}), but for the few whose
+// emptiness means something.
+func prune(m map[string]any) {
 	for k, v := range m {
 		switch v := v.(type) {
 		case nil:
 			delete(m, k)
 		case map[string]any:
-			pruneNulls(v)
+			prune(v)
+			if len(v) == 0 && !meaningfulEmpty[k] {
+				delete(m, k)
+			}
 		case []any:
 			for _, e := range v {
 				if em, ok := e.(map[string]any); ok {
-					pruneNulls(em)
+					prune(em)
 				}
 			}
 		}
 	}
 }
+
+// meaningfulEmpty are the fields where an empty object is a value.
+var meaningfulEmpty = map[string]bool{"emptyDir": true}
 
 // SortObjects orders children by group, kind, namespace and name.
 func SortObjects(objs []*unstructured.Unstructured) {

@@ -5,6 +5,8 @@ package e2e
 // scenarios need it, and no more: build the hook request the way the captured
 // requests in shared/metacontroller/ look, POST it to `sluice serve`, and apply the
 // answer (create/update/delete children, replace the status, manage the finalizer).
+// With a customize hook it first asks `sluice serve` which related objects to add,
+// lists them, and passes them in the request's related map.
 // It does not watch, queue, retry, resync on a timer, or cache. Tests drive it
 // explicitly with syncUntilStable.
 
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -53,6 +56,27 @@ type syncRequest struct {
 	Children   map[string]map[string]map[string]any `json:"children"`
 	Related    map[string]map[string]map[string]any `json:"related"`
 	Finalizing bool                                 `json:"finalizing"`
+}
+
+// customizeRequest is Metacontroller's customize hook request.
+type customizeRequest struct {
+	Controller map[string]any `json:"controller"`
+	Parent     map[string]any `json:"parent"`
+}
+
+// customizeAnswer is the customize hook's answer; decoded strictly.
+type customizeAnswer struct {
+	RelatedResources []relatedRule `json:"relatedResources"`
+}
+
+// relatedRule selects related objects of one resource: by labelSelector or by
+// names, in namespace (the parent's when empty).
+type relatedRule struct {
+	APIVersion    string                `json:"apiVersion"`
+	Resource      string                `json:"resource"`
+	Namespace     string                `json:"namespace"`
+	Names         []string              `json:"names"`
+	LabelSelector *metav1.LabelSelector `json:"labelSelector"`
 }
 
 // syncAnswer is the hook's answer; decoded strictly.
@@ -139,6 +163,119 @@ func (f *fakeMetacontroller) hasFinalizeHook() bool {
 	return ok
 }
 
+func (f *fakeMetacontroller) hasCustomizeHook() bool {
+	_, ok, _ := unstructured.NestedMap(f.controller.Object, "spec", "hooks", "customize")
+	return ok
+}
+
+// customizePath is the path of the customize hook's webhook URL ("/customize"); the
+// stand-in POSTs it to `sluice serve`, not to the in-cluster URL.
+func (f *fakeMetacontroller) customizePath() string {
+	s, _, _ := unstructured.NestedString(f.controller.Object, "spec", "hooks", "customize", "webhook", "url")
+	if u, err := url.Parse(s); err == nil && u.Path != "" {
+		return u.Path
+	}
+	return "/customize"
+}
+
+// customize calls the customize hook for parent. A non-200 answer is an error: the
+// parent is not synced.
+func (f *fakeMetacontroller) customize(parent *unstructured.Unstructured) (*customizeAnswer, error) {
+	path := f.customizePath()
+	body, err := json.Marshal(customizeRequest{Controller: f.controller.Object, Parent: parent.Object})
+	if err != nil {
+		return nil, err
+	}
+	b, err := f.post(path, body)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var ans customizeAnswer
+	if err := dec.Decode(&ans); err != nil {
+		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	}
+	return &ans, nil
+}
+
+// related asks the customize hook (when the CompositeController has one) which
+// objects to relate to parent and lists them, keyed like children: Kind.apiVersion,
+// then namespace/name. Without a customize hook it is empty.
+func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstructured) (map[string]map[string]*unstructured.Unstructured, error) {
+	t.Helper()
+	out := map[string]map[string]*unstructured.Unstructured{}
+	if !f.hasCustomizeHook() {
+		return out, nil
+	}
+	ans, err := f.customize(parent)
+	if err != nil {
+		return nil, err
+	}
+	for i, rule := range ans.RelatedResources {
+		gv, err := schema.ParseGroupVersion(rule.APIVersion)
+		if err != nil {
+			return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
+		}
+		gvk, err := f.c.api.mapper.KindFor(gv.WithResource(rule.Resource))
+		if err != nil {
+			f.c.api.mapper.Reset()
+			if gvk, err = f.c.api.mapper.KindFor(gv.WithResource(rule.Resource)); err != nil {
+				return nil, fmt.Errorf("relatedResources[%d] %s %s: %w", i, rule.APIVersion, rule.Resource, err)
+			}
+		}
+		ns := rule.Namespace
+		if parent.GetNamespace() != "" {
+			if ns != "" && ns != parent.GetNamespace() {
+				return nil, fmt.Errorf("relatedResources[%d]: namespace %q differs from the parent's %q", i, ns, parent.GetNamespace())
+			}
+			ns = parent.GetNamespace()
+		}
+		if rule.LabelSelector != nil && len(rule.Names) > 0 {
+			return nil, fmt.Errorf("relatedResources[%d]: labelSelector and names are mutually exclusive", i)
+		}
+		r, err := f.c.api.resourceFor(gvk, ns)
+		if err != nil {
+			return nil, err
+		}
+		var items []*unstructured.Unstructured
+		if len(rule.Names) > 0 {
+			for _, name := range rule.Names {
+				obj, err := r.Get(ctx(t), name, metav1.GetOptions{})
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				if err != nil {
+					return nil, fmt.Errorf("get related %s %s: %w", gvk, name, err)
+				}
+				items = append(items, obj)
+			}
+		} else if rule.LabelSelector != nil { // no selector and no names: nothing
+			selector, err := metav1.LabelSelectorAsSelector(rule.LabelSelector)
+			if err != nil {
+				return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
+			}
+			list, err := r.List(ctx(t), metav1.ListOptions{LabelSelector: selector.String()})
+			if err != nil {
+				return nil, fmt.Errorf("list related %s: %w", gvk, err)
+			}
+			for j := range list.Items {
+				items = append(items, &list.Items[j])
+			}
+		}
+		key := childKey(gvk)
+		if out[key] == nil {
+			out[key] = map[string]*unstructured.Unstructured{}
+		}
+		for _, obj := range items {
+			obj.SetAPIVersion(gvk.GroupVersion().String())
+			obj.SetKind(gvk.Kind)
+			out[key][obj.GetNamespace()+"/"+obj.GetName()] = obj
+		}
+	}
+	return out, nil
+}
+
 // observe lists the children of parent, keyed like a hook request: every declared
 // kind, then namespace/name. A child is the parent's when it carries the
 // controller-uid label and a controller ownerReference to the parent.
@@ -169,8 +306,9 @@ func (f *fakeMetacontroller) observe(t *testing.T, parent *unstructured.Unstruct
 	return out
 }
 
-// request builds the hook request for parent and its observed children.
-func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured) syncRequest {
+// request builds the hook request for parent, its observed children and the related
+// objects.
+func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed, related map[string]map[string]*unstructured.Unstructured) syncRequest {
 	req := syncRequest{
 		Controller: f.controller.Object,
 		Parent:     parent.Object,
@@ -182,6 +320,12 @@ func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed
 		req.Children[key] = map[string]map[string]any{}
 		for name, obj := range m {
 			req.Children[key][name] = obj.Object
+		}
+	}
+	for key, m := range related {
+		req.Related[key] = map[string]map[string]any{}
+		for name, obj := range m {
+			req.Related[key][name] = obj.Object
 		}
 	}
 	return req
@@ -198,6 +342,22 @@ func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err := f.post(path, body)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var ans syncAnswer
+	if err := dec.Decode(&ans); err != nil {
+		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	}
+	return &ans, nil
+}
+
+// post POSTs body to path of `sluice serve` and returns the answer's body; a non-200
+// answer is an error.
+func (f *fakeMetacontroller) post(path string, body []byte) ([]byte, error) {
 	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
 	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -211,13 +371,7 @@ func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var ans syncAnswer
-	if err := dec.Decode(&ans); err != nil {
-		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
-	}
-	return &ans, nil
+	return b, nil
 }
 
 // decodeChildren turns the answered children into objects, checking each names a
@@ -284,8 +438,12 @@ func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syn
 		res.FinalizerAdded = true
 	}
 
+	related, err := f.related(t, parent)
+	if err != nil {
+		return res, err
+	}
 	observed := f.observe(t, parent)
-	ans, err := f.call(f.request(parent, observed))
+	ans, err := f.call(f.request(parent, observed, related))
 	if err != nil {
 		return res, err
 	}

@@ -181,20 +181,9 @@ func (f *fakeMetacontroller) customizePath() string {
 // customize calls the customize hook for parent. A non-200 answer is an error: the
 // parent is not synced.
 func (f *fakeMetacontroller) customize(parent *unstructured.Unstructured) (*customizeAnswer, error) {
-	path := f.customizePath()
-	body, err := json.Marshal(customizeRequest{Controller: f.controller.Object, Parent: parent.Object})
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.post(path, body)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var ans customizeAnswer
-	if err := dec.Decode(&ans); err != nil {
-		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	if err := f.post(f.customizePath(), customizeRequest{Controller: f.controller.Object, Parent: parent.Object}, &ans); err != nil {
+		return nil, err
 	}
 	return &ans, nil
 }
@@ -338,40 +327,39 @@ func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
 	if req.Finalizing {
 		path = "/finalize"
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.post(path, body)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var ans syncAnswer
-	if err := dec.Decode(&ans); err != nil {
-		return nil, fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	if err := f.post(path, req, &ans); err != nil {
+		return nil, err
 	}
 	return &ans, nil
 }
 
-// post POSTs body to path of `sluice serve` and returns the answer's body; a non-200
-// answer is an error.
-func (f *fakeMetacontroller) post(path string, body []byte) ([]byte, error) {
+// post POSTs req as JSON to path of `sluice serve` and decodes the answer into ans
+// strictly, as Metacontroller does; a non-200 answer is an error.
+func (f *fakeMetacontroller) post(path string, req, ans any) error {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
 	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
 	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("POST %s: %w", path, err)
+		return fmt.Errorf("POST %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("POST %s: read answer: %w", path, err)
+		return fmt.Errorf("POST %s: read answer: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
 	}
-	return b, nil
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(ans); err != nil {
+		return fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
+	}
+	return nil
 }
 
 // decodeChildren turns the answered children into objects, checking each names a

@@ -103,7 +103,11 @@ func serve(args []string, stderr io.Writer) error {
 	time.Sleep(*drain)
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
 }
 
 // render prints what the sync hook answers for a parent with no children yet.

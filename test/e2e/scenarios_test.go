@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -357,11 +358,35 @@ func condition(obj *unstructured.Unstructured, typ string) map[string]any {
 }
 
 // TestDeleteReleasesTopicsFirst deletes the application with the default propagation:
-// the finalize hook marks every topic unmanaged, then the garbage collector deletes
-// the children; every topic is deleted only after it carried the mark.
+// the finalize hook marks every topic — unmanaged under Retain (the Kafka topics and
+// their data stay), deletable under Delete — then the garbage collector deletes the
+// children; every topic is deleted only after it carried the mark.
 func TestDeleteReleasesTopicsFirst(t *testing.T) {
+	for _, tc := range []struct {
+		policy, key, value string
+	}{
+		{"Retain", "strimzi.io/managed", "false"},
+		{"Delete", "sluice.dev/deletion", "allowed"},
+	} {
+		t.Run(tc.policy, func(t *testing.T) { deleteAndWatchTopics(t, tc.policy, tc.key, tc.value) })
+	}
+}
+
+// deleteAndWatchTopics deploys the reference application under a topic deletion
+// policy, deletes it, and checks that every topic carried key=value when deleted.
+func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	c := setup(t)
-	app := c.deployReference(t, "delete")
+	app := c.deployReference(t, "delete-"+strings.ToLower(policy))
+	if policy != "Retain" {
+		patch := []byte(`{"spec":{"topicDeletionPolicy":"` + policy + `"}}`)
+		patched, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).Patch(ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+		if err != nil {
+			t.Fatalf("set topicDeletionPolicy %s: %v", policy, err)
+		}
+		if app = c.syncUntilStable(t, patched); app == nil {
+			t.Fatal("the application disappeared")
+		}
+	}
 	children := c.snapshot(t, app)
 	var topics []string
 	for k := range children {
@@ -405,9 +430,9 @@ func TestDeleteReleasesTopicsFirst(t *testing.T) {
 			}
 			if ev.Type == watch.Deleted {
 				deleted[obj.GetName()] = true
-				if obj.GetAnnotations()["strimzi.io/managed"] != "false" {
-					t.Errorf("KafkaTopic %s was deleted without the annotation strimzi.io/managed: \"false\" (annotations %v)",
-						obj.GetName(), obj.GetAnnotations())
+				if obj.GetAnnotations()[key] != value {
+					t.Errorf("KafkaTopic %s was deleted without the annotation %s: %q (annotations %v)",
+						obj.GetName(), key, value, obj.GetAnnotations())
 				}
 			}
 		case <-timeout:

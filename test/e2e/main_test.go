@@ -487,8 +487,65 @@ func (c *cluster) installSluice() error {
 	if _, err := c.run("wait", "--for=condition=Established", "crd/streamingapplications.sluice.dev", "--timeout=60s"); err != nil {
 		return err
 	}
-	logf("Sluice's manifests installed in %s", time.Since(start).Round(100*time.Millisecond))
+	if err := c.waitForPolicies(); err != nil {
+		return err
+	}
+	logf("Sluice's manifests installed and their admission policies enforced in %s", time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// waitForPolicies waits until the API server enforces both of Sluice's admission
+// policies: a policy takes effect a moment after it is created, and a test that
+// deletes a topic before then would see the delete go through. It probes with
+// server-side dry-run deletes of a Sluice-labelled topic and, in the foreground, of
+// the reference application, both in namespace default, and removes them after.
+func (c *cluster) waitForPolicies() error {
+	app, err := os.ReadFile(filepath.Join(c.repo, "manifests", "examples", "call-record-aggregator.yaml"))
+	if err != nil {
+		return err
+	}
+	probes := filepath.Join(c.dir, "policy-probes.yaml")
+	content := strings.Replace(string(app), "namespace: demo", "namespace: default", 1) + `
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaTopic
+metadata:
+  name: sluice-policy-probe
+  namespace: default
+  labels: {strimzi.io/cluster: probe, sluice.dev/app: probe}
+spec: {partitions: 1, replicas: 1}
+`
+	if err := os.WriteFile(probes, []byte(content), 0o644); err != nil {
+		return err
+	}
+	if _, err := c.run("apply", "-f", probes); err != nil {
+		return fmt.Errorf("create the policy probes: %w", err)
+	}
+	checks := []struct {
+		policy string
+		args   []string
+	}{
+		{"sluice-keep-topics", []string{"delete", "-n", "default", "kafkatopic", "sluice-policy-probe", "--dry-run=server"}},
+		{"sluice-no-foreground-deletion", []string{"delete", "-n", "default", "sapp", "call-record-aggregator", "--cascade=foreground", "--dry-run=server"}},
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, check := range checks {
+		for {
+			_, err := c.run(check.args...)
+			if err != nil && strings.Contains(err.Error(), check.policy) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("admission policy %s not enforced after 60s (last: %v)", check.policy, err)
+			}
+			time.Sleep(100 * time.Millisecond) // polling the API server's policy informer
+		}
+	}
+	if _, err := c.run("annotate", "-n", "default", "kafkatopic", "sluice-policy-probe", "strimzi.io/managed=false"); err != nil {
+		return err
+	}
+	_, err = c.run("delete", "-f", probes, "--wait=false")
+	return err
 }
 
 // kustomization writes a kustomization that includes manifests/base and the named

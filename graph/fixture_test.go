@@ -2,6 +2,8 @@ package graph
 
 import (
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -62,4 +64,8 @@ func streamlet(t testing.TB, app *StreamingApplication, name string) *Streamlet 
 	}
 	t.Fatalf("no streamlet %q in fixture", name)
 	return nil
+}
+
+func objectMeta(name, namespace string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: namespace}
 }

@@ -1,8 +1,6 @@
 package hooks
 
 import (
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
@@ -81,8 +79,4 @@ func frozen(obs observation) ChildList {
 	}
 	children.SortObjects(out)
 	return out
-}
-
-func describe(u *unstructured.Unstructured) string {
-	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
 }

@@ -472,3 +472,5 @@ func TestEditSequence(t *testing.T) {
 		}
 	}
 }
+
+func describe(u *unstructured.Unstructured) string { return u.GetKind() + " " + u.GetName() }

@@ -119,7 +119,7 @@ func render(args []string, stdout io.Writer, now time.Time) error {
 		return err
 	}
 	if fs.NArg() != 1 || (*format != "yaml" && *format != "json") {
-		return fmt.Errorf("render [-o yaml|json] [--controller FILE] FILE")
+		return errors.New("usage: sluice render [-o yaml|json] [--controller FILE] FILE")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -150,7 +150,7 @@ func render(args []string, stdout io.Writer, now time.Time) error {
 // validate reports every problem of every file, one line each.
 func validate(files []string, stdout io.Writer) error {
 	if len(files) == 0 {
-		return fmt.Errorf("validate FILE...")
+		return errors.New("usage: sluice validate FILE [FILE ...]")
 	}
 	bad := 0
 	for _, file := range files {
@@ -185,7 +185,7 @@ func validate(files []string, stdout io.Writer) error {
 // drawGraph prints a valid application's blueprint as a Graphviz digraph.
 func drawGraph(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("graph FILE")
+		return errors.New("usage: sluice graph FILE")
 	}
 	data, err := os.ReadFile(args[0])
 	if err != nil {

@@ -71,16 +71,6 @@ type Parameter struct {
 	Defaulted bool
 }
 
-// Streamlet returns the resolved streamlet with the given name.
-func (b *Blueprint) Streamlet(name string) (*ResolvedStreamlet, bool) {
-	for i := range b.Streamlets {
-		if b.Streamlets[i].Name == name {
-			return &b.Streamlets[i], true
-		}
-	}
-	return nil, false
-}
-
 // DefaultedParameters lists, per streamlet, the parameters that fell back to
 // their defaults.
 func (b *Blueprint) DefaultedParameters() []DefaultedParameter {

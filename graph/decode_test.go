@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestResolveSeed(t *testing.T) {
 	if diff := cmp.Diff(want, topics); diff != "" {
 		t.Errorf("topics mismatch (-want +got):\n%s", diff)
 	}
-	merge, _ := bp.Streamlet("merge")
+	merge := bp.Streamlets[slices.IndexFunc(bp.Streamlets, func(s ResolvedStreamlet) bool { return s.Name == "merge" })]
 	if got := merge.Inlets[0]; got.Topic != "call-record-aggregator.cdr-generator1.out" || got.ConsumerGroup != "call-record-aggregator.merge.in-0" {
 		t.Errorf("merge.in-0 = %+v", got)
 	}

@@ -71,8 +71,5 @@ func (s Scalar) String() string {
 	return string(s.raw)
 }
 
-// IsString reports whether the value was written as a string.
-func (s Scalar) IsString() bool { return len(s.raw) > 0 && s.raw[0] == '"' }
-
-// quoteIfString is used in messages.
+// quoted is the value's text, quoted, for messages.
 func (s Scalar) quoted() string { return strconv.Quote(s.String()) }

@@ -62,9 +62,15 @@ func answer(in children.StatusInput) *Response {
 // resolveParent decodes and resolves the parent; the problems say why it
 // cannot be used.
 func resolveParent(parent *unstructured.Unstructured) (*graph.Blueprint, []string) {
-	obj := parent.DeepCopy()
-	delete(obj.Object, "status") // read separately: a bad status must not block a good spec
-	b, err := obj.MarshalJSON()
+	// Everything but the status, which is read separately: a bad status must
+	// not block a good spec. A shallow copy: nothing here is written.
+	obj := make(map[string]any, len(parent.Object))
+	for k, v := range parent.Object {
+		if k != "status" {
+			obj[k] = v
+		}
+	}
+	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, []string{fmt.Sprintf("spec: %v", err)}
 	}

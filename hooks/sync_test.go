@@ -230,33 +230,12 @@ func TestKindNotListed(t *testing.T) {
 	}
 }
 
-// removeOutlet drops the cdr-validator's invalid outlet and error-egress.
+// removeInvalidOutlet drops the cdr-validator's invalid outlet and error-egress.
 func removeInvalidOutlet(spec map[string]any) {
-	var streamlets []any
-	for _, s := range spec["streamlets"].([]any) {
-		m := s.(map[string]any)
-		switch m["name"] {
-		case "error-egress":
-			continue
-		case "cdr-validator":
-			var outlets []any
-			for _, o := range m["outlets"].([]any) {
-				if o.(map[string]any)["name"] != "invalid" {
-					outlets = append(outlets, o)
-				}
-			}
-			m["outlets"] = outlets
-		}
-		streamlets = append(streamlets, s)
-	}
-	spec["streamlets"] = streamlets
-	var conns []any
-	for _, c := range spec["connections"].([]any) {
-		if c.(map[string]any)["from"] != "cdr-validator.invalid" {
-			conns = append(conns, c)
-		}
-	}
-	spec["connections"] = conns
+	validator := streamletOf(spec, "cdr-validator")
+	validator["outlets"] = slices.DeleteFunc(validator["outlets"].([]any), func(o any) bool { return o.(map[string]any)["name"] == "invalid" })
+	spec["streamlets"] = slices.DeleteFunc(spec["streamlets"].([]any), func(s any) bool { return s.(map[string]any)["name"] == "error-egress" })
+	spec["connections"] = slices.DeleteFunc(spec["connections"].([]any), func(c any) bool { return c.(map[string]any)["from"] == "cdr-validator.invalid" })
 }
 
 // TestRetainKeepsRemovedOutlet: under Retain the topic of a removed outlet
@@ -288,14 +267,7 @@ func TestDeletePolicyTwoSteps(t *testing.T) {
 	c.syncUntilStable(5)
 	c.setParent(edit(t, withDelete, removeInvalidOutlet))
 	gone := cra + ".cdr-validator.invalid"
-	c.sync()
-	if got := c.topic(gone).GetAnnotations()[children.AnnotationDeletion]; got != "allowed" {
-		t.Fatalf("first sync: deletion annotation %q, want allowed", got)
-	}
-	c.sync()
-	if slices.Contains(c.topics(), gone) {
-		t.Errorf("second sync: %s still exists", gone)
-	}
+	c.syncTwoSteps(gone, children.AnnotationDeletion, "allowed")
 	if diff := cmp.Diff([]string{gone}, c.deletedTopics); diff != "" {
 		t.Errorf("deleted topics mismatch (-want +got):\n%s", diff)
 	}
@@ -307,29 +279,39 @@ func TestReleaseUnmanaged(t *testing.T) {
 	c := newCluster(t, example(t, cra), allComponents()...)
 	c.syncUntilStable(5)
 	c.setParent(edit(t, example(t, cra), func(spec map[string]any) { setOutletTopic(spec, "merge", "out", map[string]any{"managed": false}) }))
-	name := cra + ".merge.out"
+	c.syncTwoSteps(cra+".merge.out", children.AnnotationStrimziManaged, "false")
+}
+
+// syncTwoSteps checks a two-step removal: the first sync answers the topic
+// marked key=value, the second leaves it out.
+func (c *cluster) syncTwoSteps(name, key, value string) {
+	c.t.Helper()
 	c.sync()
-	if got := c.topic(name).GetAnnotations()[children.AnnotationStrimziManaged]; got != "false" {
-		t.Fatalf("first sync: strimzi.io/managed %q, want false", got)
+	if got := c.topic(name).GetAnnotations()[key]; got != value {
+		c.t.Fatalf("first sync: topic %s has %s %q, want %q", name, key, got, value)
 	}
 	c.sync()
 	if slices.Contains(c.topics(), name) {
-		t.Errorf("second sync: released topic %s still has a KafkaTopic", name)
+		c.t.Errorf("second sync: topic %s still has a KafkaTopic", name)
 	}
 }
 
 func setOutletTopic(spec map[string]any, streamlet, outlet string, topic map[string]any) {
-	for _, s := range spec["streamlets"].([]any) {
-		m := s.(map[string]any)
-		if m["name"] != streamlet {
-			continue
-		}
-		for _, o := range m["outlets"].([]any) {
-			if om := o.(map[string]any); om["name"] == outlet {
-				om["topic"] = topic
-			}
+	for _, o := range streamletOf(spec, streamlet)["outlets"].([]any) {
+		if om := o.(map[string]any); om["name"] == outlet {
+			om["topic"] = topic
 		}
 	}
+}
+
+// streamletOf returns the named streamlet of a decoded spec, to edit it.
+func streamletOf(spec map[string]any, name string) map[string]any {
+	for _, s := range spec["streamlets"].([]any) {
+		if m := s.(map[string]any); m["name"] == name {
+			return m
+		}
+	}
+	panic("fixture: no streamlet " + name)
 }
 
 // TestPartitionsNeverShrink: lowering partitions keeps the observed count.
@@ -407,18 +389,11 @@ func TestFinalize(t *testing.T) {
 func TestEditSequence(t *testing.T) {
 	seed := example(t, cra)
 	addOutlet := edit(t, seed, func(spec map[string]any) {
-		for _, s := range spec["streamlets"].([]any) {
-			if m := s.(map[string]any); m["name"] == "merge" {
-				m["outlets"] = append(m["outlets"].([]any), map[string]any{"name": "audit", "schema": map[string]any{"format": "avro", "name": "carly.data.CallRecord"}})
-			}
-		}
+		merge := streamletOf(spec, "merge")
+		merge["outlets"] = append(merge["outlets"].([]any), map[string]any{"name": "audit", "schema": map[string]any{"format": "avro", "name": "carly.data.CallRecord"}})
 	})
 	renamed := edit(t, seed, func(spec map[string]any) {
-		for _, s := range spec["streamlets"].([]any) {
-			if m := s.(map[string]any); m["name"] == "cdr-aggregator" {
-				m["outlets"].([]any)[0].(map[string]any)["name"] = "stats"
-			}
-		}
+		streamletOf(spec, "cdr-aggregator")["outlets"].([]any)[0].(map[string]any)["name"] = "stats"
 		for _, c := range spec["connections"].([]any) {
 			if m := c.(map[string]any); m["from"] == "cdr-aggregator.out" {
 				m["from"] = "cdr-aggregator.stats"

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -128,7 +127,7 @@ func waitHTTP(p *process, url, bearer string, timeout time.Duration) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var last error = errors.New("no answer yet")
+	var last error
 	for {
 		if done, err := p.exited(); done {
 			return fmt.Errorf("%s exited (%v) before %s was ready; log tail:\n%s", p.name, err, url, p.tail())

@@ -323,8 +323,7 @@ func TestExamplesDeploy(t *testing.T) {
 			Versions []struct {
 				Name    string `json:"name"`
 				Columns []struct {
-					Name     string `json:"name"`
-					JSONPath string `json:"jsonPath"`
+					Name string `json:"name"`
 				} `json:"additionalPrinterColumns"`
 			} `json:"versions"`
 		} `json:"spec"`
@@ -333,14 +332,12 @@ func TestExamplesDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantHeader := []string{"NAME"}
-	var paths []string
 	for _, v := range def.Spec.Versions {
 		if v.Name != sappGVR.Version {
 			continue
 		}
 		for _, col := range v.Columns {
 			wantHeader = append(wantHeader, strings.ToUpper(col.Name))
-			paths = append(paths, col.JSONPath)
 		}
 	}
 	for _, want := range []string{"PHASE", "READY", "AGE"} {

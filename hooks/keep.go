@@ -21,19 +21,29 @@ var serverSetMetadata = []string{
 // the apiVersion of the request's key for its kind: a Strimzi upgrade from
 // v1beta2 to v1 must not make an answered child a different kind. Where
 // last-applied is missing or unreadable, it falls back to the observed
-// object without what the API server sets.
+// object. Either way nothing the API server sets is answered (a last-applied
+// written by an older hook or by hand may carry it too), and a KafkaTopic's
+// partitions never fall below the observed count.
 func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructured.Unstructured {
-	out := &unstructured.Unstructured{}
-	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; !ok || out.UnmarshalJSON([]byte(s)) != nil {
-		out = stripServerFields(u)
+	src := u
+	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; ok {
+		if la := (&unstructured.Unstructured{}); la.UnmarshalJSON([]byte(s)) == nil {
+			src = la
+		}
 	}
+	out := stripServerFields(src)
 	out.SetAPIVersion(apiVersion)
 	out.SetKind(u.GetKind())
 	out.SetName(u.GetName())
 	out.SetNamespace(u.GetNamespace())
+	if out.GetKind() == children.KafkaTopicKind {
+		keepPartitions(out, u)
+	}
 	return out
 }
 
+// stripServerFields returns a copy of u without its status, the metadata the
+// API server sets and the last-applied annotation.
 func stripServerFields(u *unstructured.Unstructured) *unstructured.Unstructured {
 	out := u.DeepCopy()
 	delete(out.Object, "status")

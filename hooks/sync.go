@@ -100,18 +100,22 @@ func previousStatus(parent *unstructured.Unstructured) *graph.Status {
 }
 
 // keepTopics applies the topic rules of "Never lose data" to the desired
-// children: partitions never shrink; an observed topic whose outlet left the
-// blueprint stays (Retain) or is first marked for deletion (Delete); a topic
-// whose port turned unmanaged is first marked unmanaged, then dropped. It
-// returns the children to answer, the retained topics and notes per topic.
+// children: partitions never shrink; a Kafka topic that an observed
+// KafkaTopic already holds keeps that KafkaTopic; an observed topic whose
+// outlet left the blueprint stays (Retain) or is first marked for deletion
+// (Delete); a topic whose port turned unmanaged is first marked unmanaged,
+// then dropped. It returns the children to answer, the retained topics and
+// notes per topic.
 func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs observation) (answer []*unstructured.Unstructured, retained map[string]bool, notes map[string]string) {
 	retained, notes = map[string]bool{}, map[string]string{}
-	byName := map[string]*unstructured.Unstructured{}
+	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
 	for _, u := range desired {
 		if u.GetKind() == children.KafkaTopicKind {
-			byName[u.GetName()] = u
+			byName[u.GetName()], byTopic[topicName(u)] = u, u
 		}
 	}
+	observedTopics := obs.observed.All(children.KafkaTopicKind)
+	adoptHeldTopics(byName, byTopic, observedTopics, obs, notes)
 	released := map[string]bool{}
 	for _, t := range bp.Topics {
 		if !t.Managed {
@@ -120,7 +124,7 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs o
 	}
 	answer = desired
 	apiVersion := obs.kinds[children.KafkaTopicKind]
-	for _, observed := range obs.observed.All(children.KafkaTopicKind) {
+	for _, observed := range observedTopics {
 		name := observed.GetName()
 		if d, ok := byName[name]; ok {
 			if note := keepPartitions(d, observed); note != "" {
@@ -130,7 +134,14 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs o
 		}
 		kept := asLastApplied(observed, apiVersion)
 		topic := topicName(kept)
-		switch {
+		switch holder, held := byTopic[topic]; {
+		case held:
+			// Two KafkaTopics name one Kafka topic: deleting either would
+			// delete the topic the blueprint still wants.
+			unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", children.AnnotationDeletion)
+			answer = append(answer, kept)
+			retained[name] = true
+			notes[name] = fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.GetName(), topic)
 		case released[topic]:
 			if hasAnnotation(observed, children.AnnotationStrimziManaged, "false") {
 				continue // released: Strimzi lets go of it, the Kafka topic stays
@@ -151,6 +162,29 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs o
 	}
 	children.SortObjects(answer)
 	return answer, retained, notes
+}
+
+// adoptHeldTopics answers a desired KafkaTopic under the name of the observed
+// KafkaTopic that already holds its Kafka topic, where the desired name is not
+// observed yet (the object name of a topic changed with Sluice's naming
+// contract, or with an outlet's rename): Strimzi refuses a second KafkaTopic
+// for one topic, and dropping the first would delete the topic. The maps are
+// updated in place.
+func adoptHeldTopics(byName, byTopic map[string]*unstructured.Unstructured, observedTopics []*unstructured.Unstructured, obs observation, notes map[string]string) {
+	for _, observed := range observedTopics {
+		name := observed.GetName()
+		d, ok := byTopic[topicName(observed)]
+		if _, desired := byName[name]; desired || !ok {
+			continue
+		}
+		if _, exists := obs.observed.Get(children.KafkaTopicKind, d.GetName()); exists {
+			continue
+		}
+		delete(byName, d.GetName())
+		notes[name] = fmt.Sprintf("kept as KafkaTopic %s, which already holds topic %s (Sluice would name it %s)", name, topicName(d), d.GetName())
+		d.SetName(name)
+		byName[name] = d
+	}
 }
 
 // keepPartitions raises a desired topic's partitions to the observed count

@@ -75,6 +75,7 @@ func observe(req *Request) (observation, error) {
 		return observation{}, fmt.Errorf("request has no children map (Metacontroller always sends one, with a key per child kind)")
 	}
 	obs := observation{kinds: children.Kinds{}, observed: children.Observed{}}
+	ns := req.Parent.GetNamespace()
 	for key, byName := range req.Children {
 		k, err := parseKindKey(key)
 		if err != nil {
@@ -94,6 +95,11 @@ func observe(req *Request) (observation, error) {
 			}
 			if u.GetName() == "" {
 				return observation{}, fmt.Errorf("children[%s][%s] has no name", key, nsName)
+			}
+			// Children live in the parent's namespace, keyed namespace/name: a
+			// child indexed by name alone must not hide another.
+			if want := ns + "/" + u.GetName(); u.GetNamespace() != ns || nsName != want {
+				return observation{}, fmt.Errorf("children[%s][%s] is %s/%s, not a child keyed %s in the parent's namespace", key, nsName, u.GetNamespace(), u.GetName(), want)
 			}
 			obs.observed[k.kind][u.GetName()] = u
 		}

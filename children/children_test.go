@@ -185,27 +185,56 @@ func TestSparkApplicationIsStreaming(t *testing.T) {
 	}
 }
 
+// TestKafkaTopicNames: a KafkaTopic's name is a function of its Kafka topic
+// name alone (graph.TopicObjectName), so renaming the outlet keeps the
+// object, and a new explicit name makes a new object instead of changing
+// spec.topicName, which Strimzi refuses.
 func TestKafkaTopicNames(t *testing.T) {
-	bp := blueprint(t, "call-record-aggregator", func(a *graph.StreamingApplication) {
-		for i := range a.Spec.Streamlets {
-			if s := &a.Spec.Streamlets[i]; s.Name == "merge" {
-				s.Outlets[0].Topic = &graph.TopicSpec{Name: "Merged_Records"}
+	explicit := func(topic, outlet string) func(*graph.StreamingApplication) {
+		return func(a *graph.StreamingApplication) {
+			for i := range a.Spec.Streamlets {
+				if s := &a.Spec.Streamlets[i]; s.Name == "merge" {
+					s.Outlets[0].Name = outlet
+					s.Outlets[0].Topic = &graph.TopicSpec{Name: topic}
+				}
+			}
+			for i := range a.Spec.Connections {
+				if c := &a.Spec.Connections[i]; c.From == "merge.out" {
+					c.From = "merge." + outlet
+				}
 			}
 		}
-	})
-	objs := desired(t, bp)
-	kt := find(t, objs, KafkaTopicKind, "call-record-aggregator.merge.out")
-	if got := str(kt, "spec", "topicName"); got != "Merged_Records" {
-		t.Errorf("topicName %q, want the explicit name", got)
 	}
-	want := map[string]string{LabelApp: "call-record-aggregator", LabelStreamlet: "merge", LabelOutlet: "out", LabelStrimziCluster: "pipelines-strimzi"}
-	for k, v := range want {
-		if kt.GetLabels()[k] != v {
-			t.Errorf("label %s = %q, want %q", k, kt.GetLabels()[k], v)
-		}
+	tests := []struct {
+		name, topic, outlet, object string
+	}{
+		{"valid name is its own object name", "cdr.merged", "out", "cdr.merged"},
+		{"invalid name", "Merged_Records", "out", "merged-records-48a5c1ae"},
+		{"invalid name, outlet renamed", "Merged_Records", "merged", "merged-records-48a5c1ae"},
+		{"invalid name changed", "Merged_Records_V2", "out", "merged-records-v2-d7c97847"},
 	}
-	if kt.GetAnnotations()[AnnotationSchemaFingerprint] == "" {
-		t.Error("no schema fingerprint annotation")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := desired(t, blueprint(t, "call-record-aggregator", explicit(tc.topic, tc.outlet)))
+			kt := find(t, objs, KafkaTopicKind, tc.object)
+			if got := str(kt, "spec", "topicName"); got != tc.topic {
+				t.Errorf("topicName %q, want the explicit name %q", got, tc.topic)
+			}
+			want := map[string]string{LabelApp: "call-record-aggregator", LabelStreamlet: "merge", LabelOutlet: tc.outlet, LabelStrimziCluster: "pipelines-strimzi"}
+			for k, v := range want {
+				if kt.GetLabels()[k] != v {
+					t.Errorf("label %s = %q, want %q", k, kt.GetLabels()[k], v)
+				}
+			}
+			if kt.GetAnnotations()[AnnotationSchemaFingerprint] == "" {
+				t.Error("no schema fingerprint annotation")
+			}
+			for _, u := range objs {
+				if u.GetKind() == KafkaTopicKind && u.GetName() != tc.object && str(u, "spec", "topicName") == tc.topic {
+					t.Errorf("a second KafkaTopic %s for topic %s", u.GetName(), tc.topic)
+				}
+			}
+		})
 	}
 }
 

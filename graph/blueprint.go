@@ -46,8 +46,8 @@ type Wire struct {
 type Topic struct {
 	// Name is the Kafka topic name.
 	Name string
-	// ObjectName is the KafkaTopic's metadata.name: the topic name when it is
-	// a valid object name, else derived from the outlet.
+	// ObjectName is the KafkaTopic's metadata.name, TopicObjectName(Name):
+	// the topic name when it is a valid object name, else derived from it.
 	ObjectName string
 	// Streamlet and Outlet are the writer; empty for an existing topic that
 	// only inlets read.

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -79,11 +81,53 @@ func checkTopicName(name string) error {
 	return nil
 }
 
-// topicObjectName is the KafkaTopic's metadata.name: the topic name itself
-// when Kubernetes accepts it, else the outlet's default topic name.
-func topicObjectName(topic, app, streamlet, outlet string) string {
+// topicHashLength is how many hex digits of the SHA-256 of a topic name a
+// derived KafkaTopic name carries.
+const topicHashLength = 8
+
+// TopicObjectName is the metadata.name of the KafkaTopic of the Kafka topic
+// named topic. It is part of the versioned naming contract, pinned by golden
+// files and tests, and a function of the topic name alone: a KafkaTopic
+// keeps its name as long as it stands for the same topic (Strimzi refuses a
+// change of spec.topicName, so a new topic name must be a new object), and
+// renaming the outlet that writes a topic never makes a second KafkaTopic for
+// it.
+//
+// A topic name that is a valid object name (a DNS-1123 subdomain) is its own
+// object name. Any other (uppercase, '_') becomes a readable form plus a hash
+// that tells apart the names that read alike: lower-cased, every character
+// outside [a-z0-9.-] turned into '-', each dot-separated part trimmed of '-'
+// at both ends and empty parts dropped, cut to leave room for the hash, then
+// "-" and the first 8 hex digits of the SHA-256 of the exact topic name:
+// "Agg_Stats" becomes "agg-stats-" followed by 8 hex digits. A name with
+// nothing readable left becomes "topic-" and the hash.
+func TopicObjectName(topic string) string {
 	if len(validation.IsDNS1123Subdomain(topic)) == 0 {
 		return topic
 	}
-	return TopicName(app, streamlet, outlet)
+	sum := sha256.Sum256([]byte(topic))
+	hash := hex.EncodeToString(sum[:])[:topicHashLength]
+	var b strings.Builder
+	for _, c := range strings.ToLower(topic) {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '.', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	var parts []string
+	for part := range strings.SplitSeq(b.String(), ".") {
+		if part = strings.Trim(part, "-"); part != "" {
+			parts = append(parts, part)
+		}
+	}
+	readable := strings.Join(parts, ".")
+	if limit := validation.DNS1123SubdomainMaxLength - len("-") - topicHashLength; len(readable) > limit {
+		readable = strings.TrimRight(readable[:limit], "-.")
+	}
+	if readable == "" {
+		readable = "topic"
+	}
+	return readable + "-" + hash
 }

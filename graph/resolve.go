@@ -155,7 +155,7 @@ func resolveTopics(r *resolver) {
 			if err := checkTopicName(t.Name); err != nil {
 				r.add(path+".topic.name", err)
 			}
-			t.ObjectName = topicObjectName(t.Name, app, s.Name, o.Name)
+			t.ObjectName = TopicObjectName(t.Name)
 			if first, dup := byName[t.Name]; dup {
 				r.addf(path, ErrDuplicate, "topic %q is also written by %s", t.Name, first)
 				continue
@@ -186,7 +186,7 @@ func resolveTopics(r *resolver) {
 				continue
 			}
 			byName[in.Topic.Name] = path
-			r.topics = append(r.topics, Topic{Name: in.Topic.Name, ObjectName: in.Topic.Name, Schema: in.Schema})
+			r.topics = append(r.topics, Topic{Name: in.Topic.Name, ObjectName: TopicObjectName(in.Topic.Name), Schema: in.Schema})
 		}
 	}
 	slices.SortFunc(r.topics, func(a, b Topic) int { return cmp.Compare(a.Name, b.Name) })

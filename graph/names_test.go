@@ -1,0 +1,39 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// TestTopicObjectName pins the names of KafkaTopics: a versioned contract,
+// since a changed name makes a second KafkaTopic for the same Kafka topic.
+func TestTopicObjectName(t *testing.T) {
+	long := strings.Repeat("Ab_", 83) // 249 characters, Kafka's limit: cut to 244, then the hash
+	tests := []struct {
+		topic, want string
+	}{
+		{"shop.ingress.out", "shop.ingress.out"},
+		{"shared.users", "shared.users"},
+		{"Agg_Stats", "agg-stats-6c31297c"},
+		{"agg_stats", "agg-stats-753a5e43"},
+		{"AGG.STATS", "agg.stats-7992796a"},
+		{"_internal.-x_", "internal.x-e8f88cce"},
+		{"a..b", "a.b-f62b4241"},
+		{"___", "topic-bda25155"},
+		{long, strings.Repeat("ab-", 81) + "a-5d5878bc"},
+	}
+	for _, tc := range tests {
+		got := TopicObjectName(tc.topic)
+		if got != tc.want {
+			t.Errorf("TopicObjectName(%q) = %q, want %q", tc.topic, got, tc.want)
+		}
+		if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
+			t.Errorf("TopicObjectName(%q) = %q is not an object name: %v", tc.topic, got, errs)
+		}
+		if again := TopicObjectName(tc.topic); again != got {
+			t.Errorf("TopicObjectName(%q) is not stable: %q, then %q", tc.topic, got, again)
+		}
+	}
+}

@@ -124,11 +124,13 @@ func streamletPath(s *Streamlet) string {
 }
 
 // resolveTopics derives one topic per outlet and the existing topics inlets
-// name, and reports duplicate topic names.
+// name, and reports two outlets that would write one Kafka topic or make two
+// KafkaTopics of one name.
 func resolveTopics(r *resolver) {
 	app := r.app.Name
 	defaults := r.spec.Kafka.TopicDefaults
-	byName := map[string]string{} // topic name -> path of its first port
+	byName := map[string]string{}   // topic name -> path of its first port
+	byObject := map[string]string{} // KafkaTopic name -> path of its first outlet
 	for _, s := range r.spec.Streamlets {
 		for _, o := range s.Outlets {
 			path := fmt.Sprintf("%s.outlets[%s]", streamletPath(&s), o.Name)
@@ -160,7 +162,13 @@ func resolveTopics(r *resolver) {
 				r.addf(path, ErrDuplicate, "topic %q is also written by %s", t.Name, first)
 				continue
 			}
+			if first, dup := byObject[t.ObjectName]; dup {
+				r.addf(path, ErrDuplicate, "topic %q would be KafkaTopic %q, and so would the topic of %s; choose another topic name",
+					t.Name, t.ObjectName, first)
+				continue
+			}
 			byName[t.Name] = path
+			byObject[t.ObjectName] = path
 			r.topics = append(r.topics, t)
 		}
 	}

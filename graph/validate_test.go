@@ -60,7 +60,11 @@ func TestValidateProblems(t *testing.T) {
 		}, ErrDuplicate, []string{"spec.streamlets[score]", "port \"in\""}},
 		{"duplicate topic", func(t *testing.T, a *StreamingApplication) {
 			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{Name: "shop.score.out"}
-		}, ErrDuplicate, []string{"topic \"shop.score.out\""}},
+		}, ErrDuplicate, []string{"spec.streamlets[score].outlets[out]", "topic \"shop.score.out\"", "also written by spec.streamlets[ingress].outlets[out]"}},
+		{"duplicate KafkaTopic name", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{Name: "Agg_Stats"}
+			streamlet(t, a, "score").Outlets[0].Topic = &TopicSpec{Name: TopicObjectName("Agg_Stats")}
+		}, ErrDuplicate, []string{"spec.streamlets[score].outlets[out]", "KafkaTopic \"agg-stats-6c31297c\"", "spec.streamlets[ingress].outlets[out]"}},
 		{"unknown runtime", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "egress").Runtime = "storm" }, ErrUnknownRuntime,
 			[]string{"spec.streamlets[egress].runtime", "storm"}},
 		{"spark without version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Spark.Version = "" }, ErrMissingSetting,

@@ -87,6 +87,7 @@ func TestServerAnswers(t *testing.T) {
 func TestServerRefuses(t *testing.T) {
 	h := testHandler()
 	c := newCluster(t, example(t, cra), allComponents()...)
+	c.sync()
 	mutate := func(fn func(*Request)) []byte {
 		req := c.request()
 		fn(req)
@@ -105,6 +106,24 @@ func TestServerRefuses(t *testing.T) {
 		{"bad children key", mutate(func(r *Request) { r.Children["KafkaTopic"] = nil }), http.StatusBadRequest},
 		{"child under the wrong key", mutate(func(r *Request) {
 			r.Children["ConfigMap.v1"]["demo/x"] = &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "x"}}}
+		}), http.StatusBadRequest},
+		{"kind listed twice", mutate(func(r *Request) {
+			r.Children["KafkaTopic.kafka.strimzi.io/v1beta2"] = map[string]*unstructured.Unstructured{}
+		}), http.StatusBadRequest},
+		{"child in another namespace", mutate(func(r *Request) {
+			for key, u := range r.Children["ConfigMap.v1"] {
+				u.SetNamespace("elsewhere")
+				r.Children["ConfigMap.v1"]["elsewhere/"+u.GetName()] = u
+				delete(r.Children["ConfigMap.v1"], key)
+				return
+			}
+		}), http.StatusBadRequest},
+		{"child keyed by name alone", mutate(func(r *Request) {
+			for key, u := range r.Children["ConfigMap.v1"] {
+				r.Children["ConfigMap.v1"][u.GetName()] = u
+				delete(r.Children["ConfigMap.v1"], key)
+				return
+			}
 		}), http.StatusBadRequest},
 		{"parent without uid", mutate(func(r *Request) { r.Parent.SetUID("") }), http.StatusBadRequest},
 		{"foreign parent", mutate(func(r *Request) { r.Parent.SetKind("App") }), http.StatusUnprocessableEntity},
@@ -125,6 +144,32 @@ func TestServerRefuses(t *testing.T) {
 			t.Errorf("HTTP %d, want 405", rec.Code)
 		}
 	})
+}
+
+// blockingBody is a request body that is never sent; reading it blocks until
+// the test ends.
+type blockingBody struct{ done chan struct{} }
+
+func (b blockingBody) Read([]byte) (int, error) { <-b.done; return 0, io.EOF }
+
+// TestServerTimesOut: a call that takes longer than the hook's timeout gets a
+// 503 (Metacontroller retries, changes nothing) instead of hanging past
+// Metacontroller's own 10 s timeout.
+func TestServerTimesOut(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Timeout = time.Millisecond
+	h := NewHandler(cfg)
+	body := blockingBody{done: make(chan struct{})}
+	defer close(body.done)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sync", body))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "timed out") {
+		t.Errorf("HTTP %d %q, want 503 hook timed out", rec.Code, rec.Body)
+	}
+	if DefaultConfig().Timeout >= 10*time.Second {
+		t.Errorf("default timeout %s is not below Metacontroller's 10 s", DefaultConfig().Timeout)
+	}
 }
 
 func TestProbesAndDrain(t *testing.T) {

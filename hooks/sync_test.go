@@ -446,6 +446,11 @@ func TestEditSequence(t *testing.T) {
 			t.Errorf("after delete: topic %s not released", name)
 		}
 	}
+	req = c.request()
+	req.Finalizing = true
+	if resp, err = Finalize(req, now); err != nil || !resp.Finalized {
+		t.Errorf("after delete: second finalize = %+v, %v; want finalized: the garbage collector may go", resp, err)
+	}
 }
 
 func describe(u *unstructured.Unstructured) string { return u.GetKind() + " " + u.GetName() }

@@ -1,0 +1,267 @@
+package hooks
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// TestChildListNeverNull: the answer type itself cannot say "no children".
+func TestChildListNeverNull(t *testing.T) {
+	for name, resp := range map[string]*Response{
+		"zero answer":  {},
+		"nil list":     {Children: nil},
+		"empty answer": {Children: ChildList{}},
+	} {
+		b, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"children":[]`) {
+			t.Errorf("%s marshals as %s, want an empty children array", name, b)
+		}
+	}
+}
+
+// TestAsLastAppliedStripsServerFields: whether rebuilt from last-applied or,
+// where that is missing or unreadable, from the observed object, a kept child
+// carries nothing the API server sets.
+func TestAsLastAppliedStripsServerFields(t *testing.T) {
+	observed := func(lastApplied string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{
+				"name": "app-s-config", "namespace": "demo", "uid": "u1", "resourceVersion": "7",
+				"generation": int64(2), "creationTimestamp": "2026-11-25T12:00:00Z",
+				"managedFields": []any{map[string]any{"manager": "metacontroller"}},
+				"ownerReferences": []any{map[string]any{"uid": parentUID}}, "finalizers": []any{"x"},
+				"labels": map[string]any{"sluice.dev/app": "app"},
+			},
+			"data":   map[string]any{"streamlet.json": "{}"},
+			"status": map[string]any{"observed": true},
+		}}
+		if lastApplied != "" {
+			u.SetAnnotations(map[string]string{AnnotationLastApplied: lastApplied})
+		}
+		return u
+	}
+	// A last-applied written by an older hook or by hand, echoing the server.
+	polluted := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-s-config","namespace":"demo","uid":"u1","resourceVersion":"6","managedFields":[{"manager":"x"}],"labels":{"sluice.dev/app":"app"}},"data":{"streamlet.json":"{}"},"status":{"old":true}}`
+	want := map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "app-s-config", "namespace": "demo", "labels": map[string]any{"sluice.dev/app": "app"}},
+		"data":     map[string]any{"streamlet.json": "{}"},
+	}
+	for name, u := range map[string]*unstructured.Unstructured{
+		"no last-applied":         observed(""),
+		"unreadable last-applied": observed("{not json"),
+		"polluted last-applied":   observed(polluted),
+	} {
+		if diff := cmp.Diff(want, asLastApplied(u, "v1").Object); diff != "" {
+			t.Errorf("%s: kept child mismatch (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+// raisePartitions simulates a KafkaTopic whose partitions were raised outside
+// Sluice: the observed spec says 100 while last-applied still says 53.
+func (c *cluster) raisePartitions(name string, n int64) {
+	c.t.Helper()
+	if err := unstructured.SetNestedField(c.topic(name).Object, n, "spec", "partitions"); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// TestKeptTopicsNeverShrink: frozen, retained and finalize answers rebuild
+// topics from last-applied, and still never answer fewer partitions than
+// observed (Strimzi would refuse and the topic turn NotReady).
+func TestKeptTopicsNeverShrink(t *testing.T) {
+	const topic = cra + ".cdr-validator.invalid"
+	for _, tc := range []struct {
+		name string
+		run  func(c *cluster) *Response
+	}{
+		{"frozen", func(c *cluster) *Response {
+			c.setParent(edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Sometimes" }))
+			return c.sync()
+		}},
+		{"retained", func(c *cluster) *Response {
+			c.setParent(edit(t, example(t, cra), removeInvalidOutlet))
+			return c.sync()
+		}},
+		{"finalize", func(c *cluster) *Response {
+			req := c.request()
+			req.Finalizing = true
+			resp, err := Finalize(req, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster(t, example(t, cra), allComponents()...)
+			c.syncUntilStable(5)
+			c.raisePartitions(topic, 100)
+			resp := tc.run(c)
+			i := slices.IndexFunc(resp.Children, func(u *unstructured.Unstructured) bool {
+				return u.GetKind() == children.KafkaTopicKind && u.GetName() == topic
+			})
+			if i < 0 {
+				t.Fatalf("topic %s not answered", topic)
+			}
+			if p, _, _ := unstructured.NestedInt64(resp.Children[i].Object, "spec", "partitions"); p != 100 {
+				t.Errorf("topic %s answered with %d partitions, observed 100", topic, p)
+			}
+		})
+	}
+}
+
+// TestReleaseUnderBothPolicies: a port turned managed: false is released,
+// never marked for deletion, whatever the policy: the Kafka topic stays.
+func TestReleaseUnderBothPolicies(t *testing.T) {
+	for _, policy := range []string{"Retain", "Delete"} {
+		t.Run(policy, func(t *testing.T) {
+			parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = policy })
+			c := newCluster(t, parent, allComponents()...)
+			c.syncUntilStable(5)
+			c.setParent(edit(t, parent, func(spec map[string]any) { setOutletTopic(spec, "merge", "out", map[string]any{"managed": false}) }))
+			name := cra + ".merge.out"
+			c.sync()
+			if _, marked := c.topic(name).GetAnnotations()[children.AnnotationDeletion]; marked {
+				t.Errorf("released topic %s was marked %s", name, children.AnnotationDeletion)
+			}
+			if got := c.topic(name).GetAnnotations()[children.AnnotationStrimziManaged]; got != "false" {
+				t.Errorf("first sync: topic %s has %s %q, want \"false\"", name, children.AnnotationStrimziManaged, got)
+			}
+			c.sync()
+			if slices.Contains(c.topics(), name) {
+				t.Errorf("second sync: topic %s still has a KafkaTopic", name)
+			}
+		})
+	}
+}
+
+// TestDeleteMarkWithdrawn: a topic marked for deletion under Delete, whose
+// application turns to Retain before the next sync, is kept and loses the mark.
+func TestDeleteMarkWithdrawn(t *testing.T) {
+	withDelete := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Delete" })
+	c := newCluster(t, withDelete, allComponents()...)
+	c.syncUntilStable(5)
+	c.setParent(edit(t, withDelete, removeInvalidOutlet))
+	c.sync()
+	name := cra + ".cdr-validator.invalid"
+	if c.topic(name).GetAnnotations()[children.AnnotationDeletion] != "allowed" {
+		t.Fatalf("fixture: %s not marked for deletion", name)
+	}
+	c.setParent(edit(t, example(t, cra), removeInvalidOutlet))
+	resp := c.syncUntilStable(5)
+	if _, marked := c.topic(name).GetAnnotations()[children.AnnotationDeletion]; marked {
+		t.Errorf("topic %s still marked for deletion under Retain", name)
+	}
+	if len(c.deletedTopics) != 0 {
+		t.Errorf("topics deleted: %v", c.deletedTopics)
+	}
+	if i := slices.IndexFunc(resp.Status.Topics, func(ts graph.TopicStatus) bool { return ts.Name == name }); i < 0 || !resp.Status.Topics[i].Retained {
+		t.Errorf("topic %s not listed as retained in %+v", name, resp.Status.Topics)
+	}
+}
+
+// TestFinalizeWaitsForEveryTopic: finalized stays false while any observed
+// topic lacks the mark.
+func TestFinalizeWaitsForEveryTopic(t *testing.T) {
+	c := newCluster(t, example(t, cra), allComponents()...)
+	c.syncUntilStable(5)
+	for _, name := range craTopics[1:] {
+		u := c.topic(name)
+		u.SetAnnotations(map[string]string{children.AnnotationStrimziManaged: "false"})
+	}
+	req := c.request()
+	req.Finalizing = true
+	resp, err := Finalize(req, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Finalized {
+		t.Errorf("finalized while %s is not marked", craTopics[0])
+	}
+	if _, _, msg := condition(t, resp.Status, graph.ConditionReady); !strings.Contains(msg, "marking 1 of 7 topics") {
+		t.Errorf("Ready message %q does not count the topic still to mark", msg)
+	}
+}
+
+// TestHeldTopicKeepsItsKafkaTopic: a Kafka topic that an observed KafkaTopic
+// of another name already holds (made under an older naming contract) is
+// answered under that name — under either policy nothing is deleted and no
+// second KafkaTopic is made for the topic.
+func TestHeldTopicKeepsItsKafkaTopic(t *testing.T) {
+	const topic, oldName = cra + ".merge.out", "merge-out-made-earlier"
+	for _, policy := range []string{"Retain", "Delete"} {
+		t.Run(policy, func(t *testing.T) {
+			parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = policy })
+			c := newCluster(t, parent, allComponents()...)
+			c.syncUntilStable(5)
+			c.renameTopicObject(topic, oldName)
+			c.syncUntilStable(5)
+			want := slices.Sorted(slices.Values(append(slices.DeleteFunc(slices.Clone(craTopics), func(n string) bool { return n == topic }), oldName)))
+			if diff := cmp.Diff(want, c.topics()); diff != "" {
+				t.Errorf("topics mismatch (-want +got):\n%s", diff)
+			}
+			if got, _, _ := unstructured.NestedString(c.topic(oldName).Object, "spec", "topicName"); got != topic {
+				t.Errorf("KafkaTopic %s holds topic %q, want %s", oldName, got, topic)
+			}
+			if len(c.deletedTopics) != 0 {
+				t.Errorf("topics deleted: %v", c.deletedTopics)
+			}
+		})
+	}
+	t.Run("two objects for one topic", func(t *testing.T) {
+		parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Delete" })
+		c := newCluster(t, parent, allComponents()...)
+		c.syncUntilStable(5)
+		c.copyTopicObject(topic, oldName)
+		resp := c.syncUntilStable(5)
+		if !slices.Contains(c.topics(), topic) || !slices.Contains(c.topics(), oldName) || len(c.deletedTopics) != 0 {
+			t.Errorf("topics %v (deleted %v), want both KafkaTopics of %s kept", c.topics(), c.deletedTopics, topic)
+		}
+		i := slices.IndexFunc(resp.Status.Topics, func(ts graph.TopicStatus) bool { return strings.Contains(ts.Message, "also names topic") })
+		if i < 0 {
+			t.Errorf("no topic status reports two KafkaTopics for %s: %+v", topic, resp.Status.Topics)
+		}
+	})
+}
+
+// renameTopicObject moves an observed KafkaTopic to another object name that
+// holds the same Kafka topic through spec.topicName, last-applied included.
+func (c *cluster) renameTopicObject(from, to string) {
+	c.t.Helper()
+	c.copyTopicObject(from, to)
+	delete(c.children[children.KafkaTopicKind+"."+c.kinds[children.KafkaTopicKind]], c.parent.GetNamespace()+"/"+from)
+}
+
+// copyTopicObject adds a second observed KafkaTopic, named to, for the Kafka
+// topic of from.
+func (c *cluster) copyTopicObject(from, to string) {
+	c.t.Helper()
+	u := c.topic(from).DeepCopy()
+	la := &unstructured.Unstructured{}
+	if err := la.UnmarshalJSON([]byte(u.GetAnnotations()[AnnotationLastApplied])); err != nil {
+		c.t.Fatal(err)
+	}
+	for _, obj := range []*unstructured.Unstructured{u, la} {
+		obj.SetName(to)
+		_ = unstructured.SetNestedField(obj.Object, from, "spec", "topicName")
+	}
+	b, _ := la.MarshalJSON()
+	ann := u.GetAnnotations()
+	ann[AnnotationLastApplied] = string(b)
+	u.SetAnnotations(ann)
+	c.children[children.KafkaTopicKind+"."+c.kinds[children.KafkaTopicKind]][c.parent.GetNamespace()+"/"+to] = u
+}

@@ -40,7 +40,7 @@ func TestAsLastAppliedStripsServerFields(t *testing.T) {
 			"metadata": map[string]any{
 				"name": "app-s-config", "namespace": "demo", "uid": "u1", "resourceVersion": "7",
 				"generation": int64(2), "creationTimestamp": "2026-11-25T12:00:00Z",
-				"managedFields": []any{map[string]any{"manager": "metacontroller"}},
+				"managedFields":   []any{map[string]any{"manager": "metacontroller"}},
 				"ownerReferences": []any{map[string]any{"uid": parentUID}}, "finalizers": []any{"x"},
 				"labels": map[string]any{"sluice.dev/app": "app"},
 			},

@@ -1,7 +1,7 @@
 // Command sluice is the Sluice hook server and its offline tools:
 //
 //	sluice serve [--addr :8080]                          run the Metacontroller hooks
-//	sluice render [-o yaml|json] [--controller FILE] FILE  print the sync answer for a parent
+//	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for a parent
 //	sluice validate FILE...                              report every problem, one per line
 //	sluice graph FILE                                    draw the blueprint in Graphviz's DOT
 package main
@@ -31,7 +31,7 @@ func main() {
 
 const usage = `usage:
   sluice serve [--addr :8080]
-  sluice render [-o yaml|json] [--controller FILE] FILE
+  sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE
   sluice validate FILE...
   sluice graph FILE
 `
@@ -115,11 +115,19 @@ func render(args []string, stdout io.Writer, now time.Time) error {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	format := fs.String("o", "yaml", "output format: yaml (a ---separated stream of children, status as a comment) or json")
 	controllerFile := fs.String("controller", "", "CompositeController to render under (default: manifests/ with every component)")
+	at := fs.String("time", "", "time of the answer, RFC 3339 (default now): the conditions' lastTransitionTime; fix it for byte-identical output")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || (*format != "yaml" && *format != "json") {
-		return errors.New("usage: sluice render [-o yaml|json] [--controller FILE] FILE")
+		return errors.New("usage: sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE")
+	}
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fmt.Errorf("--time: %w", err)
+		}
+		now = t
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {

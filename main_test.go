@@ -42,6 +42,8 @@ func TestCommands(t *testing.T) {
 		{"render json", []string{"render", "-o", "json", seed}, 0, []string{`"children": [`}},
 		{"render broken prints the answer", []string{"render", broken}, 1, []string{"reason: Invalid"}},
 		{"render bad format", []string{"render", "-o", "xml", seed}, 1, nil},
+		{"render at a given time", []string{"render", "--time", "2026-01-02T03:04:05Z", seed}, 0, []string{"lastTransitionTime: \"2026-01-02T03:04:05Z\""}},
+		{"render at a bad time", []string{"render", "--time", "yesterday", seed}, 1, nil},
 		{"render under another controller", []string{"render", "--controller", filepath.Join("manifests", "base", "compositecontroller.yaml"), seed}, 1, []string{"needs a SparkApplication"}},
 		{"graph", []string{"graph", seed}, 0, []string{`"merge" -> "cdr-validator"`}},
 		{"graph broken", []string{"graph", broken}, 1, nil},

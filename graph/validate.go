@@ -326,6 +326,19 @@ func (r *resolver) checkSpark(path string, s *Streamlet, run *resolvedRun) {
 // Flink upgrade modes the Flink operator accepts.
 var flinkUpgradeModes = []string{"last-state", "savepoint", "stateless"}
 
+// The Flink configuration keys of the checkpoint and savepoint directories:
+// Flink 1.20's and 2.x's key, then the deprecated keys Flink still reads
+// (CheckpointingOptions.CHECKPOINTS_DIRECTORY and SAVEPOINT_DIRECTORY).
+var (
+	flinkCheckpointDirKeys = []string{"execution.checkpointing.dir", "state.checkpoints.dir", "state.backend.fs.checkpointdir"}
+	flinkSavepointDirKeys  = []string{"execution.checkpointing.savepoint-dir", "state.savepoints.dir", "savepoints.state.backend.fs.dir"}
+)
+
+// anySet reports whether conf holds a non-blank value under one of keys.
+func anySet(conf map[string]string, keys []string) bool {
+	return slices.ContainsFunc(keys, func(k string) bool { return strings.TrimSpace(conf[k]) != "" })
+}
+
 // checkFlink refuses what the Flink operator would refuse later.
 func (r *resolver) checkFlink(path string, s *Streamlet, run *resolvedRun) {
 	fl := run.flink
@@ -362,8 +375,19 @@ func (r *resolver) checkFlink(path string, s *Streamlet, run *resolvedRun) {
 	if fl.UpgradeMode != "" && !slices.Contains(flinkUpgradeModes, fl.UpgradeMode) {
 		r.addf(path+".flink.upgradeMode", ErrBadValue, "%q is not one of %s", fl.UpgradeMode, strings.Join(flinkUpgradeModes, ", "))
 	}
-	if (fl.UpgradeMode == "savepoint" || fl.UpgradeMode == "last-state") && r.spec.State == nil && fl.FlinkConfiguration["state.savepoints.dir"] == "" {
-		r.addf(path+".flink.upgradeMode", ErrMissingSetting, "upgrade mode %s needs somewhere to keep savepoints: set spec.state", fl.UpgradeMode)
+	// As the Flink operator's validator (DefaultValidator.validateJobSpec)
+	// refuses them: every mode but stateless needs a checkpoint directory,
+	// savepoint a savepoint directory too. spec.state sets both. Since
+	// operator 1.10, last-state no longer needs high availability.
+	if stateful := fl.UpgradeMode == "savepoint" || fl.UpgradeMode == "last-state"; stateful && r.spec.State == nil {
+		if !anySet(fl.FlinkConfiguration, flinkCheckpointDirKeys) {
+			r.addf(path+".flink.upgradeMode", ErrMissingSetting, "upgrade mode %s needs a checkpoint directory: set spec.state, or %s in flinkConfiguration",
+				fl.UpgradeMode, flinkCheckpointDirKeys[1])
+		}
+		if fl.UpgradeMode == "savepoint" && !anySet(fl.FlinkConfiguration, flinkSavepointDirKeys) {
+			r.addf(path+".flink.upgradeMode", ErrMissingSetting, "upgrade mode savepoint needs a savepoint directory: set spec.state, or %s in flinkConfiguration",
+				flinkSavepointDirKeys[1])
+		}
 	}
 	if run.replicas < 1 {
 		r.addf(path+".replicas", ErrMissingSetting, "a Flink streamlet's parallelism is at least 1, not %d", run.replicas)

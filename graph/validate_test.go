@@ -92,6 +92,22 @@ func TestValidateProblems(t *testing.T) {
 		{"flink savepoints without state", func(t *testing.T, a *StreamingApplication) {
 			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "savepoint"
 		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "spec.state"}},
+		{"flink savepoint without savepoint dir", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "savepoint"
+			a.Spec.Runtimes.Flink.FlinkConfiguration = map[string]string{"state.checkpoints.dir": "s3://b/cp"}
+		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "savepoint directory", "state.savepoints.dir"}},
+		{"flink savepoint without checkpoint dir", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "savepoint"
+			a.Spec.Runtimes.Flink.FlinkConfiguration = map[string]string{"state.savepoints.dir": "s3://b/sp"}
+		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "checkpoint directory", "state.checkpoints.dir"}},
+		{"flink last-state without checkpoint dir", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.State = nil
+			streamlet(t, a, "score").Flink = &FlinkSettings{UpgradeMode: "last-state", FlinkConfiguration: map[string]string{"state.savepoints.dir": "s3://b/sp"}}
+		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "last-state", "checkpoint directory"}},
+		{"flink last-state with a blank checkpoint dir", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.State, a.Spec.Runtimes.Flink.UpgradeMode = nil, "last-state"
+			a.Spec.Runtimes.Flink.FlinkConfiguration = map[string]string{"state.checkpoints.dir": " "}
+		}, ErrMissingSetting, []string{"spec.streamlets[score].flink.upgradeMode", "checkpoint directory"}},
 		{"flink cpu zero", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.TaskManager.CPU = ptr(0.0) }, ErrBadValue,
 			[]string{"spec.streamlets[score].flink.taskManager.cpu"}},
 		{"metrics path relative", func(t *testing.T, a *StreamingApplication) { a.Spec.Metrics = &Metrics{Port: 9090, Path: "metrics"} }, ErrBadValue,
@@ -248,5 +264,38 @@ func TestValidateReportsEverything(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problem paths mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestFlinkUpgradeModesAccepted: what the Flink operator's validator accepts,
+// graph accepts too, under every key Flink reads the directories from.
+func TestFlinkUpgradeModesAccepted(t *testing.T) {
+	tests := []struct {
+		name string
+		mode string
+		conf map[string]string
+	}{
+		{"last-state with a checkpoint dir and no high availability", "last-state", map[string]string{"state.checkpoints.dir": "s3://b/cp"}},
+		{"last-state under the Flink 2 key", "last-state", map[string]string{"execution.checkpointing.dir": "s3://b/cp"}},
+		{"savepoint under the Flink 2 keys", "savepoint", map[string]string{
+			"execution.checkpointing.dir": "s3://b/cp", "execution.checkpointing.savepoint-dir": "s3://b/sp"}},
+		{"savepoint under the deprecated keys", "savepoint", map[string]string{
+			"state.checkpoints.dir": "s3://b/cp", "state.savepoints.dir": "s3://b/sp"}},
+		{"stateless without directories", "stateless", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := with(func(a *StreamingApplication) {
+				a.Spec.State = nil
+				a.Spec.Runtimes.Flink.UpgradeMode, a.Spec.Runtimes.Flink.FlinkConfiguration = tc.mode, tc.conf
+			})
+			if problems := Validate(app); len(problems) > 0 {
+				t.Errorf("problems:\n%v", problems)
+			}
+		})
+	}
+	stateful := with(func(a *StreamingApplication) { a.Spec.Runtimes.Flink.UpgradeMode = "last-state" })
+	if problems := Validate(stateful); len(problems) > 0 {
+		t.Errorf("last-state with spec.state: problems:\n%v", problems)
 	}
 }

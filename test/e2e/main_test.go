@@ -3,10 +3,12 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -20,7 +22,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 )
+
+var crdsGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
 // Environment variables the harness reads.
 const (
@@ -33,16 +41,25 @@ const (
 	envKeep = "SLUICE_E2E_KEEP"
 )
 
-// upstreamCRDs are the files of <shared>/crds installed into the test cluster. The
-// KafkaTopic CRD serving only v1 is the default; the metacontroller CRDs come first
-// because Sluice's manifests hold a CompositeController.
+// upstreamCRDs are the files of <shared>/crds installed into the test cluster; the
+// metacontroller CRDs come first because Sluice's manifests hold a
+// CompositeController. The KafkaTopic CRD is not installed as it is: see
+// kafkaTopicCRD.
 var upstreamCRDs = []string{
 	"metacontroller.k8s.io_crds.yaml",
-	"kafka.strimzi.io_kafkatopics.yaml",
+	kafkaTopicsV1,
+	kafkaTopicsV1beta2,
 	"sparkoperator.k8s.io_sparkapplications.yaml",
 	"flink.apache.org_flinkdeployments.yaml",
 	"monitoring.coreos.com_podmonitors.yaml",
 }
+
+// The two KafkaTopic CRDs of <shared>/crds: Strimzi 1.x serving v1 only, and the
+// Strimzi 0.49–0.51 one serving v1 and v1beta2 (and older versions).
+const (
+	kafkaTopicsV1      = "kafka.strimzi.io_kafkatopics.yaml"
+	kafkaTopicsV1beta2 = "kafka.strimzi.io_kafkatopics-v1beta2-and-v1.yaml"
+)
 
 // components are Sluice's kustomize components: spark, flink and monitoring add
 // child kinds to the CompositeController, pod-health its customize hook. The
@@ -209,6 +226,12 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 		}
 	}
 	c := &cluster{dir: dir, repo: repo, shared: shared}
+	// Every port of the cluster is chosen at once, so no two processes get the same.
+	pick, err := freePorts(5)
+	if err != nil {
+		return nil, err
+	}
+	ports := clusterPorts{etcdClient: pick[0], etcdPeer: pick[1], apiServer: pick[2], controllerManager: pick[3], sluice: pick[4]}
 
 	// The sluice binary builds while the control plane binaries are checked.
 	sluiceBuilt := make(chan error, 1)
@@ -223,11 +246,11 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	c.kubectl = filepath.Join(k8sDir, "kubectl")
 
 	start = time.Now()
-	etcdURL, err := startEtcd(dir, filepath.Join(etcdDir, "etcd"), reaper)
+	etcdURL, err := startEtcd(dir, filepath.Join(etcdDir, "etcd"), ports, reaper)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.startAPIServer(filepath.Join(k8sDir, "kube-apiserver"), etcdURL, reaper); err != nil {
+	if err := c.startAPIServer(filepath.Join(k8sDir, "kube-apiserver"), etcdURL, ports.apiServer, reaper); err != nil {
 		return nil, err
 	}
 	logf("etcd and kube-apiserver ready in %s", time.Since(start).Round(100*time.Millisecond))
@@ -240,15 +263,18 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 		logf("WARNING: %v", c.manifestsErr)
 	}
 	// The garbage collector discovers resources at start and then only every 30 s:
-	// start it once every CRD is installed.
-	if err := c.startControllerManager(filepath.Join(k8sDir, "kube-controller-manager"), reaper); err != nil {
+	// start it once discovery lists every resource it will have to collect.
+	if err := c.waitForDiscovery(); err != nil {
+		return nil, err
+	}
+	if err := c.startControllerManager(filepath.Join(k8sDir, "kube-controller-manager"), ports.controllerManager, reaper); err != nil {
 		return nil, err
 	}
 
 	if err := <-sluiceBuilt; err != nil {
 		c.sluiceErr = err
 		logf("WARNING: %v", err)
-	} else if err := c.startSluice(reaper); err != nil {
+	} else if err := c.startSluice(ports.sluice, reaper); err != nil {
 		c.sluiceErr = err
 		logf("WARNING: %v", err)
 	}
@@ -296,17 +322,14 @@ func (c *cluster) buildSluice() error {
 	return nil
 }
 
-func startEtcd(dir, bin string, r *reaper) (string, error) {
-	client, err := freePort()
-	if err != nil {
-		return "", err
-	}
-	peer, err := freePort()
-	if err != nil {
-		return "", err
-	}
-	clientURL := fmt.Sprintf("http://127.0.0.1:%d", client)
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
+// clusterPorts are the loopback ports of the cluster's processes, chosen together.
+type clusterPorts struct {
+	etcdClient, etcdPeer, apiServer, controllerManager, sluice int
+}
+
+func startEtcd(dir, bin string, ports clusterPorts, r *reaper) (string, error) {
+	clientURL := fmt.Sprintf("http://127.0.0.1:%d", ports.etcdClient)
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", ports.etcdPeer)
 	p, err := startProcess(dir, "etcd", bin,
 		"--name=e2e",
 		"--data-dir="+filepath.Join(dir, "etcd"),
@@ -328,11 +351,7 @@ func startEtcd(dir, bin string, r *reaper) (string, error) {
 // token is the bearer token of the admin user (group system:masters).
 const token = "sluice-e2e-admin-token"
 
-func (c *cluster) startAPIServer(bin, etcdURL string, r *reaper) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+func (c *cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error {
 	pki := filepath.Join(c.dir, "pki")
 	if err := os.MkdirAll(pki, 0o700); err != nil {
 		return err
@@ -414,11 +433,7 @@ func writeServiceAccountKeys(dir string) (keyPath, pubPath string, err error) {
 	return keyPath, pubPath, nil
 }
 
-func (c *cluster) startControllerManager(bin string, r *reaper) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+func (c *cluster) startControllerManager(bin string, port int, r *reaper) error {
 	p, err := startProcess(c.dir, "kube-controller-manager", bin,
 		"--kubeconfig="+c.kubeconfig,
 		"--authentication-kubeconfig="+c.kubeconfig,
@@ -437,11 +452,7 @@ func (c *cluster) startControllerManager(bin string, r *reaper) error {
 }
 
 // startSluice runs `sluice serve` on a free loopback port.
-func (c *cluster) startSluice(r *reaper) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+func (c *cluster) startSluice(port int, r *reaper) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p, err := startProcess(c.dir, "sluice", c.sluice, "serve", "--addr", addr)
 	if err != nil {
@@ -459,8 +470,15 @@ func (c *cluster) startSluice(r *reaper) error {
 // and Flink CRDs are too large for client-side apply's annotation).
 func (c *cluster) installUpstreamCRDs() error {
 	start := time.Now()
-	args := []string{"apply", "--server-side", "--field-manager=sluice-e2e"}
+	topics, err := c.kafkaTopicCRD()
+	if err != nil {
+		return err
+	}
+	args := []string{"apply", "--server-side", "--field-manager=sluice-e2e", "-f", topics}
 	for _, f := range upstreamCRDs {
+		if f == kafkaTopicsV1 || f == kafkaTopicsV1beta2 {
+			continue
+		}
 		args = append(args, "-f", filepath.Join(c.shared, "crds", f))
 	}
 	if _, err := c.run(args...); err != nil {
@@ -471,6 +489,59 @@ func (c *cluster) installUpstreamCRDs() error {
 	}
 	logf("upstream CRDs installed in %s", time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// kafkaTopicCRD writes the KafkaTopic CRD the test cluster serves and returns its
+// path: Strimzi 1.x's (v1, the storage version, with its schema) plus the v1beta2
+// version of the older CRD, served beside it, so that children rendered under the
+// strimzi-v1beta2 component are validated by v1beta2's schema and those of every
+// other shape by v1's newest schema.
+func (c *cluster) kafkaTopicCRD() (string, error) {
+	load := func(name string) (*unstructured.Unstructured, error) {
+		b, err := os.ReadFile(filepath.Join(c.shared, "crds", name))
+		if err != nil {
+			return nil, err
+		}
+		objs, err := decodeYAMLDocs(b)
+		if err != nil || len(objs) != 1 {
+			return nil, fmt.Errorf("%s: want one CRD (%d objects): %v", name, len(objs), err)
+		}
+		return objs[0], nil
+	}
+	v1, err := load(kafkaTopicsV1)
+	if err != nil {
+		return "", err
+	}
+	old, err := load(kafkaTopicsV1beta2)
+	if err != nil {
+		return "", err
+	}
+	versions, _, _ := unstructured.NestedSlice(v1.Object, "spec", "versions")
+	oldVersions, _, _ := unstructured.NestedSlice(old.Object, "spec", "versions")
+	var v1beta2 map[string]any
+	for _, v := range oldVersions {
+		if m, ok := v.(map[string]any); ok && m["name"] == "v1beta2" {
+			v1beta2 = m
+		}
+	}
+	if v1beta2 == nil {
+		return "", fmt.Errorf("%s has no version v1beta2", kafkaTopicsV1beta2)
+	}
+	for _, v := range versions {
+		if m, _ := v.(map[string]any); m["name"] == "v1beta2" {
+			return "", fmt.Errorf("%s serves v1beta2 already: install it as it is", kafkaTopicsV1)
+		}
+	}
+	v1beta2["served"], v1beta2["storage"] = true, false
+	if err := unstructured.SetNestedSlice(v1.Object, append(versions, v1beta2), "spec", "versions"); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(v1.Object)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.dir, "kafkatopics-v1-and-v1beta2.json")
+	return path, os.WriteFile(path, b, 0o644)
 }
 
 // installSluice applies manifests/base with every component, the way an operator
@@ -546,6 +617,82 @@ spec: {partitions: 1, replicas: 1}
 	}
 	_, err = c.run("delete", "-f", probes, "--wait=false")
 	return err
+}
+
+// waitForDiscovery waits until the API server's discovery lists every served version
+// of every installed CRD and every child resource of every CompositeController. A CRD
+// is Established a moment before discovery serves it, and the garbage collector (and
+// the namespace controller) only see what discovery lists when they start.
+func (c *cluster) waitForDiscovery() error {
+	start := time.Now()
+	want := map[string][]string{} // groupVersion -> resources
+	crds, err := c.api.dyn.Resource(crdsGVR).List(context.Background(), listAll)
+	if err != nil {
+		return fmt.Errorf("list CRDs: %w", err)
+	}
+	for _, crd := range crds.Items {
+		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
+		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+		for _, v := range versions {
+			m, _ := v.(map[string]any)
+			if served, _ := m["served"].(bool); served {
+				gv := group + "/" + fmt.Sprint(m["name"])
+				want[gv] = append(want[gv], plural)
+			}
+		}
+	}
+	if c.manifestsErr == nil {
+		controllers, err := c.api.dyn.Resource(compositeControllersGVR).List(context.Background(), listAll)
+		if err != nil {
+			return fmt.Errorf("list CompositeControllers: %w", err)
+		}
+		for _, cc := range controllers.Items {
+			children, _, _ := unstructured.NestedSlice(cc.Object, "spec", "childResources")
+			for _, child := range children {
+				m, _ := child.(map[string]any)
+				gv, _ := m["apiVersion"].(string)
+				res, _ := m["resource"].(string)
+				want[gv] = append(want[gv], res)
+			}
+		}
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(c.api.config)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var missing []string
+		for _, gv := range sortedKeys(want) {
+			list, err := disc.ServerResourcesForGroupVersion(gv)
+			served := map[string]bool{}
+			if err == nil {
+				for _, r := range list.APIResources {
+					served[r.Name] = true
+				}
+			}
+			for _, res := range want[gv] {
+				if !served[res] {
+					missing = append(missing, gv+" "+res)
+				}
+			}
+		}
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("discovery does not list %v after 60s", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.api.mapper.Reset()
+	n := 0
+	for _, r := range want {
+		n += len(r)
+	}
+	logf("discovery lists all %d resources of the CRDs and child kinds in %s", n, time.Since(start).Round(100*time.Millisecond))
+	return nil
 }
 
 // kustomization writes a kustomization that includes manifests/base and the named

@@ -107,14 +107,28 @@ func stopAll() {
 	}
 }
 
-// freePort asks the kernel for an unused loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
+// freePorts asks the kernel for n distinct unused loopback ports. Every listener
+// stays open until all n ports are chosen, so that no two of them can be the same
+// port (a port released after the first pick could be handed out again for the
+// second). The ports are free when freePorts returns; a process of another test run
+// could still take one before the harness binds it, which startup reports.
+func freePorts(n int) ([]int, error) {
+	var listeners []net.Listener
+	defer func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}()
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("free port: %w", err)
+		}
+		listeners = append(listeners, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 // waitHTTP polls url until it answers 200 or the timeout passes; it gives up early

@@ -354,3 +354,27 @@ func TestEmptyDirKept(t *testing.T) {
 		t.Error("an empty strategy is still answered")
 	}
 }
+
+// TestStreamletServiceAccount: a spark or flink streamlet's own
+// serviceAccountName reaches its child; the others keep the runtime's.
+func TestStreamletServiceAccount(t *testing.T) {
+	set := func(streamlet, sa string) func(*graph.StreamingApplication) {
+		return func(a *graph.StreamingApplication) {
+			for i := range a.Spec.Streamlets {
+				if s := &a.Spec.Streamlets[i]; s.Name == streamlet {
+					s.ServiceAccountName = sa
+				}
+			}
+		}
+	}
+	cra := desired(t, blueprint(t, "call-record-aggregator", set("cdr-aggregator", "cdr-aggregator")))
+	for name, want := range map[string]string{"call-record-aggregator-cdr-aggregator": "cdr-aggregator", "call-record-aggregator-cdr-generator1": "spark"} {
+		if got := str(find(t, cra, SparkApplicationKind, name), "spec", "driver", "serviceAccount"); got != want {
+			t.Errorf("%s: driver serviceAccount %q, want %q", name, got, want)
+		}
+	}
+	fs := desired(t, blueprint(t, "fraud-scoring", set("score", "fraud-score")))
+	if got := str(find(t, fs, FlinkDeploymentKind, "fraud-scoring-score"), "spec", "serviceAccount"); got != "fraud-score" {
+		t.Errorf("FlinkDeployment serviceAccount %q, want the streamlet's fraud-score", got)
+	}
+}

@@ -111,11 +111,12 @@ func FlinkDeploymentFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksu
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels(bp, s), Annotations: podAnnotations(s, checksum)},
 				Spec: corev1.PodSpec{
 					ImagePullSecrets: pullSecrets(bp),
+					// No resources: the operator sizes the containers from
+					// jobManager and taskManager (graph refuses them).
 					Containers: []corev1.Container{{
 						Name:         flinkMainContainer,
 						Env:          pod.env,
 						Ports:        containerPorts(bp, s),
-						Resources:    resources(s),
 						VolumeMounts: pod.mounts,
 					}},
 					Volumes: pod.volumes,

@@ -19,9 +19,10 @@ type ResolvedStreamlet struct {
 	Streamlet
 	Image    string
 	Replicas int32
-	// ServiceAccountName is the akka pod's service account (the streamlet's,
-	// else spec.serviceAccountName); Spark and Flink take theirs from their
-	// merged settings.
+	// ServiceAccountName is the service account of the streamlet's pods: for
+	// akka the streamlet's, else spec.serviceAccountName; for spark and flink
+	// the streamlet's, else the runtime's (the same as Spark or Flink's
+	// ServiceAccountName, which children read).
 	ServiceAccountName string
 	Inlets             []Wire
 	Outlets            []Wire

@@ -141,12 +141,16 @@ func checkStreamlets(r *resolver) {
 			r.checkNoBlock(path, s, "flink", s.Flink != nil)
 		case Spark:
 			run.spark = mergeSpark(r.spec.Runtimes.Spark, s.Spark)
+			run.serviceAccount = r.streamletServiceAccount(path, s, "spark", s.Spark != nil && s.Spark.ServiceAccountName != "", &run.spark.ServiceAccountName)
 			r.checkSpark(path, s, run)
 			r.checkNoBlock(path, s, "flink", s.Flink != nil)
+			r.checkNoResources(path, s, "spark.driver and spark.executor (cores, coreLimit, memory)")
 		case Flink:
 			run.flink = mergeFlink(r.spec.Runtimes.Flink, s.Flink)
+			run.serviceAccount = r.streamletServiceAccount(path, s, "flink", s.Flink != nil && s.Flink.ServiceAccountName != "", &run.flink.ServiceAccountName)
 			r.checkFlink(path, s, run)
 			r.checkNoBlock(path, s, "spark", s.Spark != nil)
+			r.checkNoResources(path, s, "flink.jobManager and flink.taskManager (cpu, memory)")
 		case "":
 			r.addf(path+".runtime", ErrRequired, "one of akka, spark, flink")
 		default:
@@ -168,6 +172,29 @@ func checkStreamlets(r *resolver) {
 			}
 		}
 		r.checkPod(path, s)
+	}
+}
+
+// streamletServiceAccount lets a spark or flink streamlet's own
+// serviceAccountName override the runtime's (spec.runtimes.<block>), written
+// into *merged; a different one in the streamlet's <block> too is a conflict.
+// It returns the service account the streamlet's pods run as.
+func (r *resolver) streamletServiceAccount(path string, s *Streamlet, block string, inBlock bool, merged *string) string {
+	if s.ServiceAccountName == "" {
+		return *merged
+	}
+	if inBlock && *merged != s.ServiceAccountName {
+		r.addf(path+".serviceAccountName", ErrBadValue, "%q differs from %s.serviceAccountName %q: set one of them", s.ServiceAccountName, block, *merged)
+	}
+	*merged = s.ServiceAccountName
+	return *merged
+}
+
+// checkNoResources refuses resources on a streamlet whose operator sizes its
+// pods from the runtime block: the value would be dropped or overwritten.
+func (r *resolver) checkNoResources(path string, s *Streamlet, sizedBy string) {
+	if s.Resources != nil {
+		r.addf(path+".resources", ErrNotAllowed, "a %s streamlet is sized by %s; resources applies to akka streamlets only", s.Runtime, sizedBy)
 	}
 }
 

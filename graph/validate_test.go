@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 func TestBaseIsValid(t *testing.T) {
@@ -75,6 +77,20 @@ func TestValidateProblems(t *testing.T) {
 			[]string{"spec.streamlets[report].spark.mainApplicationFile"}},
 		{"spark without executors", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "report").Replicas = ptr(int32(0)) }, ErrMissingSetting,
 			[]string{"spec.streamlets[report].replicas", "at least 1 executor"}},
+		{"resources on spark", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "report").Resources = &Resources{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}
+		}, ErrNotAllowed, []string{"spec.streamlets[report].resources", "spark.driver and spark.executor"}},
+		{"resources on flink", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Resources = &Resources{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")}}
+		}, ErrNotAllowed, []string{"spec.streamlets[score].resources", "flink.jobManager and flink.taskManager"}},
+		{"service account differs from the spark block's", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "report")
+			s.ServiceAccountName, s.Spark = "reporter", &SparkSettings{ServiceAccountName: "spark-other"}
+		}, ErrBadValue, []string{"spec.streamlets[report].serviceAccountName", "spark.serviceAccountName \"spark-other\""}},
+		{"service account differs from the flink block's", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "score")
+			s.ServiceAccountName, s.Flink = "scorer", &FlinkSettings{ServiceAccountName: "flink-other"}
+		}, ErrBadValue, []string{"spec.streamlets[score].serviceAccountName", "flink.serviceAccountName"}},
 		{"spark block on akka", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "egress").Spark = &SparkSettings{} }, ErrNotAllowed,
 			[]string{"spec.streamlets[egress].spark"}},
 		{"flink without version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "" }, ErrMissingSetting,
@@ -297,5 +313,39 @@ func TestFlinkUpgradeModesAccepted(t *testing.T) {
 	stateful := with(func(a *StreamingApplication) { a.Spec.Runtimes.Flink.UpgradeMode = "last-state" })
 	if problems := Validate(stateful); len(problems) > 0 {
 		t.Errorf("last-state with spec.state: problems:\n%v", problems)
+	}
+}
+
+// TestStreamletServiceAccount: a spark or flink streamlet's own
+// serviceAccountName overrides the runtime's, and satisfies the Flink
+// operator's need for one.
+func TestStreamletServiceAccount(t *testing.T) {
+	app := with(func(a *StreamingApplication) {
+		a.Spec.Runtimes.Spark.ServiceAccountName = "spark"
+		a.Spec.Runtimes.Flink.ServiceAccountName = ""
+		streamlet(t, a, "report").ServiceAccountName = "reporter"
+		streamlet(t, a, "score").ServiceAccountName = "scorer"
+		streamlet(t, a, "egress").ServiceAccountName = "egress"
+	})
+	bp, problems := Resolve(app)
+	if len(problems) > 0 {
+		t.Fatalf("problems:\n%v", problems)
+	}
+	got := map[string]string{}
+	for _, s := range bp.Streamlets {
+		got[s.Name] = s.ServiceAccountName
+		switch {
+		case s.Spark != nil && s.Spark.ServiceAccountName != s.ServiceAccountName:
+			t.Errorf("%s: spark.serviceAccountName %q, want %q", s.Name, s.Spark.ServiceAccountName, s.ServiceAccountName)
+		case s.Flink != nil && s.Flink.ServiceAccountName != s.ServiceAccountName:
+			t.Errorf("%s: flink.serviceAccountName %q, want %q", s.Name, s.Flink.ServiceAccountName, s.ServiceAccountName)
+		}
+	}
+	want := map[string]string{"egress": "egress", "ingress": "", "report": "reporter", "score": "scorer"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("service accounts mismatch (-want +got):\n%s", diff)
+	}
+	if sa := app.Spec.Runtimes.Spark.ServiceAccountName; sa != "spark" {
+		t.Errorf("Resolve changed spec.runtimes.spark.serviceAccountName to %q", sa)
 	}
 }

@@ -156,6 +156,14 @@ type FlinkSettings struct {
 	FlinkConfiguration map[string]string `json:"flinkConfiguration,omitempty"`
 }
 
+// FlinkVersions are the values FlinkDeployment's spec.flinkVersion takes:
+// exactly the enum of the Flink operator's CRD (1.16), which a test in
+// manifests holds equal to this list and to the enum of the parent CRD.
+var FlinkVersions = []string{
+	"v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20",
+	"v2_0", "v2_1", "v2_2", "v2_3", "v2_4",
+}
+
 // FlinkResource sizes a Flink job or task manager.
 type FlinkResource struct {
 	CPU    *float64 `json:"cpu,omitempty"`

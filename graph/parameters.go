@@ -8,9 +8,6 @@ import (
 	"strconv"
 )
 
-// flinkVersion is the Flink operator's version enum format, e.g. v1_20.
-var flinkVersion = regexp.MustCompile(`^v\d+_\d+$`)
-
 // resolveParameters checks every declared parameter and user value and
 // settles each parameter's final value.
 func resolveParameters(r *resolver) {

@@ -374,8 +374,8 @@ func (r *resolver) checkFlink(path string, s *Streamlet, run *resolvedRun) {
 	}
 	if fl.Version == "" {
 		missing("version", "the Flink version (e.g. v1_20)")
-	} else if !flinkVersion.MatchString(fl.Version) {
-		r.addf(path+".flink.version", ErrBadValue, "%q is not a Flink operator version such as v1_20", fl.Version)
+	} else if !slices.Contains(FlinkVersions, fl.Version) {
+		r.addf(path+".flink.version", ErrBadValue, "%q is not a Flink version the Flink operator knows: one of %s", fl.Version, strings.Join(FlinkVersions, ", "))
 	}
 	if fl.JarURI == "" {
 		missing("jarURI", "the job's jar")

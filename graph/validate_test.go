@@ -138,6 +138,9 @@ func TestValidateProblems(t *testing.T) {
 		}, ErrBadValue, []string{"spec.streamlets[ingress].outlets", "33 entries, at most 32"}},
 		{"flink bad version", func(t *testing.T, a *StreamingApplication) { a.Spec.Runtimes.Flink.Version = "1.20" }, ErrBadValue,
 			[]string{"spec.streamlets[score].flink.version"}},
+		{"flink version the operator does not know", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Flink = &FlinkSettings{Version: "v1_12"}
+		}, ErrBadValue, []string{"spec.streamlets[score].flink.version", "\"v1_12\"", "v2_4"}},
 		{"connection from missing streamlet", func(t *testing.T, a *StreamingApplication) {
 			a.Spec.Connections = append(a.Spec.Connections, Connection{From: "nowhere.out", To: []string{"egress.in"}})
 		}, ErrNoSuchStreamlet, []string{"spec.connections[nowhere.out]", "nowhere"}},

@@ -267,6 +267,8 @@ func TestSchemaEnumsMatchGoConstants(t *testing.T) {
 		{"spec.topicDeletionPolicy", spec.Properties["topicDeletionPolicy"], []string{string(graph.Retain), string(graph.Delete)}},
 		{"spec.kafka.authentication.type", spec.Properties["kafka"].Properties["authentication"].Properties["type"], []string{graph.AuthSCRAMSHA512, graph.AuthTLS}},
 		{"spec.streamlets[].runtime", st.Properties["runtime"], []string{string(graph.Akka), string(graph.Spark), string(graph.Flink)}},
+		{"spec.runtimes.flink.version", spec.Properties["runtimes"].Properties["flink"].Properties["version"], graph.FlinkVersions},
+		{"spec.streamlets[].flink.version", st.Properties["flink"].Properties["version"], graph.FlinkVersions},
 		{"spec.streamlets[].configParameters[].type", st.Properties["configParameters"].Items.Properties["type"], []string{
 			string(graph.TypeBool), string(graph.TypeInt32), string(graph.TypeInt64), string(graph.TypeDouble),
 			string(graph.TypeString), string(graph.TypeDuration), string(graph.TypeMemorySize),

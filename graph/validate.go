@@ -31,6 +31,9 @@ func checkApplication(r *resolver) {
 	}
 	if spec.Kafka.Cluster == "" {
 		r.addf("spec.kafka.cluster", ErrRequired, "the Strimzi Kafka cluster that holds the topics")
+	} else if errs := validation.IsValidLabelValue(spec.Kafka.Cluster); len(errs) > 0 {
+		r.addf("spec.kafka.cluster", ErrInvalidName, "%q is not a label value (label strimzi.io/cluster on every topic): %s",
+			spec.Kafka.Cluster, strings.Join(errs, "; "))
 	}
 	if spec.Kafka.BootstrapServers == "" {
 		r.addf("spec.kafka.bootstrapServers", ErrRequired, "streamlets need the Kafka bootstrap servers")

@@ -216,6 +216,12 @@ func TestValidateProblems(t *testing.T) {
 			s.ConfigParameters = []ConfigParameter{{Key: "target", Type: TypeString}}
 		}, ErrRequired, []string{"spec.streamlets[egress].config[target]", "no default"}},
 		{"no image", func(t *testing.T, a *StreamingApplication) { a.Spec.Image = "" }, ErrRequired, []string{"spec.streamlets[egress].image"}},
+		{"kafka cluster not a label value", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = "kafka/main" }, ErrInvalidName,
+			[]string{"spec.kafka.cluster", "kafka/main", "strimzi.io/cluster"}},
+		{"kafka cluster over 63 characters", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = strings.Repeat("k", 64) }, ErrInvalidName,
+			[]string{"spec.kafka.cluster", "63"}},
+		{"kafka cluster ending in a dot", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = "kafka." }, ErrInvalidName,
+			[]string{"spec.kafka.cluster", "alphanumeric"}},
 		{"no kafka cluster", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = "" }, ErrRequired, []string{"spec.kafka.cluster"}},
 		{"bad policy", func(t *testing.T, a *StreamingApplication) { a.Spec.TopicDeletionPolicy = "Keep" }, ErrBadValue, []string{"spec.topicDeletionPolicy", "Keep"}},
 		{"state with both", func(t *testing.T, a *StreamingApplication) { a.Spec.State.PVC = "data" }, ErrBadValue, []string{"spec.state", "exactly one"}},

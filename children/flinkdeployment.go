@@ -157,9 +157,12 @@ func FlinkHealth(u *unstructured.Unstructured) Health {
 	switch {
 	case jm == "ERROR" || job == "FAILED" || lifecycle == "FAILED":
 		h.Phase = graph.PhaseFailed
+	case lifecycle == "ROLLING_BACK" || lifecycle == "ROLLED_BACK":
+		// The last spec failed; what runs (if anything) is the one before.
+		h.Phase = graph.PhaseDegraded
 	case jm == "READY" && job == "RUNNING":
 		h.Phase, h.Ready = graph.PhaseRunning, h.Expected
-	case job == "RESTARTING" || job == "FAILING" || lifecycle == "ROLLING_BACK" || lifecycle == "ROLLED_BACK":
+	case job == "RESTARTING" || job == "FAILING":
 		h.Phase = graph.PhaseDegraded
 	}
 	if h.Phase != graph.PhaseRunning {

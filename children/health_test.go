@@ -1,0 +1,166 @@
+package children
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// observedChild decodes an observed child written as YAML.
+func observedChild(t *testing.T, doc string) *unstructured.Unstructured {
+	t.Helper()
+	b, err := yaml.YAMLToJSON([]byte(doc))
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := utiljson.Unmarshal(b, &u.Object); err != nil { // integers as int64, as on the wire
+		t.Fatalf("fixture: %v", err)
+	}
+	return u
+}
+
+// healthCase is one observed workload and the health read from it; message
+// is a substring of Health.Message ("" asks for none).
+type healthCase struct {
+	name     string
+	child    string
+	phase    graph.Phase
+	ready    int32
+	expected int32
+	message  string
+}
+
+func checkHealth(t *testing.T, read func(*unstructured.Unstructured) Health, tests []healthCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := read(observedChild(t, tc.child))
+			if diff := cmp.Diff([]any{tc.phase, tc.ready, tc.expected}, []any{h.Phase, h.Ready, h.Expected}); diff != "" {
+				t.Errorf("phase, ready, expected mismatch (-want +got):\n%s", diff)
+			}
+			if (tc.message == "") != (h.Message == "") || !strings.Contains(h.Message, tc.message) {
+				t.Errorf("message %q, want one containing %q", h.Message, tc.message)
+			}
+		})
+	}
+}
+
+func TestDeploymentHealth(t *testing.T) {
+	checkHealth(t, DeploymentHealth, []healthCase{
+		{"spec not yet observed", `{metadata: {generation: 3}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 4, updatedReplicas: 4}}`,
+			graph.PhasePending, 4, 4, "generation 3 not yet observed"},
+		{"no status yet", `{metadata: {generation: 1}, spec: {replicas: 2}}`, graph.PhasePending, 0, 2, "not yet observed"},
+		{"all pods ready", `{metadata: {generation: 2}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 4, updatedReplicas: 4}}`,
+			graph.PhaseRunning, 4, 4, ""},
+		{"some pods ready", `{metadata: {generation: 2}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 1, updatedReplicas: 4}}`,
+			graph.PhaseDegraded, 1, 4, "1 of 4 pods ready"},
+		{"no pod ready", `{metadata: {generation: 1}, spec: {replicas: 4}, status: {observedGeneration: 1}}`,
+			graph.PhasePending, 0, 4, "0 of 4 pods ready"},
+		{"rollout stuck", `{metadata: {generation: 1}, spec: {replicas: 1}, status: {observedGeneration: 1, conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet x has timed out progressing."}]}}`,
+			graph.PhaseFailed, 0, 1, "ProgressDeadlineExceeded: ReplicaSet x has timed out"},
+	})
+}
+
+func TestSparkHealth(t *testing.T) {
+	checkHealth(t, SparkHealth, []healthCase{
+		{"new", `{spec: {executor: {instances: 2}}}`, graph.PhasePending, 0, 2, "not yet submitted"},
+		{"running", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: RUNNING}, executorState: {e1: RUNNING, e2: RUNNING}}}`,
+			graph.PhaseRunning, 2, 2, ""},
+		{"an executor short", `{spec: {executor: {instances: 5}}, status: {applicationState: {state: RUNNING}, executorState: {e1: RUNNING, e2: PENDING}}}`,
+			graph.PhaseDegraded, 1, 5, "1 of 5 executors running"},
+		{"failed", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: FAILED, errorMessage: "driver pod failed"}}}`,
+			graph.PhaseFailed, 0, 2, "Spark application FAILED: driver pod failed"},
+		{"submission failed", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUBMISSION_FAILED}}}`,
+			graph.PhaseFailed, 0, 2, "SUBMISSION_FAILED"},
+		{"a streaming job that ended", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: COMPLETED}}}`,
+			graph.PhaseDegraded, 0, 2, "a streaming job should not end"},
+		{"suspended", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUSPENDED}}}`,
+			graph.PhasePending, 0, 2, "Spark application SUSPENDED"},
+		{"submitted", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUBMITTED}}}`,
+			graph.PhasePending, 0, 2, "Spark application SUBMITTED"},
+	})
+}
+
+func TestFlinkHealth(t *testing.T) {
+	checkHealth(t, FlinkHealth, []healthCase{
+		{"spec not yet observed", `{metadata: {generation: 2}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}}}`,
+			graph.PhasePending, 0, 3, "generation 2 not yet observed"},
+		{"running", `{metadata: {generation: 2}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 2, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}, lifecycleState: STABLE}}`,
+			graph.PhaseRunning, 3, 3, ""},
+		{"deploying", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: DEPLOYING, lifecycleState: DEPLOYED}}`,
+			graph.PhasePending, 0, 3, "job manager DEPLOYING, job unknown, lifecycle DEPLOYED"},
+		{"job manager failed", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: ERROR, error: "insufficient memory"}}`,
+			graph.PhaseFailed, 0, 3, ": insufficient memory"},
+		{"job restarting", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RESTARTING}}}`,
+			graph.PhaseDegraded, 0, 3, "job RESTARTING"},
+		{"rolled back", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}, lifecycleState: ROLLED_BACK}}`,
+			graph.PhaseDegraded, 0, 3, "lifecycle ROLLED_BACK"},
+	})
+}
+
+func TestKafkaTopicHealth(t *testing.T) {
+	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	topic := func(status string) string {
+		return `{metadata: {name: t, namespace: demo, generation: 2, creationTimestamp: "2026-11-25T12:00:00Z"}` + status + `}`
+	}
+	tests := []struct {
+		name  string
+		child string
+		at    time.Duration // after creation
+		want  TopicHealth
+	}{
+		{"new", topic(""), 30 * time.Second, TopicHealth{Message: "waiting for the Strimzi topic operator"}},
+		{"no operator watching", topic(""), 3 * time.Minute, TopicHealth{Message: "no status from the Strimzi topic operator after 2m0s: does it watch namespace demo?"}},
+		{"spec not yet observed", topic(`, status: {observedGeneration: 1, conditions: [{type: Ready, status: "True"}]}`), time.Hour,
+			TopicHealth{Message: "generation 2 not yet observed by its operator"}},
+		{"ready", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "True"}]}`), time.Hour, TopicHealth{Ready: true}},
+		{"replication factor changing", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "True"}], replicasChange: {targetReplicas: 3, state: pending}}`), time.Hour,
+			TopicHealth{Ready: true, Message: "replication factor change to 3 pending (needs Cruise Control)"}},
+		{"refused", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "False", reason: KafkaError, message: "Decreasing partitions not supported"}]}`), time.Hour,
+			TopicHealth{Message: "KafkaError: Decreasing partitions not supported"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, KafkaTopicHealth(observedChild(t, tc.child), created.Add(tc.at))); diff != "" {
+				t.Errorf("health mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestChildrenNotObserved: a child answered but never observed (refused by
+// the API server) turns ChildrenApplied False and names it; Metacontroller's
+// own events about it are rate-limited.
+func TestChildrenNotObserved(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator")
+	answered := desired(t, bp)
+	observed := Observed{}
+	for _, u := range answered {
+		if u.GetKind() == "Service" {
+			continue // refused: never observed
+		}
+		if observed[u.GetKind()] == nil {
+			observed[u.GetKind()] = map[string]*unstructured.Unstructured{}
+		}
+		observed[u.GetKind()][u.GetName()] = u
+	}
+	st := Status(StatusInput{Blueprint: bp, Kinds: allKinds, Observed: observed, Answered: answered, Now: time.Now()})
+	for _, c := range st.Conditions {
+		if c.Type != graph.ConditionChildrenApplied {
+			continue
+		}
+		if c.Status != "False" || c.Reason != "NotObserved" || !strings.Contains(c.Message, "Service/call-record-aggregator-cdr-ingress") {
+			t.Errorf("ChildrenApplied = %s/%s %q, want False/NotObserved naming the Service", c.Status, c.Reason, c.Message)
+		}
+		return
+	}
+	t.Error("no ChildrenApplied condition")
+}

@@ -240,6 +240,66 @@ func TestValidateProblems(t *testing.T) {
 		{"reserved label", func(t *testing.T, a *StreamingApplication) {
 			streamlet(t, a, "egress").Labels = map[string]string{"sluice.dev/app": "other"}
 		}, ErrNotAllowed, []string{"spec.streamlets[egress].labels[sluice.dev/app]"}},
+		{"duplicate parameter key", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").ConfigParameters = []ConfigParameter{
+				{Key: "rate", Type: TypeInt32, Default: ptr(StringScalar("1"))},
+				{Key: "rate", Type: TypeInt64, Default: ptr(StringScalar("2"))},
+			}
+		}, ErrDuplicate, []string{"spec.streamlets[egress].configParameters[rate]", "declared twice"}},
+		{"bad int64", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "offset", Type: TypeInt64, Default: ptr(StringScalar("0"))}}
+			s.Config = map[string]Scalar{"offset": StringScalar("12x")}
+		}, ErrBadValue, []string{"spec.streamlets[egress].config[offset]", "not a int64"}},
+		{"int64 overflow", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").ConfigParameters = []ConfigParameter{{Key: "offset", Type: TypeInt64, Default: ptr(StringScalar("9223372036854775808"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[offset].default", "out of range"}},
+		{"bad double", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "score").Config = map[string]Scalar{"threshold": StringScalar("high")}
+		}, ErrBadValue, []string{"spec.streamlets[score].config[threshold]", "not a double"}},
+		{"missing runtime", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "egress").Runtime = "" }, ErrRequired,
+			[]string{"spec.streamlets[egress].runtime", "akka, spark, flink"}},
+		{"spark type unknown", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "report").Spark = &SparkSettings{Type: "Kotlin"}
+		}, ErrBadValue,
+			[]string{"spec.streamlets[report].spark.type", "\"Kotlin\"", "Java, Python, R, Scala"}},
+		{"port name over 63 characters", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Name = strings.Repeat("i", 64)
+		}, ErrInvalidName, []string{"spec.streamlets[egress].inlets[" + strings.Repeat("i", 64) + "].name", "63"}},
+		{"connection to no inlet", func(t *testing.T, a *StreamingApplication) { a.Spec.Connections[0].To = nil }, ErrRequired,
+			[]string{"spec.connections[ingress.out].to", "at least one inlet"}},
+		{"inlet topic without a name", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Inlets[0].Topic = &TopicSpec{Managed: ptr(false)}
+		}, ErrRequired, []string{"spec.streamlets[egress].inlets[in].topic.name", "existing topic"}},
+		{"kafka authentication type", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Kafka.Authentication = &KafkaAuthentication{Type: "plain", SecretName: "shop-user"}
+		}, ErrBadValue, []string{"spec.kafka.authentication.type", "\"plain\"", "scram-sha-512"}},
+		{"state uri not a URI", func(t *testing.T, a *StreamingApplication) { a.Spec.State = &State{URI: "bucket/shop"} }, ErrBadValue,
+			[]string{"spec.state.uri", "bucket/shop"}},
+		{"env SLUICE_ variable", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Env = []EnvVar{{Name: "SLUICE_CONFIG_FILE", Value: "/tmp/x.json"}}
+		}, ErrNotAllowed, []string{"spec.streamlets[egress].env[SLUICE_CONFIG_FILE]", "set by Sluice"}},
+		{"env from a Secret and a ConfigMap", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Env = []EnvVar{{Name: "TOKEN", ValueFrom: &EnvSource{
+				SecretKeyRef: &KeyRef{Name: "s", Key: "k"}, ConfigMapKeyRef: &KeyRef{Name: "c", Key: "k"}}}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].env[TOKEN].valueFrom", "exactly one"}},
+		{"env valueFrom with no source", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Env = []EnvVar{{Name: "TOKEN", ValueFrom: &EnvSource{}}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].env[TOKEN].valueFrom", "exactly one"}},
+		{"volume mount without a source", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").VolumeMounts = []VolumeMount{{Name: "data", MountPath: "/data"}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].volumeMounts[data]", "exactly one"}},
+		{"volume mount with two sources", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").VolumeMounts = []VolumeMount{{Name: "data", MountPath: "/data", Secret: "s", EmptyDir: &EmptyDir{}}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].volumeMounts[data]", "exactly one"}},
+		{"request above limit", func(t *testing.T, a *StreamingApplication) {
+			streamlet(t, a, "egress").Resources = &Resources{
+				Requests: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2Gi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
+			}
+		}, ErrBadValue, []string{"spec.streamlets[egress].resources.requests[memory]", "above limit 1Gi"}},
+		{"flink block on spark", func(t *testing.T, a *StreamingApplication) { streamlet(t, a, "report").Flink = &FlinkSettings{} }, ErrNotAllowed,
+			[]string{"spec.streamlets[report].flink", "a flink block on a spark streamlet"}},
 		{"zero partitions", func(t *testing.T, a *StreamingApplication) {
 			streamlet(t, a, "ingress").Outlets[0].Topic = &TopicSpec{TopicSettings: TopicSettings{Partitions: ptr(int32(0))}}
 		}, ErrBadValue, []string{"spec.streamlets[ingress].outlets[out].topic.partitions"}},

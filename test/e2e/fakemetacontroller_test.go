@@ -12,6 +12,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -47,7 +49,15 @@ type fakeMetacontroller struct {
 	controller *unstructured.Unstructured
 	kinds      []schema.GroupVersionKind // spec.childResources, resolved
 	strategy   map[string]string         // childKey -> updateStrategy.method
+	// hooks maps each hook of spec.hooks (sync, finalize, customize) to the path
+	// of its webhook URL: the stand-in POSTs there on `sluice serve`, not to the
+	// in-cluster host.
+	hooks map[string]string
 }
+
+// implementedHooks are the hooks the stand-in calls; a CompositeController with
+// another hook (preUpdateChild, postUpdateChild) is refused rather than half-run.
+var implementedHooks = []string{"sync", "finalize", "customize"}
 
 // syncRequest is Metacontroller's hook request (version v2).
 type syncRequest struct {
@@ -142,12 +152,33 @@ func newFakeMetacontroller(c *cluster, controller *unstructured.Unstructured) (*
 	if err != nil {
 		return nil, err
 	}
-	f := &fakeMetacontroller{c: c, controller: controller, kinds: kinds, strategy: map[string]string{}}
+	f := &fakeMetacontroller{c: c, controller: controller, kinds: kinds, strategy: map[string]string{}, hooks: map[string]string{}}
 	list, _, _ := unstructured.NestedSlice(controller.Object, "spec", "childResources")
 	for i, item := range list {
 		m, _ := item.(map[string]any)
 		method, _, _ := unstructured.NestedString(m, "updateStrategy", "method")
 		f.strategy[childKey(kinds[i])] = method
+	}
+	hooks, _, _ := unstructured.NestedMap(controller.Object, "spec", "hooks")
+	for _, name := range sortedKeys(hooks) {
+		if !slices.Contains(implementedHooks, name) {
+			return nil, fmt.Errorf("CompositeController %s: spec.hooks.%s: the stand-in implements only %v", controller.GetName(), name, implementedHooks)
+		}
+		hook, _ := hooks[name].(map[string]any)
+		// Metacontroller defaults a hook's version to v1, whose requests key children
+		// by name only; Sluice's hooks read the v2 keys (namespace/name).
+		if v, _, _ := unstructured.NestedString(hook, "version"); v != "v2" {
+			return nil, fmt.Errorf("CompositeController %s: spec.hooks.%s.version is %q, want v2", controller.GetName(), name, v)
+		}
+		raw, _, _ := unstructured.NestedString(hook, "webhook", "url")
+		u, err := url.Parse(raw)
+		if err != nil || u.Path == "" {
+			return nil, fmt.Errorf("CompositeController %s: spec.hooks.%s.webhook.url %q has no path (%v)", controller.GetName(), name, raw, err)
+		}
+		f.hooks[name] = u.RequestURI()
+	}
+	if f.hooks["sync"] == "" {
+		return nil, fmt.Errorf("CompositeController %s has no sync hook", controller.GetName())
 	}
 	return f, nil
 }
@@ -158,31 +189,15 @@ func (f *fakeMetacontroller) finalizer() string {
 	return "metacontroller.io/compositecontroller-" + f.name()
 }
 
-func (f *fakeMetacontroller) hasFinalizeHook() bool {
-	_, ok, _ := unstructured.NestedMap(f.controller.Object, "spec", "hooks", "finalize")
-	return ok
-}
+func (f *fakeMetacontroller) hasFinalizeHook() bool { return f.hooks["finalize"] != "" }
 
-func (f *fakeMetacontroller) hasCustomizeHook() bool {
-	_, ok, _ := unstructured.NestedMap(f.controller.Object, "spec", "hooks", "customize")
-	return ok
-}
-
-// customizePath is the path of the customize hook's webhook URL ("/customize"); the
-// stand-in POSTs it to `sluice serve`, not to the in-cluster URL.
-func (f *fakeMetacontroller) customizePath() string {
-	s, _, _ := unstructured.NestedString(f.controller.Object, "spec", "hooks", "customize", "webhook", "url")
-	if u, err := url.Parse(s); err == nil && u.Path != "" {
-		return u.Path
-	}
-	return "/customize"
-}
+func (f *fakeMetacontroller) hasCustomizeHook() bool { return f.hooks["customize"] != "" }
 
 // customize calls the customize hook for parent. A non-200 answer is an error: the
 // parent is not synced.
 func (f *fakeMetacontroller) customize(parent *unstructured.Unstructured) (*customizeAnswer, error) {
 	var ans customizeAnswer
-	if err := f.post(f.customizePath(), customizeRequest{Controller: f.controller.Object, Parent: parent.Object}, &ans); err != nil {
+	if err := f.post(f.hooks["customize"], customizeRequest{Controller: f.controller.Object, Parent: parent.Object}, &ans); err != nil {
 		return nil, err
 	}
 	return &ans, nil
@@ -323,9 +338,9 @@ func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed
 // call POSTs req to the hook and decodes the answer strictly. A non-200 answer is an
 // error, and changes nothing.
 func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
-	path := "/sync"
+	path := f.hooks["sync"]
 	if req.Finalizing {
-		path = "/finalize"
+		path = f.hooks["finalize"]
 	}
 	var ans syncAnswer
 	if err := f.post(path, req, &ans); err != nil {
@@ -420,7 +435,7 @@ func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syn
 	}
 	if !finalizing && f.hasFinalizeHook() && !slices.Contains(parent.GetFinalizers(), f.finalizer()) {
 		parent.SetFinalizers(append(parent.GetFinalizers(), f.finalizer()))
-		if parent, err = parents.Update(ctx(t), parent, metav1.UpdateOptions{}); err != nil {
+		if parent, err = f.updateParent(t, parent); err != nil {
 			return res, fmt.Errorf("add finalizer: %w", err)
 		}
 		res.FinalizerAdded = true
@@ -462,12 +477,24 @@ func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syn
 			return res, err
 		}
 		parent.SetFinalizers(slices.DeleteFunc(parent.GetFinalizers(), func(s string) bool { return s == f.finalizer() }))
-		if _, err := parents.Update(ctx(t), parent, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := f.updateParent(t, parent); err != nil && !apierrors.IsNotFound(err) {
 			return res, fmt.Errorf("remove finalizer: %w", err)
 		}
 		res.FinalizerRemoved = true
 	}
 	return res, nil
+}
+
+// updateParent writes the parent (its finalizers) strictly; a warning fails it.
+func (f *fakeMetacontroller) updateParent(t *testing.T, parent *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	t.Helper()
+	var updated *unstructured.Unstructured
+	err := noWarnings(ctx(t), func(ctx context.Context) error {
+		var err error
+		updated, err = f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, strictUpdate)
+		return err
+	})
+	return updated, err
 }
 
 // applyChildren creates or updates every answered child and deletes every observed
@@ -492,7 +519,11 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 			obj := child.DeepCopy()
 			setAnnotation(obj, lastAppliedKey, string(lastApplied))
 			obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
-			if _, err := r.Create(ctx(t), obj, metav1.CreateOptions{}); err != nil {
+			err := noWarnings(ctx(t), func(ctx context.Context) error {
+				_, err := r.Create(ctx, obj, strictCreate)
+				return err
+			})
+			if err != nil {
 				errs = append(errs, fmt.Sprintf("create %s: %v", objKey(obj), err))
 				continue
 			}
@@ -503,27 +534,38 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 		if method == "" || method == "OnDelete" {
 			continue // Metacontroller never updates such a child in place
 		}
-		var last map[string]any
-		if s := live.GetAnnotations()[lastAppliedKey]; s != "" {
-			if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
-				return fmt.Errorf("%s: last-applied: %w", objKey(live), err)
-			}
+		merged, err := applyUpdate(live, child)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", objKey(live), err))
+			continue
 		}
-		merged := &unstructured.Unstructured{Object: applyMerge(live.Object, last, child.Object)}
-		setAnnotation(merged, lastAppliedKey, string(lastApplied))
 		if equalJSON(merged.Object, live.Object) {
 			continue
 		}
-		updated, err := r.Update(ctx(t), merged, metav1.UpdateOptions{})
+		if live.GetDeletionTimestamp() != nil {
+			continue // Metacontroller leaves a child pending deletion alone
+		}
+		var updated *unstructured.Unstructured
+		err = noWarnings(ctx(t), func(ctx context.Context) error {
+			var err error
+			updated, err = r.Update(ctx, merged, strictUpdate)
+			return err
+		})
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("update %s: %v", objKey(live), err))
 			continue
 		}
-		// What the stand-in merged may differ from the live object only in fields the
-		// API server defaults: count an update only when it was a real write.
-		if updated.GetResourceVersion() != live.GetResourceVersion() {
-			res.Updated = append(res.Updated, objKey(live))
+		// Metacontroller writes whenever its merge differs from the live object. A
+		// write that leaves the resourceVersion as it was means the API server
+		// dropped or normalized what differs: Metacontroller would send the same
+		// write on every sync, forever.
+		if updated.GetResourceVersion() == live.GetResourceVersion() {
+			errs = append(errs, fmt.Sprintf("update %s: the merged answer differs from the live object, but the API server stored nothing new "+
+				"(resourceVersion %s kept): Metacontroller would rewrite it on every sync; what the server drops or normalizes (-live +merged):\n%s",
+				objKey(live), live.GetResourceVersion(), cmp.Diff(live.Object, merged.Object)))
+			continue
 		}
+		res.Updated = append(res.Updated, objKey(live))
 	}
 	for _, key := range sortedKeys(observed) {
 		for _, name := range sortedKeys(observed[key]) {
@@ -551,7 +593,9 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 }
 
 // writeStatus replaces the parent's status with the answered one plus
-// observedGeneration.
+// observedGeneration. The API server must store it exactly as written: a field the
+// CRD's status schema lacks is refused (fieldValidation=Strict), and one it prunes or
+// normalizes anyway would make Metacontroller rewrite the status on every sync.
 func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unstructured, status map[string]any, res *syncResult) error {
 	t.Helper()
 	status = runtime.DeepCopyJSON(status)
@@ -561,40 +605,177 @@ func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unst
 	}
 	obj := parent.DeepCopy()
 	obj.Object["status"] = status
-	updated, err := f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx(t), obj, metav1.UpdateOptions{})
+	var updated *unstructured.Unstructured
+	err := noWarnings(ctx(t), func(ctx context.Context) error {
+		var err error
+		updated, err = f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, strictUpdate)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
-	res.StatusWritten = updated.GetResourceVersion() != parent.GetResourceVersion()
+	stored, _, _ := unstructured.NestedMap(updated.Object, "status")
+	if !equalJSON(stored, status) {
+		return fmt.Errorf("update status: the API server did not store the status as answered (pruned or normalized): "+
+			"Metacontroller would rewrite it on every sync (-answered +stored):\n%s", cmp.Diff(status, stored))
+	}
+	if updated.GetResourceVersion() == parent.GetResourceVersion() {
+		return fmt.Errorf("update status: a new status was stored without a new resourceVersion (%s)", parent.GetResourceVersion())
+	}
+	res.StatusWritten = true
 	return nil
 }
 
-// applyMerge is Metacontroller's three-way apply, simplified: start from the live
-// object, set every field of desired (maps merged recursively, everything else
-// replaced whole), and remove fields that were last applied but are no longer
-// desired. Fields that only the API server or other controllers set survive.
-func applyMerge(live, last, desired map[string]any) map[string]any {
-	out := runtime.DeepCopyJSON(live)
-	mergeInto(out, last, desired)
-	return out
+// applyUpdate is what Metacontroller v4.17.2 writes for a live child and the hook's
+// answer for it (its apply.Merge and ApplyUpdate): a three-way merge from the live
+// object that sets every field of the answer, removes fields last applied but no
+// longer answered, merges objects key by key and lists of objects item by item when
+// all items share a conventional key (listMapKeys), and replaces any other list
+// whole. Read-only metadata and the status stay as they are live; the answer becomes
+// the new last-applied configuration.
+func applyUpdate(live, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	var last map[string]any
+	if s := live.GetAnnotations()[lastAppliedKey]; s != "" {
+		if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
+			return nil, fmt.Errorf("last-applied: %w", err)
+		}
+	}
+	merged, err := mergeValue("", runtime.DeepCopyJSON(live.Object), last, desired.Object)
+	if err != nil {
+		return nil, err
+	}
+	out := &unstructured.Unstructured{Object: merged.(map[string]any)}
+	for _, field := range [][]string{
+		{"metadata", "selfLink"}, {"metadata", "uid"}, {"metadata", "resourceVersion"}, {"metadata", "generation"},
+		{"metadata", "creationTimestamp"}, {"metadata", "deletionTimestamp"}, {"metadata", "deletionGracePeriodSeconds"},
+		{"status"},
+	} {
+		if v, ok, _ := unstructured.NestedFieldCopy(live.Object, field...); ok {
+			if err := unstructured.SetNestedField(out.Object, v, field...); err != nil {
+				return nil, err
+			}
+		} else {
+			unstructured.RemoveNestedField(out.Object, field...)
+		}
+	}
+	lastApplied, err := json.Marshal(desired.Object)
+	if err != nil {
+		return nil, err
+	}
+	setAnnotation(out, lastAppliedKey, string(lastApplied))
+	return out, nil
 }
 
-func mergeInto(dst, last, desired map[string]any) {
+// listMapKeys are the keys by which Metacontroller recognizes a list of objects as a
+// map, in order of precedence.
+var listMapKeys = []string{"containerPort", "port", "mountPath", "name", "uid", "ip", "path"}
+
+// mergeValue merges the change from last to desired into dst and returns the result;
+// dst may be modified.
+func mergeValue(path string, dst, last, desired any) (any, error) {
+	switch d := dst.(type) {
+	case map[string]any:
+		lm, ok := last.(map[string]any)
+		if !ok && last != nil {
+			return nil, fmt.Errorf("last-applied%s: want an object, got %T", path, last)
+		}
+		dm, ok := desired.(map[string]any)
+		if !ok && desired != nil {
+			return nil, fmt.Errorf("answer%s: want an object, got %T", path, desired)
+		}
+		return mergeMap(path, d, lm, dm)
+	case []any:
+		ll, ok := last.([]any)
+		if !ok && last != nil {
+			return nil, fmt.Errorf("last-applied%s: want a list, got %T", path, last)
+		}
+		dl, ok := desired.([]any)
+		if !ok && desired != nil {
+			return nil, fmt.Errorf("answer%s: want a list, got %T", path, desired)
+		}
+		if key := listMapKey(d, ll, dl); key != "" {
+			return mergeListMap(path, key, d, ll, dl)
+		}
+		return runtime.DeepCopyJSONValue(desired), nil
+	default:
+		return runtime.DeepCopyJSONValue(desired), nil
+	}
+}
+
+func mergeMap(path string, dst, last, desired map[string]any) (map[string]any, error) {
 	for k := range last {
 		if _, ok := desired[k]; !ok {
 			delete(dst, k)
 		}
 	}
 	for k, dv := range desired {
-		dm, dIsMap := dv.(map[string]any)
-		om, oIsMap := dst[k].(map[string]any)
-		if dIsMap && oIsMap {
-			lm, _ := last[k].(map[string]any)
-			mergeInto(om, lm, dm)
-			continue
+		v, err := mergeValue(path+"["+k+"]", dst[k], last[k], dv)
+		if err != nil {
+			return nil, err
 		}
-		dst[k] = runtime.DeepCopyJSONValue(dv)
+		dst[k] = v
 	}
+	return dst, nil
+}
+
+// mergeListMap merges lists of objects as maps keyed by key, keeping the live order
+// and appending new items in the answer's order.
+func mergeListMap(path, key string, dst, last, desired []any) (any, error) {
+	index := func(list []any) map[string]any {
+		m := make(map[string]any, len(list))
+		for _, item := range list {
+			m[fmt.Sprint(item.(map[string]any)[key])] = item
+		}
+		return m
+	}
+	merged, err := mergeMap(path, index(dst), index(last), index(desired))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(merged))
+	added := map[string]bool{}
+	for _, list := range [][]any{dst, desired} {
+		for _, item := range list {
+			k := fmt.Sprint(item.(map[string]any)[key])
+			if v, ok := merged[k]; ok && !added[k] {
+				out = append(out, v)
+				added[k] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// listMapKey returns the first of listMapKeys that every item of every list has, ""
+// when some item is not an object or none is shared.
+func listMapKey(lists ...[]any) string {
+	var common map[string]bool
+	for _, list := range lists {
+		for _, item := range list {
+			obj, ok := item.(map[string]any)
+			if !ok {
+				return ""
+			}
+			if common == nil {
+				common = map[string]bool{}
+				for k := range obj {
+					common[k] = true
+				}
+				continue
+			}
+			for k := range common {
+				if _, ok := obj[k]; !ok {
+					delete(common, k)
+				}
+			}
+		}
+	}
+	for _, k := range listMapKeys {
+		if common[k] {
+			return k
+		}
+	}
+	return ""
 }
 
 func setAnnotation(obj *unstructured.Unstructured, key, value string) {

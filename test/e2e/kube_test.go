@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func newAPIClients(kubeconfig string) (*apiClients, error) {
 		return nil, err
 	}
 	cfg.QPS, cfg.Burst = 200, 400
+	cfg.WarningHandlerWithContext = warningRouter{}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -80,14 +82,62 @@ func (a *apiClients) resource(obj *unstructured.Unstructured) (dynamic.ResourceI
 
 // dryRunStrict creates obj with dryRun=All and fieldValidation=Strict: the API server
 // runs every check of a real create (schema, unknown fields, CEL, admission) and
-// stores nothing.
+// stores nothing. A warning of the API server is an error too.
 func (a *apiClients) dryRunStrict(ctx context.Context, obj *unstructured.Unstructured) error {
 	r, err := a.resource(obj)
 	if err != nil {
 		return err
 	}
-	_, err = r.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict"})
-	return err
+	return noWarnings(ctx, func(ctx context.Context) error {
+		_, err := r.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict"})
+		return err
+	})
+}
+
+// Options of every write the harness checks: fieldValidation=Strict makes the API
+// server refuse an unknown or duplicate field instead of dropping it with a warning.
+var (
+	strictCreate = metav1.CreateOptions{FieldValidation: "Strict"}
+	strictUpdate = metav1.UpdateOptions{FieldValidation: "Strict"}
+)
+
+// warningsKey is the context key of the warnings collected for one request.
+type warningsKey struct{}
+
+// warnings collects the Warning headers of the requests made with its context.
+type warnings struct {
+	mu   sync.Mutex
+	list []string
+}
+
+// warningRouter hands each warning of the API server to the collector in the
+// request's context; a warning outside noWarnings is logged.
+type warningRouter struct{}
+
+func (warningRouter) HandleWarningHeaderWithContext(ctx context.Context, code int, agent, text string) {
+	if w, ok := ctx.Value(warningsKey{}).(*warnings); ok {
+		w.mu.Lock()
+		w.list = append(w.list, text)
+		w.mu.Unlock()
+		return
+	}
+	logf("API server warning: %s", text)
+}
+
+// noWarnings runs do with a context that collects the API server's warnings and
+// fails when do fails or any warning came back: under fieldValidation=Strict a
+// warning still means the server did not take the request quite as written.
+func noWarnings(ctx context.Context, do func(context.Context) error) error {
+	w := &warnings{}
+	if err := do(context.WithValue(ctx, warningsKey{}, w)); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.list) > 0 {
+		return fmt.Errorf("the API server warned: %s", strings.Join(w.list, "; "))
+	}
+	return nil
 }
 
 // createStrict creates obj for real with fieldValidation=Strict.

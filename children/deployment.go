@@ -68,6 +68,8 @@ func DeploymentHealth(u *unstructured.Unstructured) Health {
 	switch {
 	case h.Ready >= h.Expected && updated >= h.Expected:
 		h.Phase = graph.PhaseRunning
+	case h.Ready >= h.Expected:
+		h.Phase, h.Message = graph.PhaseRunning, fmt.Sprintf("rolling out: %d of %d pods updated", updated, h.Expected)
 	case h.Ready > 0:
 		h.Phase, h.Message = graph.PhaseDegraded, fmt.Sprintf("%d of %d pods ready", h.Ready, h.Expected)
 	default:

@@ -62,6 +62,8 @@ func TestDeploymentHealth(t *testing.T) {
 			graph.PhaseRunning, 4, 4, ""},
 		{"some pods ready", `{metadata: {generation: 2}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 1, updatedReplicas: 4}}`,
 			graph.PhaseDegraded, 1, 4, "1 of 4 pods ready"},
+		{"rolling out", `{metadata: {generation: 3}, spec: {replicas: 4}, status: {observedGeneration: 3, readyReplicas: 4, updatedReplicas: 1}}`,
+			graph.PhaseRunning, 4, 4, "rolling out: 1 of 4 pods updated"},
 		{"no pod ready", `{metadata: {generation: 1}, spec: {replicas: 4}, status: {observedGeneration: 1}}`,
 			graph.PhasePending, 0, 4, "0 of 4 pods ready"},
 		{"rollout stuck", `{metadata: {generation: 1}, spec: {replicas: 1}, status: {observedGeneration: 1, conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet x has timed out progressing."}]}}`,

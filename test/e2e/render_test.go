@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,26 +29,58 @@ type combination struct {
 	components []string
 }
 
-// combinations are the installation shapes every example is rendered for.
-var combinations = []combination{
-	{"base", nil},
-	{"spark", []string{"spark"}},
-	{"flink", []string{"flink"}},
-	{"monitoring", []string{"monitoring"}},
-	{"all", components},
+// allComponents lists the kustomize components of manifests/components, sorted; the
+// render check covers every subset of them.
+func (c *cluster) allComponents(t *testing.T) []string {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(c.repo, "manifests", "components", "*", "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range dirs {
+		out = append(out, filepath.Base(filepath.Dir(d)))
+	}
+	for _, want := range []string{"spark", "flink", "monitoring", "pod-health", "strimzi-v1beta2"} {
+		if !slices.Contains(out, want) {
+			t.Fatalf("manifests/components has no %s (has %v)", want, out)
+		}
+	}
+	return out
 }
 
-// renderChildren runs `sluice render -o json [--controller FILE] EXAMPLE` and returns
-// the status and the children it prints. Without a controller file, sluice uses the
-// CompositeController of manifests/ with every component enabled.
-func (c *cluster) renderChildren(t *testing.T, example, controllerFile string) (map[string]any, []*unstructured.Unstructured) {
+// rendered is what `sluice render -o json` printed, and how it exited.
+type rendered struct {
+	status   map[string]any
+	children []*unstructured.Unstructured
+	exitErr  error  // nil when it exited 0
+	stderr   string // what it printed on stderr
+}
+
+// problems returns status.problems of a rendered answer.
+func (r rendered) problems() []string {
+	list, _, _ := unstructured.NestedStringSlice(r.status, "problems")
+	return list
+}
+
+// names returns the children as "Kind name", sorted.
+func (r rendered) names() []string {
+	var out []string
+	for _, child := range r.children {
+		out = append(out, child.GetKind()+" "+child.GetName())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// render runs `sluice render -o json --controller FILE EXAMPLE` and returns the
+// status and the children it prints, and its exit. render reports problems of the
+// blueprint with a non-zero exit and still prints the answer (the status says what
+// is wrong); output that is not an answer fails the test.
+func (c *cluster) render(t *testing.T, example, controllerFile string) rendered {
 	t.Helper()
 	c.needSluice(t)
-	args := []string{"render", "-o", "json"}
-	if controllerFile != "" {
-		args = append(args, "--controller", controllerFile)
-	}
-	args = append(args, example)
+	args := []string{"render", "-o", "json", "--controller", controllerFile, example}
 	cmd := exec.Command(c.sluice, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -68,24 +101,65 @@ func (c *cluster) renderChildren(t *testing.T, example, controllerFile string) (
 	if out.Children == nil {
 		t.Fatalf("sluice %s: the output has no children list", strings.Join(args, " "))
 	}
-	if runErr != nil {
-		// render reports problems of the blueprint with a non-zero exit and still prints
-		// the answer (the status says what is wrong).
-		t.Logf("sluice %s: %v: %s", strings.Join(args, " "), runErr, strings.TrimSpace(stderr.String()))
-	}
-	var status map[string]any
-	if err := k8sjson.Unmarshal(out.Status, &status); err != nil {
+	r := rendered{exitErr: runErr, stderr: strings.TrimSpace(stderr.String())}
+	if err := k8sjson.Unmarshal(out.Status, &r.status); err != nil {
 		t.Fatalf("sluice render: status: %v", err)
 	}
-	var children []*unstructured.Unstructured
 	for i, raw := range out.Children {
 		var m map[string]any
 		if err := k8sjson.Unmarshal(raw, &m); err != nil {
 			t.Fatalf("sluice render: children[%d]: %v", i, err)
 		}
-		children = append(children, &unstructured.Unstructured{Object: m})
+		r.children = append(r.children, &unstructured.Unstructured{Object: m})
 	}
-	return status, children
+	return r
+}
+
+// installedController writes the CompositeController installed in the test cluster
+// to a file for `sluice render --controller` and returns the path and the kinds it
+// lists.
+func (c *cluster) installedController(t *testing.T) (string, map[string]bool) {
+	t.Helper()
+	controller := c.metacontroller(t).controller
+	b, err := yaml.Marshal(controller.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "compositecontroller.yaml")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, c.listedKinds(t, controller)
+}
+
+// listedKinds returns the child kinds a CompositeController lists, keyed like a hook
+// request ("Kind.apiVersion").
+func (c *cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
+	t.Helper()
+	kinds, err := c.api.childKinds(controller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, k := range kinds {
+		listed[childKey(k)] = true
+	}
+	return listed
+}
+
+// checkRenderedChild is the primary check of one rendered child, used by
+// TestRenderedChildrenAreValid and its self-test: the CompositeController lists its
+// kind with exactly its apiVersion, and the API server accepts it in a create with
+// dryRun=All and fieldValidation=Strict (upstream schemas, unknown fields, CEL rules,
+// admission policies) without a warning.
+func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
+	if key := childKey(child.GroupVersionKind()); !listed[key] {
+		return fmt.Errorf("kind %s is not listed by the CompositeController (it lists %v)", key, sortedKeys(listed))
+	}
+	if err := c.api.dryRunStrict(ctx, child); err != nil {
+		return fmt.Errorf("refused by the API server: %w", err)
+	}
+	return nil
 }
 
 // controllerFile renders base + comps with `kubectl kustomize`, extracts the
@@ -202,49 +276,96 @@ func exampleName(path string) string {
 	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
 
-// TestRenderedChildrenAreValid is the primary check: every child that `sluice render`
-// produces for every example, under every installation shape, is accepted by the API
-// server with dryRun=All and fieldValidation=Strict (upstream schemas, unknown
-// fields, CEL rules, admission policies), and is of a kind the CompositeController of
-// that shape lists with exactly that apiVersion.
+// TestRenderedChildrenAreValid is the primary check. For every example and every
+// installation shape (each subset of manifests/components, the CompositeController
+// `kubectl kustomize` makes for it), `sluice render`:
+//   - makes exactly the children it makes under every component, less those of kinds
+//     the shape's CompositeController does not list;
+//   - exits 0 with no status problem when the shape lists every kind the example
+//     needs, and otherwise exits non-zero with a status problem naming each kind
+//     the shape lacks, and no other problem;
+//   - passes checkRenderedChild for every child (listed kind and apiVersion, strict
+//     dry-run create, no warning).
 func TestRenderedChildrenAreValid(t *testing.T) {
 	c := setup(t)
 	c.needManifests(t)
 	c.needSluice(t)
-	examples := c.examples(t)
-	namespaces := map[string]string{}
-	for _, ex := range examples {
-		namespaces[ex] = c.newNamespace(t, "render")
+	comps := c.allComponents(t)
+	type reference struct {
+		name, path string
+		needs      []string            // kinds rendered under every component
+		children   map[string][]string // kind -> "Kind name" rendered under every component
 	}
-	for _, comb := range combinations {
+	var refs []reference
+	fullFile, _ := c.controllerFile(t, combination{"all", comps})
+	for _, ex := range c.examples(t) {
+		_, path := c.exampleIn(t, ex, c.newNamespace(t, "render"))
+		r := c.render(t, path, fullFile)
+		if r.exitErr != nil || len(r.problems()) > 0 {
+			t.Errorf("%s under every component (%v): sluice render: exit %v (%s), status problems %q; want exit 0 and none",
+				exampleName(ex), comps, r.exitErr, r.stderr, r.problems())
+		}
+		ref := reference{name: exampleName(ex), path: path, children: map[string][]string{}}
+		for _, child := range r.children {
+			if _, seen := ref.children[child.GetKind()]; !seen {
+				ref.needs = append(ref.needs, child.GetKind())
+			}
+			ref.children[child.GetKind()] = append(ref.children[child.GetKind()], child.GetKind()+" "+child.GetName())
+		}
+		slices.Sort(ref.needs)
+		refs = append(refs, ref)
+	}
+	for _, set := range subsets(comps) {
+		comb := combination{subsetName(set), set}
 		t.Run(comb.name, func(t *testing.T) {
+			t.Parallel()
 			file, controller := c.controllerFile(t, comb)
-			kinds, err := c.api.childKinds(controller)
-			if err != nil {
-				t.Fatal(err)
+			listed := c.listedKinds(t, controller)
+			listedKind := map[string]bool{}
+			for key := range listed {
+				kind, _, _ := strings.Cut(key, ".")
+				listedKind[kind] = true
 			}
-			listed := map[string]bool{}
-			for _, k := range kinds {
-				listed[childKey(k)] = true
-			}
-			for _, ex := range examples {
-				t.Run(exampleName(ex), func(t *testing.T) {
-					_, path := c.exampleIn(t, ex, namespaces[ex])
-					status, children := c.renderChildren(t, path, file)
-					if len(children) == 0 {
-						t.Fatalf("render produced no children; status: %v", status)
-					}
-					for _, child := range children {
-						if key := childKey(child.GroupVersionKind()); !listed[key] {
-							t.Errorf("%s: kind %s is not listed by the CompositeController of %s (lists %v)",
-								objKey(child), key, comb.name, sortedKeys(listed))
-							continue
-						}
-						if err := c.api.dryRunStrict(ctx(t), child); err != nil {
-							t.Errorf("%s refused by the API server: %v", objKey(child), err)
+			for _, ref := range refs {
+				t.Run(ref.name, func(t *testing.T) {
+					r := c.render(t, ref.path, file)
+					var missing, want []string
+					for _, kind := range ref.needs {
+						if listedKind[kind] {
+							want = append(want, ref.children[kind]...)
+						} else {
+							missing = append(missing, kind)
 						}
 					}
-					t.Logf("%d children valid", len(children))
+					slices.Sort(want)
+					if diff := cmp.Diff(want, r.names()); diff != "" {
+						t.Errorf("children differ from those under every component less the kinds %v this shape does not list (-want +got):\n%s", missing, diff)
+					}
+					problems := r.problems()
+					if len(missing) == 0 {
+						if r.exitErr != nil || len(problems) > 0 {
+							t.Errorf("the shape lists every kind the example needs, yet sluice render exited %v (%s) with status problems %q; want exit 0 and none",
+								r.exitErr, r.stderr, problems)
+						}
+					} else if r.exitErr == nil {
+						t.Errorf("the shape lacks %v, yet sluice render exited 0", missing)
+					}
+					for _, kind := range missing {
+						if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, kind) }) {
+							t.Errorf("the example needs %s (rendered under every component), the shape does not list it, and no status problem says so; problems: %q",
+								kind, problems)
+						}
+					}
+					for _, p := range problems {
+						if !slices.ContainsFunc(missing, func(kind string) bool { return strings.Contains(p, kind) }) {
+							t.Errorf("status problem %q names none of the kinds this shape lacks (%v)", p, missing)
+						}
+					}
+					for _, child := range r.children {
+						if err := c.checkRenderedChild(ctx(t), child, listed); err != nil {
+							t.Errorf("%s: %v", objKey(child), err)
+						}
+					}
 				})
 			}
 		})
@@ -311,12 +432,16 @@ func project(got, want any) any {
 }
 
 // TestExamplesDeploy deploys every example for real through the Metacontroller
-// stand-in (real creates of every child) and checks `kubectl get sapp` shows the
-// printer columns of the installed CRD with the status the hook wrote.
+// stand-in (real creates of every child): the children it made are by kind and name
+// those `sluice render` makes for the example under the installed
+// CompositeController, the live status says BlueprintValid=True, and `kubectl get
+// sapp` shows the printer columns of the installed CRD with the status the hook
+// wrote.
 func TestExamplesDeploy(t *testing.T) {
 	c := setup(t)
 	c.needManifests(t)
 	c.needSluice(t)
+	controllerFile, _ := c.installedController(t)
 	crd := c.kubectlOK(t, "get", "crd", "streamingapplications.sluice.dev", "-o", "json")
 	var def struct {
 		Spec struct {
@@ -348,13 +473,25 @@ func TestExamplesDeploy(t *testing.T) {
 	for _, ex := range c.examples(t) {
 		t.Run(exampleName(ex), func(t *testing.T) {
 			ns := c.newNamespace(t, "deploy")
-			app, _ := c.exampleIn(t, ex, ns)
+			app, path := c.exampleIn(t, ex, ns)
+			r := c.render(t, path, controllerFile)
+			if r.exitErr != nil || len(r.problems()) > 0 {
+				t.Errorf("sluice render under the installed CompositeController: exit %v (%s), status problems %q; want exit 0 and none",
+					r.exitErr, r.stderr, r.problems())
+			}
 			if _, err := c.api.createStrict(ctx(t), app); err != nil {
 				t.Fatalf("create %s: %v", objKey(app), err)
 			}
 			live := c.syncUntilStable(t, app)
 			if live == nil {
 				t.Fatal("the application disappeared")
+			}
+			created := sortedKeys(c.snapshot(t, live))
+			if diff := cmp.Diff(r.names(), created); diff != "" {
+				t.Errorf("children made through the stand-in differ from what sluice render makes (-render +cluster):\n%s", diff)
+			}
+			if cond := condition(live, "BlueprintValid"); cond == nil || cond["status"] != "True" {
+				t.Errorf("live status: BlueprintValid = %v, want status True\n%s", cond, mustJSON(live.Object["status"]))
 			}
 			out := c.kubectlOK(t, "get", "sapp", "-n", ns)
 			rows := lines(out)

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -24,35 +26,80 @@ func kafkaTopic(namespace, name string, spec map[string]any) *unstructured.Unstr
 	}}
 }
 
-// TestHarnessRejectsWrongChildren proves that the checks the other tests rely on can
-// fail: the API server, with dryRun=All and fieldValidation=Strict, refuses a
-// KafkaTopic with an unknown spec field or a wrongly typed one, and accepts a correct
-// one.
+// TestHarnessRejectsWrongChildren proves that the primary check can fail: children
+// `sluice render` makes for the reference application, made wrong, go through
+// checkRenderedChild, the function TestRenderedChildrenAreValid calls for every
+// child. One child of each kind is accepted as rendered and refused with an unknown
+// field spec.bogus; a Deployment with spec.replicas "two" (wrong type) and a
+// KafkaTopic with 0 partitions (below the schema's minimum) are refused; so is a
+// KafkaTopic under an apiVersion the CompositeController does not list, which the
+// API server itself would accept (the test cluster serves v1beta2 too).
 func TestHarnessRejectsWrongChildren(t *testing.T) {
 	c := setup(t)
+	c.needManifests(t)
+	c.needSluice(t)
 	ns := c.newNamespace(t, "selftest")
-	tests := []struct {
-		name    string
-		spec    map[string]any
-		wantErr bool
-	}{
-		{name: "valid", spec: map[string]any{"config": map[string]any{"retention.ms": int64(7200000)}}},
-		{name: "unknown-field", spec: map[string]any{"partitionz": int64(3)}, wantErr: true},
-		{name: "wrong-type", spec: map[string]any{"partitions": "many"}, wantErr: true},
-		{name: "below-minimum", spec: map[string]any{"partitions": int64(0)}, wantErr: true},
+	controllerFile, listed := c.installedController(t)
+	_, path := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	r := c.render(t, path, controllerFile)
+	first := map[string]*unstructured.Unstructured{}
+	for _, child := range r.children {
+		if first[child.GetKind()] == nil {
+			first[child.GetKind()] = child
+		}
 	}
+	for _, kind := range []string{"ConfigMap", "Deployment", "KafkaTopic", "Service", "SparkApplication"} {
+		if first[kind] == nil {
+			t.Fatalf("sluice render made no %s for %s; rendered %v", kind, refApp, r.names())
+		}
+	}
+	type testCase struct {
+		name    string
+		child   *unstructured.Unstructured
+		wantErr string // "" when the child must be accepted
+	}
+	edited := func(kind string, edit func(obj map[string]any)) *unstructured.Unstructured {
+		child := first[kind].DeepCopy()
+		edit(child.Object)
+		return child
+	}
+	var tests []testCase
+	for _, kind := range sortedKeys(first) {
+		tests = append(tests,
+			testCase{name: kind + "/as-rendered", child: first[kind]},
+			testCase{name: kind + "/unknown-field", wantErr: "unknown field", child: edited(kind, func(obj map[string]any) {
+				spec, _ := obj["spec"].(map[string]any)
+				if spec == nil {
+					spec = map[string]any{}
+				}
+				spec["bogus"] = true
+				obj["spec"] = spec
+			})},
+		)
+	}
+	tests = append(tests,
+		testCase{name: "Deployment/replicas-wrong-type", wantErr: "spec.replicas", child: edited("Deployment", func(obj map[string]any) {
+			obj["spec"].(map[string]any)["replicas"] = "two"
+		})},
+		testCase{name: "KafkaTopic/below-minimum", wantErr: "spec.partitions", child: edited("KafkaTopic", func(obj map[string]any) {
+			obj["spec"].(map[string]any)["partitions"] = int64(0)
+		})},
+		testCase{name: "KafkaTopic/apiVersion-not-listed", wantErr: "not listed", child: edited("KafkaTopic", func(obj map[string]any) {
+			obj["apiVersion"] = "kafka.strimzi.io/v1beta2"
+		})},
+	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.api.dryRunStrict(ctx(t), kafkaTopic(ns, "selftest-"+tt.name, tt.spec))
+			err := c.checkRenderedChild(ctx(t), tt.child, listed)
 			switch {
-			case tt.wantErr && err == nil:
-				t.Fatal("the API server accepted a wrong KafkaTopic: the harness cannot catch wrong children")
-			case tt.wantErr && !isRefused(err):
-				t.Fatalf("want a validation refusal, got %v", err)
-			case !tt.wantErr && err != nil:
-				t.Fatalf("the API server refused a correct KafkaTopic: %v", err)
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("the primary check refused a child as rendered: %v", err)
+			case tt.wantErr != "" && err == nil:
+				t.Fatal("the primary check accepted a wrong child: it cannot catch wrong children")
+			case tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr):
+				t.Fatalf("want a refusal mentioning %q, got %v", tt.wantErr, err)
 			}
-			t.Logf("API server said: %v", err)
+			t.Logf("primary check said: %v", err)
 		})
 	}
 	// Dry runs store nothing.

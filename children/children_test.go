@@ -75,7 +75,7 @@ func num(u *unstructured.Unstructured, path ...string) int64 {
 }
 
 func TestEveryChildCarriesLabels(t *testing.T) {
-	for _, name := range []string{"call-record-aggregator", "fraud-scoring"} {
+	for _, name := range []string{"call-record-aggregator", "clickstream-sessions", "fraud-scoring"} {
 		for _, u := range desired(t, blueprint(t, name)) {
 			l := u.GetLabels()
 			for _, key := range []string{LabelName, LabelPartOf, LabelComponent, LabelManagedBy, LabelApp} {
@@ -376,5 +376,62 @@ func TestStreamletServiceAccount(t *testing.T) {
 	fs := desired(t, blueprint(t, "fraud-scoring", set("score", "fraud-score")))
 	if got := str(find(t, fs, FlinkDeploymentKind, "fraud-scoring-score"), "spec", "serviceAccount"); got != "fraud-score" {
 		t.Errorf("FlinkDeployment serviceAccount %q, want the streamlet's fraud-score", got)
+	}
+}
+
+// TestStateOnPVC: with spec.state.pvc, Spark and Flink streamlets keep their
+// state under the claim's mount, in every pod that needs it.
+func TestStateOnPVC(t *testing.T) {
+	objs := desired(t, blueprint(t, "clickstream-sessions"))
+	hasState := func(t *testing.T, volumes, mounts []any) {
+		t.Helper()
+		var claim, path string
+		for _, v := range volumes {
+			if v := v.(map[string]any); v["name"] == "sluice-state" {
+				claim, _, _ = unstructured.NestedString(v, "persistentVolumeClaim", "claimName")
+			}
+		}
+		for _, m := range mounts {
+			if m := m.(map[string]any); m["name"] == "sluice-state" {
+				path, _ = m["mountPath"].(string)
+			}
+		}
+		if claim != "clickstream-state" || path != graph.StateMountPath {
+			t.Errorf("state volume: claim %q mounted at %q, want clickstream-state at %s", claim, path, graph.StateMountPath)
+		}
+	}
+
+	sa := find(t, objs, SparkApplicationKind, "clickstream-sessions-metrics")
+	if got := str(sa, "spec", "sparkConf", "spark.sql.streaming.checkpointLocation"); got != "file://"+graph.StateMountPath+"/metrics" {
+		t.Errorf("checkpointLocation %q", got)
+	}
+	volumes, _, _ := unstructured.NestedSlice(sa.Object, "spec", "volumes")
+	for _, role := range []string{"driver", "executor"} {
+		mounts, _, _ := unstructured.NestedSlice(sa.Object, "spec", role, "volumeMounts")
+		t.Run("spark "+role, func(t *testing.T) { hasState(t, volumes, mounts) })
+	}
+
+	fd := find(t, objs, FlinkDeploymentKind, "clickstream-sessions-sessionize")
+	conf, _, _ := unstructured.NestedStringMap(fd.Object, "spec", "flinkConfiguration")
+	if want := "file://" + graph.StateMountPath + "/sessionize/checkpoints"; conf["state.checkpoints.dir"] != want {
+		t.Errorf("state.checkpoints.dir %q, want %q", conf["state.checkpoints.dir"], want)
+	}
+	if got := str(fd, "spec", "job", "upgradeMode"); got != "savepoint" {
+		t.Errorf("upgradeMode %q with state, want savepoint", got)
+	}
+	volumes, _, _ = unstructured.NestedSlice(fd.Object, "spec", "podTemplate", "spec", "volumes")
+	containers, _, _ := unstructured.NestedSlice(fd.Object, "spec", "podTemplate", "spec", "containers")
+	mounts, _, _ := unstructured.NestedSlice(containers[0].(map[string]any), "volumeMounts")
+	t.Run("flink", func(t *testing.T) { hasState(t, volumes, mounts) })
+
+	for _, u := range objs {
+		if u.GetKind() == "Deployment" {
+			volumes, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "volumes")
+			for _, v := range volumes {
+				if v.(map[string]any)["name"] == "sluice-state" {
+					t.Errorf("akka Deployment %s mounts the state volume", u.GetName())
+				}
+			}
+		}
 	}
 }

@@ -3,7 +3,8 @@ package children
 import "github.com/sluice-dev/sluice/graph"
 
 // Names of children are a versioned contract, pinned by golden files:
-// changing one makes Metacontroller delete and recreate that child.
+// changing one makes Metacontroller delete and recreate that child. A
+// KafkaTopic's name is graph.TopicObjectName of its Kafka topic name.
 
 // WorkloadName names a streamlet's Deployment, SparkApplication,
 // FlinkDeployment and Service: <app>-<streamlet>.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,14 +105,16 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("foreground deletion of a Retain application went through")
 	}
-	if !isRefused(err) {
-		t.Fatalf("want an admission refusal, got %v", err)
+	if !apierrors.IsForbidden(err) {
+		t.Errorf("want 403 Forbidden, got %v", err)
 	}
+	wantForegroundRefusal(t, err, ns, app.GetName())
 	t.Logf("refused as expected: %v", err)
 	out, kerr := c.run("-n", ns, "delete", "sapp", app.GetName(), "--cascade=foreground", "--wait=false")
 	if kerr == nil {
 		t.Fatalf("kubectl delete --cascade=foreground of a Retain application went through:\n%s", out)
 	}
+	wantForegroundRefusal(t, kerr, ns, app.GetName())
 	live, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the application is gone after a refused delete: %v", err)
@@ -125,9 +128,11 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	if _, err := parents.Patch(ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatalf("switch to Delete: %v", err)
 	}
-	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground}); !isRefused(err) {
-		t.Fatalf("foreground deletion of a Delete application: want an admission refusal, got %v", err)
+	err = parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
+	if err == nil {
+		t.Fatal("foreground deletion of a Delete application went through")
 	}
+	wantForegroundRefusal(t, err, ns, app.GetName())
 
 	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("default deletion refused: %v", err)
@@ -136,6 +141,24 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 		_, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
+}
+
+// wantForegroundRefusal checks that err is the refusal of the policy
+// sluice-no-foreground-deletion (manifests/base/admission-policies.yaml) for the
+// application ns/name: it names the policy, says why, and gives the command to use
+// instead. Any other refusal (a 4xx of something else) fails.
+func wantForegroundRefusal(t *testing.T, err error, ns, name string) {
+	t.Helper()
+	for _, want := range []string{
+		"ValidatingAdmissionPolicy 'sluice-no-foreground-deletion'",
+		"denied request: foreground deletion of StreamingApplication " + ns + "/" + name,
+		"bypasses Sluice's finalize hook",
+		"Delete with the default propagation instead: `kubectl delete sapp -n " + ns + " " + name + "`",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal does not say %q:\n%v", want, err)
+		}
+	}
 }
 
 // TestNamespaceDeletionKeepsManagedTopic deletes a namespace holding a managed topic:
@@ -178,9 +201,12 @@ func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 	})
 }
 
-// TestGarbageCollectorDeletionNeedsRelease gives a managed topic an owner and deletes
-// the owner: the garbage collector's delete of the topic is refused (its log shows the
-// policy's refusal) until the topic is released, and then the topic goes.
+// TestGarbageCollectorDeletionNeedsRelease gives a managed topic and an unguarded
+// topic (no sluice.dev/app label) the same owner and deletes the owner. The garbage
+// collector deletes the unguarded dependent (so it has processed the owner's
+// deletion) while the managed topic stays: its delete is refused by the policy, as a
+// single line of the controller manager's log shows (the policy's refusal naming
+// this topic). Released, the managed topic goes too.
 func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 	c := setup(t)
 	c.needManifests(t)
@@ -192,29 +218,48 @@ func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic := kafkaTopic(ns, "guarded.gc", nil)
-	topic.SetLabels(map[string]string{"strimzi.io/cluster": "e2e", labelApp: "guarded"})
-	topic.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}})
-	if _, err := c.api.createStrict(ctx(t), topic); err != nil {
-		t.Fatalf("create %s: %v", objKey(topic), err)
+	ownedBy := []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}}
+	guarded := kafkaTopic(ns, "guarded.gc", nil)
+	guarded.SetLabels(map[string]string{"strimzi.io/cluster": "e2e", labelApp: "guarded"})
+	guarded.SetOwnerReferences(ownedBy)
+	unguarded := kafkaTopic(ns, "unguarded.gc", nil)
+	unguarded.SetOwnerReferences(ownedBy)
+	for _, topic := range []*unstructured.Unstructured{guarded, unguarded} {
+		if _, err := c.api.createStrict(ctx(t), topic); err != nil {
+			t.Fatalf("create %s: %v", objKey(topic), err)
+		}
 	}
 	if err := configMaps.Delete(ctx(t), owner.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	poll(t, 90*time.Second, "the garbage collector to delete the unguarded dependent", func() (bool, string) {
+		_, err := c.api.get(ctx(t), unguarded.GroupVersionKind(), ns, unguarded.GetName())
+		return apierrors.IsNotFound(err), fmt.Sprint(err)
+	})
 	logPath := filepath.Join(c.dir, "kube-controller-manager.log")
-	poll(t, 90*time.Second, "the garbage collector's delete of the topic to be refused", func() (bool, string) {
+	refusal := []string{"ValidatingAdmissionPolicy 'sluice-keep-topics'", "denied request: KafkaTopic " + ns + "/" + guarded.GetName() + " belongs to Sluice application guarded"}
+	poll(t, 90*time.Second, "the garbage collector's delete of the managed topic to be refused", func() (bool, string) {
 		b, err := os.ReadFile(logPath)
 		if err != nil {
 			return false, err.Error()
 		}
-		return containsAll(string(b), "sluice-keep-topics", "guarded.gc"), "no refusal in " + logPath + " yet"
+		for line := range strings.Lines(string(b)) {
+			if strings.Contains(line, refusal[0]) && strings.Contains(line, refusal[1]) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("no line of %s holds both %q", logPath, refusal)
 	})
-	if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
-		t.Fatalf("the topic is gone although the garbage collector was refused: %v", err)
+	live, err := c.api.get(ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
+	if err != nil {
+		t.Fatalf("the managed topic is gone although the garbage collector was refused: %v", err)
 	}
-	c.release(t, ns, topic.GetName(), "strimzi.io/managed", "false")
+	if live.GetDeletionTimestamp() != nil {
+		t.Fatalf("the managed topic is being deleted although the garbage collector was refused")
+	}
+	c.release(t, ns, guarded.GetName(), "strimzi.io/managed", "false")
 	poll(t, 90*time.Second, "the garbage collector to delete the released topic", func() (bool, string) {
-		_, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName())
+		_, err := c.api.get(ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }

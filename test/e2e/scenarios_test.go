@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -201,6 +202,52 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 	if diff := cmp.Diff(withoutChecksums(b.Object["spec"]), withoutChecksums(a.Object["spec"])); diff != "" {
 		t.Errorf("%s changed beyond its config checksum (-before +after):\n%s", workload, diff)
 	}
+	if diff := cmp.Diff(comparableMetadata(t, b), comparableMetadata(t, a)); diff != "" {
+		t.Errorf("%s metadata changed beyond its config checksum (-before +after):\n%s", workload, diff)
+	}
+
+	// The ConfigMap holds the new value, where it held another before.
+	param := func(obj *unstructured.Unstructured) any {
+		if obj == nil {
+			t.Fatalf("no ConfigMap %s", configName(name))
+		}
+		data, _, _ := unstructured.NestedString(obj.Object, "data", "streamlet.json")
+		var cfg struct {
+			Parameters map[string]any `json:"parameters"`
+		}
+		if err := k8sjson.Unmarshal([]byte(data), &cfg); err != nil {
+			t.Fatalf("ConfigMap %s: streamlet.json: %v", obj.GetName(), err)
+		}
+		return cfg.Parameters[key]
+	}
+	cm := "ConfigMap " + configName(name)
+	if got := param(after[cm]); !equalJSON(got, value) {
+		t.Errorf("%s: parameters[%q] = %v, want the new value %v", cm, key, got, value)
+	}
+	if old := param(before[cm]); equalJSON(old, value) {
+		t.Errorf("%s: parameters[%q] was %v already before the change", cm, key, old)
+	}
+}
+
+// comparableMetadata returns the metadata of a live child without what every write
+// changes (resourceVersion, generation, managedFields), with its last-applied
+// configuration decoded, and with every config checksum blanked.
+func comparableMetadata(t *testing.T, obj *unstructured.Unstructured) any {
+	t.Helper()
+	meta, _, _ := unstructured.NestedMap(obj.Object, "metadata")
+	for _, k := range []string{"resourceVersion", "generation", "managedFields"} {
+		delete(meta, k)
+	}
+	if annotations, ok := meta["annotations"].(map[string]any); ok {
+		if s, ok := annotations[lastAppliedKey].(string); ok {
+			var last map[string]any
+			if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
+				t.Fatalf("%s: last-applied: %v", objKey(obj), err)
+			}
+			annotations[lastAppliedKey] = last
+		}
+	}
+	return withoutChecksums(meta)
 }
 
 // pickConfigChange chooses a declared parameter (preferring an akka streamlet) and a

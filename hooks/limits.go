@@ -2,26 +2,81 @@ package hooks
 
 import "github.com/sluice-dev/sluice/manifests"
 
-// Request size budget, from the CRD's caps (manifests/limits.go).
+// Request size budget, from the CRD's caps (manifests/limits.go) and etcd's
+// limit on one object. TestLargestApplicationFitsTheLimits (limits_test.go)
+// builds the applications the numbers below come from, with every name at
+// its cap and every free-form value 64 bytes long, and holds these constants
+// to what they render.
+//
+// The CRD's caps alone bound nothing useful: an application with every list
+// at its cap has a 43.5 MiB spec, which the API server refuses to store
+// (etcd takes at most maxObjectBytes). What the parent can hold is what
+// limits a request, and a byte of the parent costs the most where every child
+// copies it: the application-wide settings (spec.kafka.topicDefaults.config
+// on every KafkaTopic, spec.runtimes' sparkConf and flinkConfiguration, pull
+// secrets and Kafka secrets on every workload). So the largest request comes
+// from the most children — MaxStreamlets streamlets of MaxPortsPerStreamlet
+// inlets and outlets — with the application-wide lists at their caps; a
+// streamlet's own lists (env, labels, volumeMounts, ...) add about a byte of
+// children per byte of parent.
 const (
 	// maxObjectBytes is etcd's default limit on one object: the parent and
 	// the controller are at most this big.
 	maxObjectBytes = 3 << 19 // 1.5 MiB
-	// maxChildren is what the largest valid application makes: a topic per
-	// outlet, and a ConfigMap, a workload and a Service per streamlet, plus
-	// the PodMonitor.
-	maxChildren = manifests.MaxStreamlets*(manifests.MaxPortsPerStreamlet+3) + 1
-	// maxChildBytes bounds one rendered child (a Spark or Flink workload with
-	// its pod settings is the largest, under 4 KiB with every list at its cap).
-	maxChildBytes = 4 << 10
+	// maxTopics is one KafkaTopic per outlet.
+	maxTopics = manifests.MaxStreamlets * manifests.MaxPortsPerStreamlet
+	// maxTopicBytes bounds a KafkaTopic with the application-wide settings at
+	// their caps (measured: 9,693 bytes, 64 topicDefaults.config entries of
+	// them).
+	maxTopicBytes = 10 << 10
+	// maxStreamletBytes bounds a streamlet's other children, its ConfigMap,
+	// workload and Service, with the application-wide settings at their caps
+	// and 32 inlets and outlets (measured: 67,143 bytes).
+	maxStreamletBytes = 72 << 10
+	// listAmplification bounds the bytes of children that a byte of a
+	// streamlet's or a port's own lists makes (measured: 1.00), and so what
+	// those lists add within one parent.
+	listAmplification = 2
+	// maxChildBytes bounds one rendered child: a SparkApplication with every
+	// list at its cap, driver and executor each carrying the env, volumes,
+	// labels and annotations (measured: 208,790 bytes). With its two copies
+	// it fits in etcd.
+	maxChildBytes = 256 << 10
 	// observedCopies: an observed child arrives as itself, and again in its
 	// managedFields and in its last-applied annotation.
 	observedCopies = 3
 )
 
-// MaxRequestBytes caps a hook request body: the parent and the controller,
-// each with its managedFields, and every child of the largest application
-// with its copies — about 47 MiB — doubled for retained topics (which outlive
-// their outlets) and objects written by other tools. A larger body gets 413
-// without being read; Metacontroller then changes nothing.
-const MaxRequestBytes = 2 * (2*2*maxObjectBytes + maxChildren*maxChildBytes*observedCopies)
+// Every child Sluice writes fits in etcd with its copies: this does not
+// compile otherwise.
+const _ = uint(maxObjectBytes - observedCopies*maxChildBytes)
+
+// MaxRequestBytes caps a hook request body; a larger body gets 413 without
+// being read, and Metacontroller then changes nothing. It is the parent and
+// the controller, each with its managedFields, and every child of the
+// largest application with its copies:
+//
+//	2*2*1.5 MiB + 3*(3,200*10 KiB + 100*72 KiB + 2*1.5 MiB)
+//	= 6 MiB + 3*41.3 MiB = 129.8 MiB (136,151,040 bytes)
+//
+// The largest application's request measures 111.0 MiB, 85% of it: 76.2
+// MiB as the test's cluster stand-in sends it (each child with its
+// last-applied copy), plus 34.8 MiB for managedFields, counted as one more
+// copy of each child. Its spec is 1.9 MiB, over etcd's limit, so no stored
+// application makes that request; the most of its streamlets a stored spec
+// holds (78) make 86.6 MiB, 67%, which leaves a third for retained topics and
+// what other tools write (statuses, their managedFields). Every size assumes
+// free-form values of 64 bytes: the CRD caps neither topic config values nor
+// annotation values, and an application with bigger ones may get 413.
+//
+// The limit is not doubled for more headroom. Answering the largest request
+// takes 4.3 to 5.8 s on two cores (BenchmarkSyncLargest), against the 9 s
+// handler timeout and Metacontroller's 10 s, and two at once 7 to 17 s;
+// a body twice as big would time out every time, and its 503 changes nothing
+// just as a 413 does, but only after holding the memory. Answering costs up
+// to 6 times the body in heap (peak over the heap before: 500 to 690 MiB for
+// the 113 MiB benchmark body, 1.3 GB allocated; 1.14 GiB for two at once,
+// and a process peak of 1.39 GiB resident under GOMEMLIMIT=2048000000), so
+// two requests of MaxRequestBytes take about 1.5 GiB: manifests/base/
+// deployment.yaml gives the hook 2Gi, and GOMEMLIMIT 95% of it.
+const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicBytes+manifests.MaxStreamlets*maxStreamletBytes+listAmplification*maxObjectBytes)

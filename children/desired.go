@@ -67,10 +67,8 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 			objs = append(objs, Service(bp, s))
 		}
 	}
-	if bp.Spec.Metrics != nil {
-		if _, ok := kinds[PodMonitorKind]; ok {
-			objs = append(objs, PodMonitorFor(bp))
-		}
+	if bp.Spec.Metrics != nil && want(PodMonitorKind, "spec.metrics (scraping the streamlets)") {
+		objs = append(objs, PodMonitorFor(bp))
 	}
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, obj := range objs {

@@ -454,3 +454,16 @@ func TestEditSequence(t *testing.T) {
 }
 
 func describe(u *unstructured.Unstructured) string { return u.GetKind() + " " + u.GetName() }
+
+// TestMetricsWithoutMonitoring: spec.metrics asks for a PodMonitor; without the
+// monitoring component none is answered and the status says why.
+func TestMetricsWithoutMonitoring(t *testing.T) {
+	c := newCluster(t, example(t, "fraud-scoring"), "flink")
+	resp := c.sync()
+	if n := kindCounts(resp)[children.PodMonitorKind]; n != 0 {
+		t.Errorf("%d PodMonitors answered to a controller that does not list the kind", n)
+	}
+	if !slices.ContainsFunc(resp.Status.Problems, func(p string) bool { return strings.Contains(p, "spec.metrics (scraping the streamlets) needs a PodMonitor") }) {
+		t.Errorf("no problem about the missing PodMonitor kind in %q", resp.Status.Problems)
+	}
+}

@@ -208,18 +208,31 @@ func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []st
 	return objs
 }
 
-// kustomizeObjects renders manifests/base with the given components.
+// kustomized caches the output of `kubectl kustomize` per list of components:
+// TestHelmChart and TestRenderedChildrenAreValid both render all 32 subsets.
+var kustomized sync.Map // "+"-joined components -> []*unstructured.Unstructured
+
+// kustomizeObjects renders manifests/base with the given components, in that order.
 func (c *cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
 	t.Helper()
-	dir, err := c.kustomization(comps)
-	if err != nil {
-		t.Fatal(err)
+	key := strings.Join(comps, "+")
+	cached, ok := kustomized.Load(key)
+	if !ok {
+		dir, err := c.kustomization(comps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := decodeYAMLDocs([]byte(c.kubectlOK(t, "kustomize", dir)))
+		if err != nil {
+			t.Fatalf("kubectl kustomize %s: %v", dir, err)
+		}
+		cached, _ = kustomized.LoadOrStore(key, objs)
 	}
-	objs, err := decodeYAMLDocs([]byte(c.kubectlOK(t, "kustomize", dir)))
-	if err != nil {
-		t.Fatalf("kubectl kustomize %s: %v", dir, err)
+	var out []*unstructured.Unstructured
+	for _, o := range cached.([]*unstructured.Unstructured) {
+		out = append(out, o.DeepCopy())
 	}
-	return objs
+	return out
 }
 
 // byKindName indexes objects by "Kind name", failing on duplicates.

@@ -463,7 +463,9 @@ func TestMetricsWithoutMonitoring(t *testing.T) {
 	if n := kindCounts(resp)[children.PodMonitorKind]; n != 0 {
 		t.Errorf("%d PodMonitors answered to a controller that does not list the kind", n)
 	}
-	if !slices.ContainsFunc(resp.Status.Problems, func(p string) bool { return strings.Contains(p, "spec.metrics (scraping the streamlets) needs a PodMonitor") }) {
+	if !slices.ContainsFunc(resp.Status.Problems, func(p string) bool {
+		return strings.Contains(p, "spec.metrics (scraping the streamlets) needs a PodMonitor")
+	}) {
 		t.Errorf("no problem about the missing PodMonitor kind in %q", resp.Status.Problems)
 	}
 }

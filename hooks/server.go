@@ -21,6 +21,13 @@ type Config struct {
 	// Timeout caps the time spent on one request; Metacontroller gives up
 	// after 10 s by default.
 	Timeout time.Duration
+	// LargeRequestBytes and MaxLargeRequests bound the hook's memory: at most
+	// MaxLargeRequests bodies over LargeRequestBytes (or of unknown length)
+	// are read and answered at once; the others wait for a turn within the
+	// timeout. A request the handler gave up on (503) holds its turn until
+	// it ends, so Metacontroller's retries cannot pile up large syncs.
+	LargeRequestBytes int64
+	MaxLargeRequests  int
 	// Logger receives one line per hook call.
 	Logger *slog.Logger
 	// Now is the clock handed to Sync and Finalize.
@@ -29,7 +36,14 @@ type Config struct {
 
 // DefaultConfig is the configuration `sluice serve` starts with.
 func DefaultConfig() Config {
-	return Config{MaxBodyBytes: MaxRequestBytes, Timeout: 9 * time.Second, Logger: slog.Default(), Now: time.Now}
+	return Config{
+		MaxBodyBytes: MaxRequestBytes, Timeout: 9 * time.Second,
+		// Two of the largest requests fit the hook's memory limit
+		// (limits.go); requests under an eighth of the limit, every
+		// ordinary application, never wait.
+		LargeRequestBytes: MaxRequestBytes / 8, MaxLargeRequests: 2,
+		Logger: slog.Default(), Now: time.Now,
+	}
 }
 
 // Handler serves Metacontroller's hooks and the probes.
@@ -38,11 +52,13 @@ type Handler struct {
 	router   *httprouter.Router
 	draining atomic.Bool
 	metrics  metrics
+	// large holds a token per large request being served.
+	large chan struct{}
 }
 
 // NewHandler returns the hook server's handler with every route.
 func NewHandler(cfg Config) *Handler {
-	h := &Handler{cfg: cfg, router: httprouter.New()}
+	h := &Handler{cfg: cfg, router: httprouter.New(), large: make(chan struct{}, max(cfg.MaxLargeRequests, 1))}
 	h.router.POST("/sync", hook(h, "sync", Sync))
 	h.router.POST("/finalize", hook(h, "finalize", Finalize))
 	h.router.POST("/customize", hook(h, "customize", func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
@@ -108,7 +124,11 @@ func hook[Req, Resp any, PReq interface {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 		start := h.cfg.Now()
 		var req PReq = new(Req)
-		err := decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
+		release, err := h.turn(r)
+		defer release()
+		if err == nil {
+			err = decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
+		}
 		var resp PResp
 		if err == nil {
 			resp, err = fn(req, start)
@@ -134,6 +154,23 @@ func hook[Req, Resp any, PReq interface {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_, _ = w.Write(body)
+	}
+}
+
+// errBusy: no turn for a large request came within the timeout.
+var errBusy = errors.New("hook busy with other large requests")
+
+// turn waits, for a large request, until fewer than MaxLargeRequests others
+// are served, or the request's time is up; release ends the turn.
+func (h *Handler) turn(r *http.Request) (release func(), err error) {
+	if r.ContentLength >= 0 && r.ContentLength <= h.cfg.LargeRequestBytes {
+		return func() {}, nil
+	}
+	select {
+	case h.large <- struct{}{}:
+		return func() { <-h.large }, nil
+	case <-r.Context().Done():
+		return func() {}, fmt.Errorf("%w: %w", errBusy, r.Context().Err())
 	}
 }
 
@@ -164,6 +201,8 @@ func statusCode(err error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, ErrMalformed):
 		return http.StatusBadRequest
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -172,6 +172,31 @@ func TestServerTimesOut(t *testing.T) {
 	}
 }
 
+// TestLargeRequestsTakeTurns: while MaxLargeRequests large requests are
+// served, another large one waits and gives up with 503 at the timeout; a
+// small one is answered at once.
+func TestLargeRequestsTakeTurns(t *testing.T) {
+	c := newCluster(t, example(t, cra), allComponents()...)
+	body := requestJSON(t, c.request())
+	cfg := DefaultConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Timeout = 50 * time.Millisecond
+	cfg.LargeRequestBytes = int64(len(body)) - 1
+	cfg.MaxLargeRequests = 1
+	h := NewHandler(cfg)
+	h.large <- struct{}{} // a large request in flight
+	if rec := post(t, h, "/sync", body); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("large request while another is served: HTTP %d, want 503", rec.Code)
+	}
+	if rec := post(t, h, "/sync", []byte(`{"children":{}}`)); rec.Code != http.StatusBadRequest {
+		t.Errorf("small request while a large one is served: HTTP %d %s, want it read (400: no parent)", rec.Code, rec.Body)
+	}
+	<-h.large
+	if rec := post(t, h, "/sync", body); rec.Code != http.StatusOK {
+		t.Errorf("large request alone: HTTP %d %s, want 200", rec.Code, rec.Body)
+	}
+}
+
 func TestProbesAndDrain(t *testing.T) {
 	h := testHandler()
 	get := func(path string) int {

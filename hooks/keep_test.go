@@ -89,7 +89,7 @@ func TestKeptTopicsNeverShrink(t *testing.T) {
 		run  func(c *cluster) *Response
 	}{
 		{"frozen", func(c *cluster) *Response {
-			c.setParent(edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Sometimes" }))
+			c.setParent(craWithPolicy(t, "Sometimes"))
 			return c.sync()
 		}},
 		{"retained", func(c *cluster) *Response {
@@ -129,22 +129,11 @@ func TestKeptTopicsNeverShrink(t *testing.T) {
 func TestReleaseUnderBothPolicies(t *testing.T) {
 	for _, policy := range []string{"Retain", "Delete"} {
 		t.Run(policy, func(t *testing.T) {
-			parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = policy })
+			parent := craWithPolicy(t, policy)
 			c := newCluster(t, parent, allComponents()...)
 			c.syncUntilStable(5)
 			c.setParent(edit(t, parent, func(spec map[string]any) { setOutletTopic(spec, "merge", "out", map[string]any{"managed": false}) }))
-			name := cra + ".merge.out"
-			c.sync()
-			if _, marked := c.topic(name).GetAnnotations()[children.AnnotationDeletion]; marked {
-				t.Errorf("released topic %s was marked %s", name, children.AnnotationDeletion)
-			}
-			if got := c.topic(name).GetAnnotations()[children.AnnotationStrimziManaged]; got != "false" {
-				t.Errorf("first sync: topic %s has %s %q, want \"false\"", name, children.AnnotationStrimziManaged, got)
-			}
-			c.sync()
-			if slices.Contains(c.topics(), name) {
-				t.Errorf("second sync: topic %s still has a KafkaTopic", name)
-			}
+			c.syncTwoSteps(cra+".merge.out", children.AnnotationStrimziManaged, "false")
 		})
 	}
 }
@@ -152,7 +141,7 @@ func TestReleaseUnderBothPolicies(t *testing.T) {
 // TestDeleteMarkWithdrawn: a topic marked for deletion under Delete, whose
 // application turns to Retain before the next sync, is kept and loses the mark.
 func TestDeleteMarkWithdrawn(t *testing.T) {
-	withDelete := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Delete" })
+	withDelete := craWithPolicy(t, "Delete")
 	c := newCluster(t, withDelete, allComponents()...)
 	c.syncUntilStable(5)
 	c.setParent(edit(t, withDelete, removeInvalidOutlet))
@@ -205,8 +194,7 @@ func TestHeldTopicKeepsItsKafkaTopic(t *testing.T) {
 	const topic, oldName = cra + ".merge.out", "merge-out-made-earlier"
 	for _, policy := range []string{"Retain", "Delete"} {
 		t.Run(policy, func(t *testing.T) {
-			parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = policy })
-			c := newCluster(t, parent, allComponents()...)
+			c := newCluster(t, craWithPolicy(t, policy), allComponents()...)
 			c.syncUntilStable(5)
 			c.renameTopicObject(topic, oldName)
 			c.syncUntilStable(5)
@@ -223,8 +211,7 @@ func TestHeldTopicKeepsItsKafkaTopic(t *testing.T) {
 		})
 	}
 	t.Run("two objects for one topic", func(t *testing.T) {
-		parent := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Delete" })
-		c := newCluster(t, parent, allComponents()...)
+		c := newCluster(t, craWithPolicy(t, "Delete"), allComponents()...)
 		c.syncUntilStable(5)
 		c.copyTopicObject(topic, oldName)
 		resp := c.syncUntilStable(5)

@@ -259,10 +259,16 @@ func TestRetainKeepsRemovedOutlet(t *testing.T) {
 	}
 }
 
+// craWithPolicy is the seed application under a topic deletion policy.
+func craWithPolicy(t *testing.T, policy string) string {
+	t.Helper()
+	return edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = policy })
+}
+
 // TestDeletePolicyTwoSteps: under Delete a removed outlet's topic is first
 // marked sluice.dev/deletion: allowed, then left out.
 func TestDeletePolicyTwoSteps(t *testing.T) {
-	withDelete := edit(t, example(t, cra), func(spec map[string]any) { spec["topicDeletionPolicy"] = "Delete" })
+	withDelete := craWithPolicy(t, "Delete")
 	c := newCluster(t, withDelete, allComponents()...)
 	c.syncUntilStable(5)
 	c.setParent(edit(t, withDelete, removeInvalidOutlet))
@@ -283,12 +289,19 @@ func TestReleaseUnmanaged(t *testing.T) {
 }
 
 // syncTwoSteps checks a two-step removal: the first sync answers the topic
-// marked key=value, the second leaves it out.
+// marked key=value, and with no other release mark (a released topic must
+// not be marked for deletion, nor the reverse), the second leaves it out.
 func (c *cluster) syncTwoSteps(name, key, value string) {
 	c.t.Helper()
 	c.sync()
-	if got := c.topic(name).GetAnnotations()[key]; got != value {
+	ann := c.topic(name).GetAnnotations()
+	if got := ann[key]; got != value {
 		c.t.Fatalf("first sync: topic %s has %s %q, want %q", name, key, got, value)
+	}
+	for _, other := range []string{children.AnnotationStrimziManaged, children.AnnotationDeletion} {
+		if _, marked := ann[other]; marked && other != key {
+			c.t.Errorf("first sync: topic %s also carries %s", name, other)
+		}
 	}
 	c.sync()
 	if slices.Contains(c.topics(), name) {

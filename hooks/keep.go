@@ -25,13 +25,11 @@ var serverSetMetadata = []string{
 // written by an older hook or by hand may carry it too), and a KafkaTopic's
 // partitions never fall below the observed count.
 func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructured.Unstructured {
-	src := u
-	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; ok {
-		if la := (&unstructured.Unstructured{}); la.UnmarshalJSON([]byte(s)) == nil {
-			src = la
-		}
+	out := &unstructured.Unstructured{}
+	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; !ok || out.UnmarshalJSON([]byte(s)) != nil {
+		out = u.DeepCopy()
 	}
-	out := stripServerFields(src)
+	stripServerFields(out)
 	out.SetAPIVersion(apiVersion)
 	out.SetKind(u.GetKind())
 	out.SetName(u.GetName())
@@ -42,10 +40,9 @@ func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructure
 	return out
 }
 
-// stripServerFields returns a copy of u without its status, the metadata the
-// API server sets and the last-applied annotation.
-func stripServerFields(u *unstructured.Unstructured) *unstructured.Unstructured {
-	out := u.DeepCopy()
+// stripServerFields removes from out its status, the metadata the API
+// server sets and the last-applied annotation.
+func stripServerFields(out *unstructured.Unstructured) {
 	delete(out.Object, "status")
 	for _, f := range serverSetMetadata {
 		unstructured.RemoveNestedField(out.Object, "metadata", f)
@@ -57,7 +54,6 @@ func stripServerFields(u *unstructured.Unstructured) *unstructured.Unstructured 
 		}
 		out.SetAnnotations(ann)
 	}
-	return out
 }
 
 // withAnnotation returns a copy of u carrying the annotation.

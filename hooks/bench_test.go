@@ -123,7 +123,9 @@ func BenchmarkSyncLargestTwice(b *testing.B) {
 
 func benchLargest(b *testing.B, concurrent int) {
 	body := largestBody(b)
-	h := NewHandler(Config{MaxBodyBytes: MaxRequestBytes, Timeout: 10 * time.Minute, Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+	cfg := DefaultConfig()
+	cfg.Timeout, cfg.Logger = 10*time.Minute, slog.New(slog.DiscardHandler)
+	h := NewHandler(cfg)
 	b.SetBytes(int64(concurrent * len(body)))
 	b.ReportAllocs()
 	runtime.GC()

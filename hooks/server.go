@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +25,7 @@ type Config struct {
 	// are read and answered at once; the others wait for a turn within the
 	// timeout. A request the handler gave up on (503) holds its turn until
 	// it ends, so Metacontroller's retries cannot pile up large syncs.
+	// MaxLargeRequests 0 sets no bound.
 	LargeRequestBytes int64
 	MaxLargeRequests  int
 	// Logger receives one line per hook call.
@@ -52,13 +52,16 @@ type Handler struct {
 	router   *httprouter.Router
 	draining atomic.Bool
 	metrics  metrics
-	// large holds a token per large request being served.
+	// large holds a token per large request being served; nil: no bound.
 	large chan struct{}
 }
 
 // NewHandler returns the hook server's handler with every route.
 func NewHandler(cfg Config) *Handler {
-	h := &Handler{cfg: cfg, router: httprouter.New(), large: make(chan struct{}, max(cfg.MaxLargeRequests, 1))}
+	h := &Handler{cfg: cfg, router: httprouter.New()}
+	if cfg.MaxLargeRequests > 0 {
+		h.large = make(chan struct{}, cfg.MaxLargeRequests)
+	}
 	h.router.POST("/sync", hook(h, "sync", Sync))
 	h.router.POST("/finalize", hook(h, "finalize", Finalize))
 	h.router.POST("/customize", hook(h, "customize", func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
@@ -160,10 +163,14 @@ func hook[Req, Resp any, PReq interface {
 // errBusy: no turn for a large request came within the timeout.
 var errBusy = errors.New("hook busy with other large requests")
 
-// turn waits, for a large request, until fewer than MaxLargeRequests others
-// are served, or the request's time is up; release ends the turn.
+// turn refuses a body declared over the limit without reading it, and waits,
+// for a large request, until fewer than MaxLargeRequests others are served
+// or the request's time is up; release ends the turn.
 func (h *Handler) turn(r *http.Request) (release func(), err error) {
-	if r.ContentLength >= 0 && r.ContentLength <= h.cfg.LargeRequestBytes {
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return func() {}, &http.MaxBytesError{Limit: h.cfg.MaxBodyBytes}
+	}
+	if h.large == nil || (r.ContentLength >= 0 && r.ContentLength <= h.cfg.LargeRequestBytes) {
 		return func() {}, nil
 	}
 	select {
@@ -180,12 +187,9 @@ func decodeRequest(body io.Reader, v any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(v); err != nil {
+	// Unmarshal refuses data after the object too.
+	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if dec.More() {
-		return fmt.Errorf("%w: data after the request object", ErrMalformed)
 	}
 	return nil
 }

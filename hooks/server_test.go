@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,14 +173,48 @@ func TestServerTimesOut(t *testing.T) {
 	}
 }
 
+// lockedBuffer is a log that a handler goroutine writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDeclaredTooLargeNotRead: a body declared over the limit gets 413
+// before a byte of it is read (this body never arrives).
+func TestDeclaredTooLargeNotRead(t *testing.T) {
+	h := testHandler()
+	body := blockingBody{done: make(chan struct{})}
+	defer close(body.done)
+	req := httptest.NewRequest(http.MethodPost, "/sync", body)
+	req.ContentLength = h.cfg.MaxBodyBytes + 1
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("HTTP %d %q, want 413", rec.Code, rec.Body)
+	}
+}
+
 // TestLargeRequestsTakeTurns: while MaxLargeRequests large requests are
 // served, another large one waits and gives up with 503 at the timeout; a
 // small one is answered at once.
 func TestLargeRequestsTakeTurns(t *testing.T) {
 	c := newCluster(t, example(t, cra), allComponents()...)
 	body := requestJSON(t, c.request())
+	log := &lockedBuffer{}
 	cfg := DefaultConfig()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = slog.New(slog.NewTextHandler(log, nil))
 	cfg.Timeout = 50 * time.Millisecond
 	cfg.LargeRequestBytes = int64(len(body)) - 1
 	cfg.MaxLargeRequests = 1
@@ -187,6 +222,14 @@ func TestLargeRequestsTakeTurns(t *testing.T) {
 	h.large <- struct{}{} // a large request in flight
 	if rec := post(t, h, "/sync", body); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("large request while another is served: HTTP %d, want 503", rec.Code)
+	}
+	// The timeout handler answered; the waiting handler gave up and said why.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(log.String(), "hook busy with other large requests") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the waiting request did not give up on its turn; log:\n%s", log.String())
+		}
+		time.Sleep(time.Millisecond)
 	}
 	if rec := post(t, h, "/sync", []byte(`{"children":{}}`)); rec.Code != http.StatusBadRequest {
 		t.Errorf("small request while a large one is served: HTTP %d %s, want it read (400: no parent)", rec.Code, rec.Body)

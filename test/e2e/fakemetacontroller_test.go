@@ -3,8 +3,9 @@ package e2e
 // This file is a STAND-IN for Metacontroller, not Metacontroller. It does what
 // Metacontroller v4.17.2 does for one CompositeController sync, as far as Sluice's
 // scenarios need it, and no more: build the hook request the way the captured
-// requests in shared/metacontroller/ look, POST it to `sluice serve`, and apply the
-// answer (create/update/delete children, replace the status, manage the finalizer).
+// requests in hooks/testdata/metacontroller/ look, POST it to `sluice serve`, and
+// apply the answer (create/update/delete children, replace the status, manage the
+// finalizer).
 // With a customize hook it first asks `sluice serve` which related objects to add,
 // lists them, and passes them in the request's related map.
 // It does not watch, queue, retry, resync on a timer, or cache. Tests drive it
@@ -488,13 +489,9 @@ func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syn
 // updateParent writes the parent (its finalizers) strictly; a warning fails it.
 func (f *fakeMetacontroller) updateParent(t *testing.T, parent *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	t.Helper()
-	var updated *unstructured.Unstructured
-	err := noWarnings(ctx(t), func(ctx context.Context) error {
-		var err error
-		updated, err = f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, strictUpdate)
-		return err
+	return withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, strictUpdate)
 	})
-	return updated, err
 }
 
 // applyChildren creates or updates every answered child and deletes every observed
@@ -519,9 +516,8 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 			obj := child.DeepCopy()
 			setAnnotation(obj, lastAppliedKey, string(lastApplied))
 			obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
-			err := noWarnings(ctx(t), func(ctx context.Context) error {
-				_, err := r.Create(ctx, obj, strictCreate)
-				return err
+			_, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+				return r.Create(ctx, obj, strictCreate)
 			})
 			if err != nil {
 				errs = append(errs, fmt.Sprintf("create %s: %v", objKey(obj), err))
@@ -545,11 +541,8 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 		if live.GetDeletionTimestamp() != nil {
 			continue // Metacontroller leaves a child pending deletion alone
 		}
-		var updated *unstructured.Unstructured
-		err = noWarnings(ctx(t), func(ctx context.Context) error {
-			var err error
-			updated, err = r.Update(ctx, merged, strictUpdate)
-			return err
+		updated, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+			return r.Update(ctx, merged, strictUpdate)
 		})
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("update %s: %v", objKey(live), err))
@@ -605,11 +598,8 @@ func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unst
 	}
 	obj := parent.DeepCopy()
 	obj.Object["status"] = status
-	var updated *unstructured.Unstructured
-	err := noWarnings(ctx(t), func(ctx context.Context) error {
-		var err error
-		updated, err = f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, strictUpdate)
-		return err
+	updated, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, strictUpdate)
 	})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)

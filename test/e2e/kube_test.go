@@ -140,13 +140,25 @@ func noWarnings(ctx context.Context, do func(context.Context) error) error {
 	return nil
 }
 
+// withoutWarnings is noWarnings for a call that returns a value: it returns call's
+// value and fails when call fails or the API server warned.
+func withoutWarnings[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := noWarnings(ctx, func(ctx context.Context) error {
+		var err error
+		v, err = call(ctx)
+		return err
+	})
+	return v, err
+}
+
 // createStrict creates obj for real with fieldValidation=Strict.
 func (a *apiClients) createStrict(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	r, err := a.resource(obj)
 	if err != nil {
 		return nil, err
 	}
-	return r.Create(ctx, obj, metav1.CreateOptions{FieldValidation: "Strict"})
+	return r.Create(ctx, obj, strictCreate)
 }
 
 func (a *apiClients) get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {

@@ -570,11 +570,12 @@ func (c *cluster) installSluice() error {
 	return nil
 }
 
-// waitForPolicies waits until the API server enforces both of Sluice's admission
-// policies: a policy takes effect a moment after it is created, and a test that
-// deletes a topic before then would see the delete go through. It probes with
+// waitForPolicies waits until the API server enforces all three of Sluice's
+// admission policies: a policy takes effect a moment after it is created, and a test
+// that deletes a topic before then would see the delete go through. It probes with
 // server-side dry-run deletes of a Sluice-labelled topic and, in the foreground, of
-// the reference application, both in namespace default, and removes them after.
+// the reference application, both in namespace default (removed after), and of the
+// KafkaTopic CRD (a dry run deletes nothing).
 func (c *cluster) waitForPolicies() error {
 	app, err := os.ReadFile(filepath.Join(c.repo, "manifests", "examples", "call-record-aggregator.yaml"))
 	if err != nil {
@@ -603,6 +604,7 @@ spec: {partitions: 1, replicas: 1}
 	}{
 		{"sluice-keep-topics", []string{"delete", "-n", "default", "kafkatopic", "sluice-policy-probe", "--dry-run=server"}},
 		{"sluice-no-foreground-deletion", []string{"delete", "-n", "default", "sapp", "call-record-aggregator", "--cascade=foreground", "--dry-run=server"}},
+		{"sluice-keep-topic-crd", []string{"delete", "crd", "kafkatopics.kafka.strimzi.io", "--dry-run=server"}},
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for _, check := range checks {

@@ -112,7 +112,7 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 		},
 	}}
 	r := c.api.dyn.Resource(podsGVR).Namespace(ns)
-	created, err := r.Create(ctx(t), pod, metav1.CreateOptions{FieldValidation: "Strict"})
+	created, err := r.Create(ctx(t), pod, strictCreate)
 	if err != nil {
 		t.Fatalf("create pod %s/%s: %v", ns, name, err)
 	}
@@ -129,7 +129,7 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 			"state":        state,
 		}},
 	}
-	updated, err := r.UpdateStatus(ctx(t), created, metav1.UpdateOptions{FieldValidation: "Strict"})
+	updated, err := r.UpdateStatus(ctx(t), created, strictUpdate)
 	if err != nil {
 		t.Fatalf("update status of pod %s/%s: %v", ns, name, err)
 	}

@@ -17,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
@@ -165,7 +164,7 @@ func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructur
 		return err
 	}
 	err = c.api.dryRunStrict(ctx, child)
-	if err == nil || apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err) || strings.Contains(err.Error(), "warned") {
+	if err == nil || isRefused(err) || strings.Contains(err.Error(), "warned") {
 		dryRuns.Store(string(b), err)
 	}
 	return err

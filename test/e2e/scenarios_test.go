@@ -95,7 +95,7 @@ func (c *cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, ed
 		}
 		spec, _ := live.Object["spec"].(map[string]any)
 		edit(t, spec)
-		updated, err := r.Update(ctx(t), live, metav1.UpdateOptions{FieldValidation: "Strict"})
+		updated, err := r.Update(ctx(t), live, strictUpdate)
 		if apierrors.IsConflict(err) {
 			continue
 		}

@@ -83,8 +83,6 @@ func scalarMap(prefix string, n int) map[string]graph.Scalar {
 	return m
 }
 
-func int32p(v int32) *int32 { return &v }
-
 // largestApplication returns an application of n streamlets at the CRD's
 // caps (see freeValueBytes). With lists false it leaves out every list a
 // streamlet or port carries for itself (env, volumeMounts, labels,
@@ -105,7 +103,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			TLS:              &graph.KafkaTLS{CASecret: subdomain("ca-", manifests.MaxObjectNameLength)},
 			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, SecretName: subdomain("user-", manifests.MaxObjectNameLength)},
 			TopicDefaults: graph.TopicSettings{
-				Partitions: int32p(12), Replicas: int32p(3),
+				Partitions: ptr(int32(12)), Replicas: ptr(int32(3)),
 				Config: scalarMap("default.topic", manifests.MaxTopicConfig),
 			},
 		},
@@ -116,8 +114,8 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			Spark: &graph.SparkSettings{
 				Version: "3.5.3", Type: "Scala", MainApplicationFile: free("local:///opt/app/"),
 				ServiceAccountName: subdomain("spark-", manifests.MaxObjectNameLength),
-				Driver:             &graph.SparkPod{Cores: int32p(1), CoreLimit: "1200m", Memory: "2g"},
-				Executor:           &graph.SparkPod{Cores: int32p(2), CoreLimit: "2400m", Memory: "4g"},
+				Driver:             &graph.SparkPod{Cores: ptr(int32(1)), CoreLimit: "1200m", Memory: "2g"},
+				Executor:           &graph.SparkPod{Cores: ptr(int32(2)), CoreLimit: "2400m", Memory: "4g"},
 				SparkConf:          confMap("spark.default", manifests.MaxRuntimeConf),
 			},
 			Flink: &graph.FlinkSettings{
@@ -151,7 +149,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			Runtime:   rt,
 			ClassName: free("com.example.streamlets.Streamlet"),
 			Image:     free("registry.example.com/team/streamlet:"),
-			Replicas:  int32p(2),
+			Replicas:  ptr(int32(2)),
 		}
 		if rt == graph.Akka {
 			s.Endpoint = &graph.Endpoint{ContainerPort: 8080}
@@ -168,7 +166,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 				out.Topic = &graph.TopicSpec{
 					Name: fill(fmt.Sprintf("Topic_%03d_%02d.", i, p), manifests.MaxTopicNameLength, 'T'),
 					TopicSettings: graph.TopicSettings{
-						Partitions: int32p(24), Replicas: int32p(3),
+						Partitions: ptr(int32(24)), Replicas: ptr(int32(3)),
 						Config: scalarMap("port.topic", manifests.MaxTopicConfig),
 					},
 				}

@@ -119,6 +119,12 @@ func TestServerRefuses(t *testing.T) {
 				return
 			}
 		}), http.StatusBadRequest},
+		{"child of another namespace under this one's key", mutate(func(r *Request) {
+			for _, u := range r.Children["ConfigMap.v1"] {
+				u.SetNamespace("elsewhere")
+				return
+			}
+		}), http.StatusBadRequest},
 		{"child keyed by name alone", mutate(func(r *Request) {
 			for key, u := range r.Children["ConfigMap.v1"] {
 				r.Children["ConfigMap.v1"][u.GetName()] = u

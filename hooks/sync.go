@@ -134,30 +134,31 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obs o
 		}
 		kept := asLastApplied(observed, apiVersion)
 		topic := topicName(kept)
-		switch holder, held := byTopic[topic]; {
-		case held:
-			// Two KafkaTopics name one Kafka topic: deleting either would
-			// delete the topic the blueprint still wants.
-			unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", children.AnnotationDeletion)
-			answer = append(answer, kept)
-			retained[name] = true
-			notes[name] = fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.GetName(), topic)
+		holder, held := byTopic[topic] // never released: a desired topic is managed
+		switch {
 		case released[topic]:
 			if hasAnnotation(observed, children.AnnotationStrimziManaged, "false") {
 				continue // released: Strimzi lets go of it, the Kafka topic stays
 			}
 			answer = append(answer, withAnnotation(kept, children.AnnotationStrimziManaged, "false"))
 			notes[name] = "port turned managed: false; releasing the topic from Strimzi before dropping its KafkaTopic"
-		case bp.Policy == graph.Delete:
+		case bp.Policy == graph.Delete && !held:
 			if hasAnnotation(observed, children.AnnotationDeletion, "allowed") {
 				continue // marked last time: now Metacontroller deletes it
 			}
 			answer = append(answer, withAnnotation(kept, children.AnnotationDeletion, "allowed"))
 			notes[name] = "outlet left the blueprint; topic deletion allowed (topicDeletionPolicy Delete), deleting next"
 		default:
+			// Kept: retained (its outlet left the blueprint), or a second
+			// KafkaTopic of a topic the blueprint still wants, which
+			// deleting would delete.
 			unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", children.AnnotationDeletion)
 			answer = append(answer, kept)
-			retained[name] = true
+			if held {
+				notes[name] = fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.GetName(), topic)
+			} else {
+				retained[name] = true
+			}
 		}
 	}
 	children.SortObjects(answer)

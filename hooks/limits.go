@@ -51,32 +51,20 @@ const (
 // compile otherwise.
 const _ = uint(maxObjectBytes - observedCopies*maxChildBytes)
 
-// MaxRequestBytes caps a hook request body; a larger body gets 413 without
-// being read, and Metacontroller then changes nothing. It is the parent and
-// the controller, each with its managedFields, and every child of the
-// largest application with its copies:
+// MaxRequestBytes caps a hook request body; a larger body gets 413 (one
+// declared larger is not read), and Metacontroller then changes nothing. It
+// is the parent and the controller, each with its managedFields, and every
+// child of the largest application with its copies:
 //
-//	2*2*1.5 MiB + 3*(3,200*10 KiB + 100*72 KiB + 2*1.5 MiB)
-//	= 6 MiB + 3*41.3 MiB = 129.8 MiB (136,151,040 bytes)
+//	2*2*1.5 MiB + 3*(3,200*10 KiB + 100*72 KiB + 2*1.5 MiB) = 129.8 MiB
 //
-// The largest application's request measures 111.0 MiB, 85% of it: 76.2
-// MiB as the test's cluster stand-in sends it (each child with its
-// last-applied copy), plus 34.8 MiB for managedFields, counted as one more
-// copy of each child. Its spec is 1.9 MiB, over etcd's limit, so no stored
-// application makes that request; the most of its streamlets a stored spec
-// holds (78) make 86.6 MiB, 67%, which leaves a third for retained topics and
-// what other tools write (statuses, their managedFields). Every size assumes
-// free-form values of 64 bytes: the CRD caps neither topic config values nor
-// annotation values, and an application with bigger ones may get 413.
-//
-// The limit is not doubled for more headroom. Answering the largest request
-// takes 4.3 to 5.8 s on two cores (BenchmarkSyncLargest), against the 9 s
-// handler timeout and Metacontroller's 10 s, and two at once 7 to 17 s;
-// a body twice as big would time out every time, and its 503 changes nothing
-// just as a 413 does, but only after holding the memory. Answering costs up
-// to 6 times the body in heap (peak over the heap before: 500 to 690 MiB for
-// the 113 MiB benchmark body, 1.3 GB allocated; 1.14 GiB for two at once,
-// and a process peak of 1.39 GiB resident under GOMEMLIMIT=2048000000), so
-// two requests of MaxRequestBytes take about 1.5 GiB: manifests/base/
-// deployment.yaml gives the hook 2Gi, and GOMEMLIMIT 95% of it.
+// TestLargestApplicationFitsTheLimits holds it to the measured requests (the
+// largest application's, and the largest one etcd stores, which leaves a
+// third of it for retained topics and other tools' fields); every size there
+// assumes free-form values of 64 bytes, which the CRD does not cap, so an
+// application with much bigger ones may get 413. It is not doubled for
+// headroom: answering the largest request takes about half of the 9 s
+// timeout, and about 5 times its body in heap (BenchmarkSyncLargest), so two
+// at once, the most Config.MaxLargeRequests lets in, fit the hook's 2Gi
+// (manifests/base/deployment.yaml, GOMEMLIMIT 95% of it).
 const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicBytes+manifests.MaxStreamlets*maxStreamletBytes+listAmplification*maxObjectBytes)

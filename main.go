@@ -166,19 +166,21 @@ func validate(files []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// Unknown fields first, then what else is wrong with the rest.
 		app, err := graph.Parse(data)
+		var lines []string
 		if err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(stdout, "%s: %s\n", file, line)
+			lines = strings.Split(err.Error(), "\n")
+		}
+		if app != nil {
+			for _, p := range graph.Validate(app) {
+				lines = append(lines, p.Error())
 			}
-			bad++
-			continue
 		}
-		problems := graph.Validate(app)
-		for _, p := range problems {
-			fmt.Fprintf(stdout, "%s: %s\n", file, p.Error())
+		for _, line := range lines {
+			fmt.Fprintf(stdout, "%s: %s\n", file, line)
 		}
-		if len(problems) > 0 {
+		if len(lines) > 0 {
 			bad++
 			continue
 		}

@@ -23,6 +23,10 @@ func TestCommands(t *testing.T) {
 	if err := os.WriteFile(misspelt, bytes.Replace(data, []byte("replicas: 4"), []byte("replcas: 4"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	misspeltAndBroken := filepath.Join(dir, "misspelt-and-broken.yaml")
+	if err := os.WriteFile(misspeltAndBroken, bytes.Replace(data, []byte("to: [cdr-validator.in]"), []byte("too: [cdr-validator.in]"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -38,6 +42,9 @@ func TestCommands(t *testing.T) {
 			broken + ": spec.streamlets[cdr-validator].inlets[in]:",
 		}},
 		{"validate misspelt", []string{"validate", misspelt}, 1, []string{`unknown field "spec.streamlets[3].replcas"`}},
+		{"validate reports a misspelt field and what it breaks", []string{"validate", misspeltAndBroken}, 1, []string{
+			`unknown field "spec.connections[`, misspeltAndBroken + ": spec.streamlets[cdr-validator].inlets[in]:",
+		}},
 		{"render yaml", []string{"render", seed}, 0, []string{"# status:", "---\napiVersion: kafka.strimzi.io/v1\n"}},
 		{"render json", []string{"render", "-o", "json", seed}, 0, []string{`"children": [`}},
 		{"render broken prints the answer", []string{"render", broken}, 1, []string{"reason: Invalid"}},

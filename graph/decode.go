@@ -12,7 +12,9 @@ import (
 // Parse decodes one StreamingApplication from YAML or JSON strictly, for the
 // offline commands, the way the API server's strict field validation does:
 // field names are case-sensitive, and every unknown or misspelt field, and
-// every field given twice, is an error that names its path. The hook does
+// every field given twice, is an error that names its path. With only such
+// field errors it also returns the application decoded without those
+// fields, so that its other problems can be reported at once. The hook does
 // not use it: the API server has already pruned what the CRD does not know.
 func Parse(data []byte) (*StreamingApplication, error) {
 	js, err := yaml.YAMLToJSONStrict(data)
@@ -24,17 +26,14 @@ func Parse(data []byte) (*StreamingApplication, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	if len(strict) > 0 {
-		errs := make([]error, len(strict))
-		for i, e := range strict {
-			errs[i] = fieldError{e}
-		}
-		return nil, errors.Join(errs...)
-	}
 	if app.APIVersion != APIVersion || app.Kind != Kind {
 		return nil, fmt.Errorf("%w: apiVersion/kind is %q/%q, want %s/%s", ErrMalformed, app.APIVersion, app.Kind, APIVersion, Kind)
 	}
-	return &app, nil
+	errs := make([]error, len(strict))
+	for i, e := range strict {
+		errs[i] = fieldError{e}
+	}
+	return &app, errors.Join(errs...)
 }
 
 // FromJSON decodes a parent as the API server stored it (leniently: the

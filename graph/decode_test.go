@@ -45,9 +45,13 @@ func TestParseStrict(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.doc))
+			app, err := Parse([]byte(tc.doc))
 			if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Parse error %v, want %v containing %q", err, tc.err, tc.want)
+			}
+			// Unknown fields leave the rest of the application to validate.
+			if wantApp := tc.err == ErrUnknownField; (app != nil) != wantApp {
+				t.Errorf("Parse returned application %v, want one: %v", app != nil, wantApp)
 			}
 		})
 	}

@@ -114,10 +114,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: sluice.dev/v1alpha1\nkind: StreamingApplication\nspec: {streamlets: [{name: a}], connections: [{from: a.b, to: [a.c]}]}"))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		app, err := Parse(doc)
+		if app == nil {
+			return
+		}
+		problems := Validate(app) // also with unknown fields: validate reports both
 		if err != nil {
 			return
 		}
-		problems := Validate(app)
 		js, err := yaml.Marshal(app)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)

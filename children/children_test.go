@@ -324,8 +324,8 @@ func TestLastTransitionTimeCarriedOver(t *testing.T) {
 		if c.Type == graph.ConditionBlueprintValid && !c.LastTransitionTime.Time.Equal(t0.Add(2*time.Hour)) {
 			t.Errorf("BlueprintValid turned False but kept transition time %v", c.LastTransitionTime)
 		}
-		if c.Type == graph.ConditionTopicsReady && !c.LastTransitionTime.Time.Equal(t0) {
-			t.Errorf("TopicsReady did not change but its transition time moved to %v", c.LastTransitionTime)
+		if c.Type == graph.ConditionChildrenApplied && !c.LastTransitionTime.Time.Equal(t0) {
+			t.Errorf("ChildrenApplied did not change but its transition time moved to %v", c.LastTransitionTime)
 		}
 	}
 }

@@ -50,6 +50,10 @@ func Deployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string
 }
 
 // DeploymentHealth reads an akka streamlet's health from its Deployment.
+// While the Deployment controller rolls out an edit (a scale, a new pod
+// template) the streamlet stays Running as long as pods are ready; it is
+// Degraded only when the rollout stalls past its progress deadline or pods
+// are lost without a rollout, Failed when it stalls with no pod ready.
 func DeploymentHealth(u *unstructured.Unstructured) Health {
 	h := Health{Expected: 1, Phase: graph.PhasePending}
 	if n, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); found {
@@ -57,22 +61,37 @@ func DeploymentHealth(u *unstructured.Unstructured) Health {
 	}
 	h.Ready = nestedInt32(u, "status", "readyReplicas")
 	if ok, msg := caughtUp(u); !ok {
-		h.Message = msg
+		h.Rolling, h.Message = true, msg
+		if h.Ready > 0 {
+			h.Phase = graph.PhaseRunning
+			h.Message = fmt.Sprintf("rolling out: %s; %d pods ready", msg, h.Ready)
+		}
 		return h
 	}
-	if status, reason, msg, _ := condition(u, "Progressing"); status == "False" {
-		h.Phase, h.Message = graph.PhaseFailed, reason+": "+msg
+	progressing, reason, msg, _ := condition(u, "Progressing")
+	if progressing == "False" {
+		h.Phase, h.Message = graph.PhaseDegraded, reason+": "+msg
+		if h.Ready == 0 {
+			h.Phase = graph.PhaseFailed
+		}
 		return h
 	}
+	// Until the new ReplicaSet is available, the Deployment is rolling out.
+	rolling := progressing == "True" && reason != "NewReplicaSetAvailable"
 	updated := nestedInt32(u, "status", "updatedReplicas")
 	switch {
 	case h.Ready >= h.Expected && updated >= h.Expected:
 		h.Phase = graph.PhaseRunning
 	case h.Ready >= h.Expected:
-		h.Phase, h.Message = graph.PhaseRunning, fmt.Sprintf("rolling out: %d of %d pods updated", updated, h.Expected)
+		h.Phase, h.Rolling = graph.PhaseRunning, true
+		h.Message = fmt.Sprintf("rolling out: %d of %d pods updated", updated, h.Expected)
+	case h.Ready > 0 && rolling:
+		h.Phase, h.Rolling = graph.PhaseRunning, true
+		h.Message = fmt.Sprintf("rolling out: %d of %d pods ready, %d updated", h.Ready, h.Expected, updated)
 	case h.Ready > 0:
 		h.Phase, h.Message = graph.PhaseDegraded, fmt.Sprintf("%d of %d pods ready", h.Ready, h.Expected)
 	default:
+		h.Rolling = rolling
 		h.Message = fmt.Sprintf("0 of %d pods ready", h.Expected)
 	}
 	return h

@@ -143,30 +143,44 @@ func flinkResource(r *graph.FlinkResource) FlinkResource {
 }
 
 // FlinkHealth reads a Flink streamlet's health from its FlinkDeployment: the
-// job manager deployment, the job's state and the operator's lifecycle.
+// job manager deployment, the job's state and the operator's lifecycle. An
+// edit the operator has not reconciled yet, or is upgrading to, is a
+// rollout: the streamlet stays Running while the job still runs.
 func FlinkHealth(u *unstructured.Unstructured) Health {
 	h := Health{Expected: nestedInt32(u, "spec", "job", "parallelism"), Phase: graph.PhasePending}
-	if ok, msg := caughtUp(u); !ok {
-		h.Message = msg
-		return h
-	}
 	jm := nestedString(u, "status", "jobManagerDeploymentStatus")
 	job := nestedString(u, "status", "jobStatus", "state")
 	lifecycle := nestedString(u, "status", "lifecycleState")
 	errMsg := nestedString(u, "status", "error")
+	running := jm == "READY" && job == "RUNNING"
+	if ok, msg := caughtUp(u); !ok {
+		h.Rolling, h.Message = true, msg
+		if running {
+			h.Phase, h.Ready, h.Message = graph.PhaseRunning, h.Expected, "rolling out: "+msg
+		}
+		return h
+	}
 	switch {
 	case jm == "ERROR" || job == "FAILED" || lifecycle == "FAILED":
 		h.Phase = graph.PhaseFailed
 	case lifecycle == "ROLLING_BACK" || lifecycle == "ROLLED_BACK":
 		// The last spec failed; what runs (if anything) is the one before.
 		h.Phase = graph.PhaseDegraded
-	case jm == "READY" && job == "RUNNING":
+	case lifecycle == "UPGRADING":
+		h.Rolling = true
+		if running {
+			h.Phase, h.Ready = graph.PhaseRunning, h.Expected
+		}
+	case running:
 		h.Phase, h.Ready = graph.PhaseRunning, h.Expected
 	case job == "RESTARTING" || job == "FAILING":
 		h.Phase = graph.PhaseDegraded
 	}
-	if h.Phase != graph.PhaseRunning {
+	if h.Phase != graph.PhaseRunning || h.Rolling {
 		h.Message = fmt.Sprintf("job manager %s, job %s, lifecycle %s", cmp.Or(jm, "unknown"), cmp.Or(job, "unknown"), cmp.Or(lifecycle, "unknown"))
+		if h.Rolling {
+			h.Message = "rolling out: " + h.Message
+		}
 		if errMsg != "" {
 			h.Message += ": " + errMsg
 		}

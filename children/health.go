@@ -14,6 +14,10 @@ type Health struct {
 	Ready    int32
 	Phase    graph.Phase
 	Message  string
+	// Rolling is true while the workload's operator rolls out an edit (a
+	// new generation, a scale, a resubmission): a rollout is not an outage
+	// of an application that was running.
+	Rolling bool
 }
 
 // caughtUp reports whether a child's controller has seen its latest spec;

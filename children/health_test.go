@@ -36,6 +36,7 @@ type healthCase struct {
 	ready    int32
 	expected int32
 	message  string
+	rolling  bool
 }
 
 func checkHealth(t *testing.T, read func(*unstructured.Unstructured) Health, tests []healthCase) {
@@ -43,8 +44,8 @@ func checkHealth(t *testing.T, read func(*unstructured.Unstructured) Health, tes
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := read(observedChild(t, tc.child))
-			if diff := cmp.Diff([]any{tc.phase, tc.ready, tc.expected}, []any{h.Phase, h.Ready, h.Expected}); diff != "" {
-				t.Errorf("phase, ready, expected mismatch (-want +got):\n%s", diff)
+			if diff := cmp.Diff([]any{tc.phase, tc.ready, tc.expected, tc.rolling}, []any{h.Phase, h.Ready, h.Expected, h.Rolling}); diff != "" {
+				t.Errorf("phase, ready, expected, rolling mismatch (-want +got):\n%s", diff)
 			}
 			if (tc.message == "") != (h.Message == "") || !strings.Contains(h.Message, tc.message) {
 				t.Errorf("message %q, want one containing %q", h.Message, tc.message)
@@ -56,55 +57,71 @@ func checkHealth(t *testing.T, read func(*unstructured.Unstructured) Health, tes
 func TestDeploymentHealth(t *testing.T) {
 	checkHealth(t, DeploymentHealth, []healthCase{
 		{"spec not yet observed", `{metadata: {generation: 3}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 4, updatedReplicas: 4}}`,
-			graph.PhasePending, 4, 4, "generation 3 not yet observed"},
-		{"no status yet", `{metadata: {generation: 1}, spec: {replicas: 2}}`, graph.PhasePending, 0, 2, "not yet observed"},
+			graph.PhaseRunning, 4, 4, "rolling out: generation 3 not yet observed by its operator; 4 pods ready", true},
+		{"no status yet", `{metadata: {generation: 1}, spec: {replicas: 2}}`, graph.PhasePending, 0, 2, "not yet observed", true},
 		{"all pods ready", `{metadata: {generation: 2}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 4, updatedReplicas: 4}}`,
-			graph.PhaseRunning, 4, 4, ""},
+			graph.PhaseRunning, 4, 4, "", false},
 		{"some pods ready", `{metadata: {generation: 2}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 1, updatedReplicas: 4}}`,
-			graph.PhaseDegraded, 1, 4, "1 of 4 pods ready"},
+			graph.PhaseDegraded, 1, 4, "1 of 4 pods ready", false},
 		{"rolling out", `{metadata: {generation: 3}, spec: {replicas: 4}, status: {observedGeneration: 3, readyReplicas: 4, updatedReplicas: 1}}`,
-			graph.PhaseRunning, 4, 4, "rolling out: 1 of 4 pods updated"},
+			graph.PhaseRunning, 4, 4, "rolling out: 1 of 4 pods updated", true},
+		{"scaling up", `{metadata: {generation: 3}, spec: {replicas: 5}, status: {observedGeneration: 3, readyReplicas: 2, updatedReplicas: 5, conditions: [{type: Progressing, status: "True", reason: ReplicaSetUpdated}]}}`,
+			graph.PhaseRunning, 2, 5, "rolling out: 2 of 5 pods ready, 5 updated", true},
+		{"pods lost after the rollout", `{metadata: {generation: 3}, spec: {replicas: 5}, status: {observedGeneration: 3, readyReplicas: 2, updatedReplicas: 5, conditions: [{type: Progressing, status: "True", reason: NewReplicaSetAvailable}]}}`,
+			graph.PhaseDegraded, 2, 5, "2 of 5 pods ready", false},
+		{"rollout stalled with pods serving", `{metadata: {generation: 3}, spec: {replicas: 5}, status: {observedGeneration: 3, readyReplicas: 4, updatedReplicas: 1, conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet y has timed out progressing."}]}}`,
+			graph.PhaseDegraded, 4, 5, "ProgressDeadlineExceeded: ReplicaSet y", false},
 		{"no pod ready", `{metadata: {generation: 1}, spec: {replicas: 4}, status: {observedGeneration: 1}}`,
-			graph.PhasePending, 0, 4, "0 of 4 pods ready"},
+			graph.PhasePending, 0, 4, "0 of 4 pods ready", false},
 		{"rollout stuck", `{metadata: {generation: 1}, spec: {replicas: 1}, status: {observedGeneration: 1, conditions: [{type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: "ReplicaSet x has timed out progressing."}]}}`,
-			graph.PhaseFailed, 0, 1, "ProgressDeadlineExceeded: ReplicaSet x has timed out"},
+			graph.PhaseFailed, 0, 1, "ProgressDeadlineExceeded: ReplicaSet x has timed out", false},
 	})
 }
 
 func TestSparkHealth(t *testing.T) {
 	checkHealth(t, SparkHealth, []healthCase{
-		{"new", `{spec: {executor: {instances: 2}}}`, graph.PhasePending, 0, 2, "not yet submitted"},
+		{"new", `{spec: {executor: {instances: 2}}}`, graph.PhasePending, 0, 2, "not yet submitted", false},
 		{"running", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: RUNNING}, executorState: {e1: RUNNING, e2: RUNNING}}}`,
-			graph.PhaseRunning, 2, 2, ""},
+			graph.PhaseRunning, 2, 2, "", false},
 		{"an executor short", `{spec: {executor: {instances: 5}}, status: {applicationState: {state: RUNNING}, executorState: {e1: RUNNING, e2: PENDING}}}`,
-			graph.PhaseDegraded, 1, 5, "1 of 5 executors running"},
+			graph.PhaseRunning, 1, 5, "starting executors: 1 of 5 running", true},
+		{"driver running, no executor yet", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: RUNNING}}}`,
+			graph.PhasePending, 0, 2, "driver running, 0 of 2 executors running", true},
+		{"running after an earlier error", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: RUNNING, errorMessage: "driver container failed with ExitCode: 1"}, executorState: {e1: RUNNING, e2: RUNNING}}}`,
+			graph.PhaseRunning, 2, 2, "last error: driver container failed with ExitCode: 1", false},
+		{"resubmitted after an edit", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: PENDING_RERUN}}}`,
+			graph.PhasePending, 0, 2, "Spark application PENDING_RERUN", true},
 		{"failed", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: FAILED, errorMessage: "driver pod failed"}}}`,
-			graph.PhaseFailed, 0, 2, "Spark application FAILED: driver pod failed"},
+			graph.PhaseFailed, 0, 2, "Spark application FAILED: driver pod failed", false},
 		{"submission failed", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUBMISSION_FAILED}}}`,
-			graph.PhaseFailed, 0, 2, "SUBMISSION_FAILED"},
+			graph.PhaseFailed, 0, 2, "SUBMISSION_FAILED", false},
 		{"a streaming job that ended", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: COMPLETED}}}`,
-			graph.PhaseDegraded, 0, 2, "a streaming job should not end"},
+			graph.PhaseDegraded, 0, 2, "a streaming job should not end", false},
 		{"suspended", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUSPENDED}}}`,
-			graph.PhasePending, 0, 2, "Spark application SUSPENDED"},
+			graph.PhasePending, 0, 2, "Spark application SUSPENDED", false},
 		{"submitted", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: SUBMITTED}}}`,
-			graph.PhasePending, 0, 2, "Spark application SUBMITTED"},
+			graph.PhasePending, 0, 2, "Spark application SUBMITTED", true},
 	})
 }
 
 func TestFlinkHealth(t *testing.T) {
 	checkHealth(t, FlinkHealth, []healthCase{
 		{"spec not yet observed", `{metadata: {generation: 2}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}}}`,
-			graph.PhasePending, 0, 3, "generation 2 not yet observed"},
+			graph.PhaseRunning, 3, 3, "rolling out: generation 2 not yet observed", true},
+		{"new, not yet observed", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}}`,
+			graph.PhasePending, 0, 3, "generation 1 not yet observed", true},
+		{"upgrading", `{metadata: {generation: 2}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 2, jobManagerDeploymentStatus: DEPLOYING, jobStatus: {state: RECONCILING}, lifecycleState: UPGRADING}}`,
+			graph.PhasePending, 0, 3, "rolling out: job manager DEPLOYING, job RECONCILING, lifecycle UPGRADING", true},
 		{"running", `{metadata: {generation: 2}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 2, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}, lifecycleState: STABLE}}`,
-			graph.PhaseRunning, 3, 3, ""},
+			graph.PhaseRunning, 3, 3, "", false},
 		{"deploying", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: DEPLOYING, lifecycleState: DEPLOYED}}`,
-			graph.PhasePending, 0, 3, "job manager DEPLOYING, job unknown, lifecycle DEPLOYED"},
+			graph.PhasePending, 0, 3, "job manager DEPLOYING, job unknown, lifecycle DEPLOYED", false},
 		{"job manager failed", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: ERROR, error: "insufficient memory"}}`,
-			graph.PhaseFailed, 0, 3, ": insufficient memory"},
+			graph.PhaseFailed, 0, 3, ": insufficient memory", false},
 		{"job restarting", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RESTARTING}}}`,
-			graph.PhaseDegraded, 0, 3, "job RESTARTING"},
+			graph.PhaseDegraded, 0, 3, "job RESTARTING", false},
 		{"rolled back", `{metadata: {generation: 1}, spec: {job: {parallelism: 3}}, status: {observedGeneration: 1, jobManagerDeploymentStatus: READY, jobStatus: {state: RUNNING}, lifecycleState: ROLLED_BACK}}`,
-			graph.PhaseDegraded, 0, 3, "lifecycle ROLLED_BACK"},
+			graph.PhaseDegraded, 0, 3, "lifecycle ROLLED_BACK", false},
 	})
 }
 

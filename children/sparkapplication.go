@@ -138,7 +138,11 @@ func SparkApplicationFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checks
 
 // SparkHealth reads a Spark streamlet's health from its SparkApplication.
 // The Spark operator keeps no observedGeneration: its state tells. Ready
-// replicas are the executors in state RUNNING.
+// replicas are the executors in state RUNNING. An edit makes the operator
+// resubmit the application (INVALIDATING, PENDING_RERUN, SUBMITTED), and
+// executors come up one by one: both are rollouts, not failures. An error
+// message left from an earlier attempt is only "last error" once the
+// application runs again.
 func SparkHealth(u *unstructured.Unstructured) Health {
 	h := Health{Expected: nestedInt32(u, "spec", "executor", "instances"), Phase: graph.PhasePending}
 	states, _, _ := unstructured.NestedStringMap(u.Object, "status", "executorState")
@@ -151,19 +155,28 @@ func SparkHealth(u *unstructured.Unstructured) Health {
 	errMsg := nestedString(u, "status", "applicationState", "errorMessage")
 	switch state {
 	case "RUNNING":
-		h.Phase = graph.PhaseRunning
-		if h.Ready < h.Expected {
-			h.Phase, h.Message = graph.PhaseDegraded, fmt.Sprintf("%d of %d executors running", h.Ready, h.Expected)
+		switch {
+		case h.Ready >= h.Expected:
+			h.Phase = graph.PhaseRunning
+		case h.Ready > 0:
+			h.Phase, h.Rolling = graph.PhaseRunning, true
+			h.Message = fmt.Sprintf("starting executors: %d of %d running", h.Ready, h.Expected)
+		default:
+			h.Rolling, h.Message = true, fmt.Sprintf("driver running, 0 of %d executors running", h.Expected)
 		}
+		if errMsg != "" {
+			h.Message = joinMessages(h.Message, "last error: "+errMsg)
+		}
+		return h
 	case "FAILED", "SUBMISSION_FAILED", "FAILING":
 		h.Phase, h.Message = graph.PhaseFailed, "Spark application "+state
 	case "COMPLETED", "SUCCEEDING", "UNKNOWN":
 		h.Phase, h.Message = graph.PhaseDegraded, "Spark application "+state+"; a streaming job should not end, the operator resubmits it"
 	case "":
 		h.Message = "not yet submitted by the Spark operator"
-	case "SUSPENDING", "SUSPENDED":
-		h.Message = "Spark application " + state
-	default: // SUBMITTED, PENDING_RERUN, INVALIDATING
+	case "INVALIDATING", "PENDING_RERUN", "SUBMITTED":
+		h.Rolling, h.Message = true, "Spark application "+state
+	default: // SUSPENDING, SUSPENDED
 		h.Message = "Spark application " + state
 	}
 	if errMsg != "" {

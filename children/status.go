@@ -1,7 +1,9 @@
 package children
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +57,9 @@ func Status(in StatusInput) graph.Status {
 	if prev == nil {
 		prev = &graph.Status{}
 	}
-	st.Streamlets = streamletStatuses(in)
+	wasReady := prev.Phase == graph.PhaseRunning || prev.Phase == graph.PhaseDegraded
+	streamlets, rolling := streamletStatuses(in, wasReady)
+	st.Streamlets = streamlets
 	st.Topics = topicStatuses(in)
 	if bp := in.Blueprint; bp != nil {
 		st.DefaultedParameters = bp.DefaultedParameters()
@@ -79,43 +83,85 @@ func Status(in StatusInput) graph.Status {
 		}
 	}
 	st.StreamletsReady = fmt.Sprintf("%d/%d", ready, len(st.Streamlets))
-	st.Phase = phase(in, st.Streamlets)
+	topics := summarizeTopics(st.Topics)
+	st.Phase = applicationPhase(phaseInput{
+		invalidAndNothingRuns: in.Blueprint == nil && in.Observed.Count() == 0,
+		streamlets:            st.Streamlets,
+		rolling:               rolling,
+		topicsReady:           topics.ok,
+		wasReady:              wasReady,
+	})
 
 	conds := slices.Clone(prev.Conditions)
-	set := func(condType string, ok bool, reason, message string) {
-		status := metav1.ConditionFalse
-		if ok {
-			status = metav1.ConditionTrue
-		}
+	set := func(condType string, status metav1.ConditionStatus, reason, message string) {
 		meta.SetStatusCondition(&conds, metav1.Condition{
 			Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
 			ObservedGeneration: in.Generation, LastTransitionTime: metav1.NewTime(in.Now.UTC().Truncate(time.Second)),
 		})
 	}
 	valid := len(in.Invalid) == 0
+	nothingCreated := in.Observed.Count() == 0
 	if valid {
-		set(graph.ConditionBlueprintValid, true, "Valid", "the blueprint is valid")
+		set(graph.ConditionBlueprintValid, metav1.ConditionTrue, "Valid", "the blueprint is valid")
 	} else {
-		set(graph.ConditionBlueprintValid, false, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.Invalid, "; "))
+		set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.Invalid, "; "))
 	}
-	topicsOK, topicsMsg := topicsReady(st.Topics)
-	set(graph.ConditionTopicsReady, topicsOK, reasonFor(topicsOK, "TopicsReady", "TopicsNotReady"), topicsMsg)
-	appliedOK, appliedReason, appliedMsg := childrenApplied(in)
-	set(graph.ConditionChildrenApplied, appliedOK, appliedReason, appliedMsg)
-	readyOK := valid && topicsOK && appliedOK && st.Phase == graph.PhaseRunning
-	readyMsg := fmt.Sprintf("%s streamlets running", st.StreamletsReady)
-	readyReason := string(st.Phase)
 	switch {
+	case !valid && nothingCreated:
+		set(graph.ConditionTopicsReady, metav1.ConditionUnknown, "BlueprintInvalid", "no topic was created: the blueprint is invalid")
+	default:
+		set(graph.ConditionTopicsReady, conditionStatus(topics.ok), reasonFor(topics.ok, "TopicsReady", "TopicsNotReady"), topics.message)
+	}
+	appliedOK, appliedReason, appliedMsg := childrenApplied(in)
+	set(graph.ConditionChildrenApplied, conditionStatus(appliedOK), appliedReason, appliedMsg)
+	if names := sortedNames(rolling); len(names) > 0 && st.Phase == graph.PhaseRunning {
+		set(graph.ConditionProgressing, metav1.ConditionTrue, "RollingOut", "rolling out an edit: "+abbreviate(names))
+	} else {
+		set(graph.ConditionProgressing, metav1.ConditionFalse, "Settled", "no rollout in progress")
+	}
+	readyOK := valid && topics.ok && appliedOK && st.Phase == graph.PhaseRunning
+	readyReason, readyMsg := string(st.Phase), streamletsMessage(st.StreamletsReady, st.Streamlets)
+	switch {
+	case !valid && nothingCreated:
+		readyReason, readyMsg = "BlueprintInvalid", "nothing was created: the blueprint is invalid (see BlueprintValid)"
 	case !valid:
 		readyReason, readyMsg = "BlueprintInvalid", "the spec was rejected; the last valid version keeps running"
 	case !appliedOK:
 		readyReason, readyMsg = appliedReason, appliedMsg
-	case !topicsOK:
-		readyReason, readyMsg = "TopicsNotReady", topicsMsg
+	case !topics.ok && st.Phase != graph.PhaseFailed:
+		readyReason, readyMsg = "TopicsNotReady", topics.message
 	}
-	set(graph.ConditionReady, readyOK, readyReason, readyMsg)
+	set(graph.ConditionReady, conditionStatus(readyOK), readyReason, readyMsg)
 	st.Conditions = conds
 	return st
+}
+
+func conditionStatus(ok bool) metav1.ConditionStatus {
+	if ok {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
+}
+
+// streamletsMessage is "N/M streamlets running", naming the streamlets that
+// are not, with their phase and message.
+func streamletsMessage(ready string, streamlets []graph.StreamletStatus) string {
+	var culprits []string
+	for _, s := range streamlets {
+		if s.Phase == graph.PhaseRunning {
+			continue
+		}
+		c := fmt.Sprintf("%s (%s", s.Name, s.Phase)
+		if s.Message != "" {
+			c += ": " + s.Message
+		}
+		culprits = append(culprits, c+")")
+	}
+	msg := ready + " streamlets running"
+	if len(culprits) > 0 {
+		msg += "; not running: " + abbreviate(culprits)
+	}
+	return msg
 }
 
 // maxConditionMessage is metav1.Condition's limit on messages; a longer one
@@ -142,25 +188,62 @@ func reasonFor(ok bool, yes, no string) string {
 	return no
 }
 
-// phase is the application's runtime health. A rejected edit does not change
-// it: what still runs decides, and BlueprintValid tells the rest.
-func phase(in StatusInput, streamlets []graph.StreamletStatus) graph.Phase {
-	if in.Blueprint == nil && in.Observed.Count() == 0 {
+// phaseInput is what the application's phase is decided from.
+type phaseInput struct {
+	// invalidAndNothingRuns: the spec was rejected and no child exists.
+	invalidAndNothingRuns bool
+	streamlets            []graph.StreamletStatus
+	// rolling names the streamlets whose operator rolls out an edit.
+	rolling map[string]bool
+	// topicsReady: every topic Sluice manages is Ready.
+	topicsReady bool
+	// wasReady: the application ran before (its previous phase was
+	// Running or Degraded), so what does not run now is an outage, not a
+	// start.
+	wasReady bool
+}
+
+// applicationPhase is the one place that orders the phases; the first rule
+// that holds decides:
+//
+//  1. Invalid: the spec was rejected and nothing of it runs.
+//  2. Pending: there is no streamlet to run yet.
+//  3. Failed: every streamlet failed.
+//  4. Degraded: a streamlet failed or is degraded (a rollout that failed or
+//     stalled, pods lost, a crash loop).
+//  5. Running: every streamlet runs and every managed topic is Ready; a
+//     streamlet rolling out an edit while it still serves counts as running
+//     (the Progressing condition says so).
+//  6. Running: the application ran before and the streamlets that do not
+//     run only roll out an edit (resubmitted, not created yet), topics Ready.
+//  7. Degraded: the application ran before; a streamlet or topic is lost.
+//  8. Pending: it never ran yet.
+func applicationPhase(in phaseInput) graph.Phase {
+	if in.invalidAndNothingRuns {
 		return graph.PhaseInvalid
 	}
+	if len(in.streamlets) == 0 {
+		return graph.PhasePending
+	}
 	counts := map[graph.Phase]int{}
-	for _, s := range streamlets {
+	onlyRolling := true
+	for _, s := range in.streamlets {
 		counts[s.Phase]++
+		if s.Phase != graph.PhaseRunning && !in.rolling[s.Name] {
+			onlyRolling = false
+		}
 	}
 	switch {
-	case len(streamlets) == 0:
-		return graph.PhasePending
-	case counts[graph.PhaseFailed] == len(streamlets):
+	case counts[graph.PhaseFailed] == len(in.streamlets):
 		return graph.PhaseFailed
 	case counts[graph.PhaseFailed] > 0 || counts[graph.PhaseDegraded] > 0:
 		return graph.PhaseDegraded
-	case counts[graph.PhaseRunning] == len(streamlets):
+	case counts[graph.PhaseRunning] == len(in.streamlets) && in.topicsReady:
 		return graph.PhaseRunning
+	case in.wasReady && onlyRolling && in.topicsReady:
+		return graph.PhaseRunning
+	case in.wasReady:
+		return graph.PhaseDegraded
 	default:
 		return graph.PhasePending
 	}
@@ -178,9 +261,12 @@ var workloadKinds = []struct {
 }
 
 // streamletStatuses reports every streamlet of the blueprint, or, for a
-// rejected spec, every streamlet that still runs.
-func streamletStatuses(in StatusInput) []graph.StreamletStatus {
+// rejected spec, every streamlet that still runs. It also names the
+// streamlets whose operator rolls out an edit; a workload not created yet
+// counts as one when the application ran before (a streamlet just added).
+func streamletStatuses(in StatusInput, wasReady bool) ([]graph.StreamletStatus, map[string]bool) {
 	var out []graph.StreamletStatus
+	rolling := map[string]bool{}
 	if bp := in.Blueprint; bp != nil {
 		for i := range bp.Streamlets {
 			s := &bp.Streamlets[i]
@@ -195,10 +281,12 @@ func streamletStatuses(in StatusInput) []graph.StreamletStatus {
 				case observed:
 					h := wk.health(u)
 					ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
+					rolling[s.Name] = h.Rolling
 				case !listed:
 					ss.Message = "not run: the CompositeController does not list " + wk.kind
 				default:
 					ss.Message = wk.kind + " not created yet"
+					rolling[s.Name] = wasReady
 				}
 			}
 			if s.State == "" && s.Runtime != graph.Akka {
@@ -206,19 +294,30 @@ func streamletStatuses(in StatusInput) []graph.StreamletStatus {
 			}
 			out = append(out, withPods(ss, in.Pods))
 		}
-		return out
+		return out, onlyTrue(rolling)
 	}
 	for _, wk := range workloadKinds {
 		for _, u := range in.Observed.All(wk.kind) {
 			h := wk.health(u)
+			name := u.GetLabels()[LabelStreamlet]
+			rolling[name] = h.Rolling
 			out = append(out, withPods(graph.StreamletStatus{
-				Name: u.GetLabels()[LabelStreamlet], Runtime: wk.runtime,
+				Name: name, Runtime: wk.runtime,
 				ExpectedReplicas: h.Expected, ReadyReplicas: h.Ready, Phase: h.Phase, Message: h.Message,
 			}, in.Pods))
 		}
 	}
 	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return out, onlyTrue(rolling)
+}
+
+func onlyTrue(m map[string]bool) map[string]bool {
+	maps.DeleteFunc(m, func(_ string, v bool) bool { return !v })
+	return m
+}
+
+func sortedNames(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // withPods adds what the streamlet's pods say: restarts, and containers
@@ -246,16 +345,34 @@ func joinMessages(a, b string) string {
 	return a + "; " + b
 }
 
-// topicStatuses reports every answered topic, and every unmanaged topic the
-// blueprint wires in.
+// topicStatuses reports every Kafka topic the application uses, once each
+// (the CRD keys status.topics by name): every topic of an answered
+// KafkaTopic, and every existing topic the blueprint wires in. A topic with
+// more than one answered KafkaTopic, or wired in as existing while its
+// KafkaTopic is released, is one entry whose message tells both.
 func topicStatuses(in StatusInput) []graph.TopicStatus {
 	readers := map[string]bool{}
-	var out []graph.TopicStatus
+	byName := map[string]*graph.TopicStatus{}
+	msgs := map[string][]string{}
+	entry := func(name string) *graph.TopicStatus {
+		ts, ok := byName[name]
+		if !ok {
+			ts = &graph.TopicStatus{Name: name, Ready: true, Reader: readers[name]}
+			if in.Blueprint == nil {
+				ts.Reader = true // unknown while the spec is rejected; do not alarm
+			}
+			byName[name] = ts
+		}
+		return ts
+	}
 	if bp := in.Blueprint; bp != nil {
 		for _, t := range bp.Topics {
 			readers[t.Name] = len(t.Readers) > 0
+		}
+		for _, t := range bp.Topics {
 			if !t.Managed {
-				out = append(out, graph.TopicStatus{Name: t.Name, Ready: true, Reader: readers[t.Name], Message: "existing topic, not managed by Sluice"})
+				entry(t.Name)
+				msgs[t.Name] = append(msgs[t.Name], "existing topic, not managed by Sluice")
 			}
 		}
 	}
@@ -263,47 +380,87 @@ func topicStatuses(in StatusInput) []graph.TopicStatus {
 		if u.GetKind() != KafkaTopicKind {
 			continue
 		}
-		name := nestedString(u, "spec", "topicName")
-		if name == "" {
-			name = u.GetName()
+		name := cmp.Or(nestedString(u, "spec", "topicName"), u.GetName())
+		_, seen := byName[name]
+		ts := entry(name)
+		releasing := u.GetAnnotations()[AnnotationStrimziManaged] == "false"
+		if !releasing && (!seen || ts.Managed) {
+			ts.Managed = true
 		}
-		ts := graph.TopicStatus{Name: name, Retained: in.Retained[u.GetName()], Reader: readers[name]}
-		if in.Blueprint == nil {
-			ts.Reader = true // unknown while the spec is rejected; do not alarm
+		if in.Retained[u.GetName()] {
+			ts.Retained = true
 		}
-		var msgs []string
+		var m []string
 		if obs, ok := in.Observed.Get(KafkaTopicKind, u.GetName()); ok {
 			h := KafkaTopicHealth(obs, in.Now)
-			ts.Ready = h.Ready
-			msgs = append(msgs, h.Message)
+			ts.Ready = ts.Ready && h.Ready
+			m = append(m, h.Message)
 		} else {
-			msgs = append(msgs, "KafkaTopic not created yet")
+			ts.Ready = false
+			m = append(m, "KafkaTopic not created yet")
 		}
-		if ts.Retained {
-			msgs = append(msgs, "retained: its outlet left the blueprint (topicDeletionPolicy Retain)")
+		if in.Retained[u.GetName()] {
+			m = append(m, "retained: its outlet left the blueprint (topicDeletionPolicy Retain)")
 			if !ts.Reader {
-				msgs = append(msgs, "no reader")
+				m = append(m, "no reader")
 			}
 		}
-		msgs = append(msgs, in.TopicNotes[u.GetName()])
-		ts.Message = strings.Join(slices.DeleteFunc(msgs, func(s string) bool { return s == "" }), "; ")
-		out = append(out, ts)
+		m = append(m, in.TopicNotes[u.GetName()])
+		if seen && !releasing {
+			m = append([]string{"KafkaTopic " + u.GetName() + ":"}, m...)
+		}
+		msgs[name] = append(msgs[name], m...)
 	}
-	slices.SortFunc(out, func(a, b graph.TopicStatus) int { return strings.Compare(a.Name, b.Name) })
+	out := make([]graph.TopicStatus, 0, len(byName))
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		ts := byName[name]
+		ts.Message = strings.Join(slices.DeleteFunc(msgs[name], func(s string) bool { return s == "" }), "; ")
+		ts.Message = strings.ReplaceAll(ts.Message, ":; ", ": ")
+		out = append(out, *ts)
+	}
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 
-func topicsReady(topics []graph.TopicStatus) (bool, string) {
-	var waiting []string
+// topicSummary is the TopicsReady verdict: managed topics counted, existing
+// ones listed apart.
+type topicSummary struct {
+	ok      bool
+	message string
+}
+
+func summarizeTopics(topics []graph.TopicStatus) topicSummary {
+	var managed, waiting, existing []string
 	for _, t := range topics {
+		if !t.Managed {
+			existing = append(existing, t.Name)
+			continue
+		}
+		managed = append(managed, t.Name)
 		if !t.Ready {
 			waiting = append(waiting, t.Name)
 		}
 	}
-	if len(waiting) == 0 {
-		return true, fmt.Sprintf("%d topics ready", len(topics))
+	s := topicSummary{ok: len(waiting) == 0}
+	if s.ok {
+		s.message = fmt.Sprintf("%d managed topics ready", len(managed))
+	} else {
+		s.message = fmt.Sprintf("%d of %d managed topics not ready (see status.topics): %s", len(waiting), len(managed), abbreviate(waiting))
 	}
-	return false, fmt.Sprintf("%d of %d topics not ready (see status.topics): %s", len(waiting), len(topics), abbreviate(waiting))
+	if len(existing) > 0 {
+		s.message += fmt.Sprintf("; %s not managed by Sluice: %s", count(len(existing), "existing topic"), abbreviate(existing))
+	}
+	return s
+}
+
+// count is "1 thing" or "n things".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // abbreviate lists at most five names, so that a condition stays readable.

@@ -39,6 +39,10 @@ const (
 	ConditionBlueprintValid  = "BlueprintValid"
 	ConditionTopicsReady     = "TopicsReady"
 	ConditionChildrenApplied = "ChildrenApplied"
+	// ConditionProgressing is True while the operators roll out an edit
+	// (a scale, a configuration change, a new streamlet) of an application
+	// that was running: the phase stays Running meanwhile.
+	ConditionProgressing = "Progressing"
 )
 
 // StreamletStatus is the health of one streamlet, read from its workload.
@@ -57,10 +61,16 @@ type StreamletStatus struct {
 	State string `json:"state,omitempty"`
 }
 
-// TopicStatus is the state of one topic Sluice manages or keeps.
+// TopicStatus is the state of one Kafka topic the application uses: one
+// Sluice manages through a KafkaTopic, or an existing one it only wires in.
+// Each topic is listed once (the CRD keys the list by name).
 type TopicStatus struct {
-	Name     string `json:"name"`
-	Ready    bool   `json:"ready"`
+	Name  string `json:"name"`
+	Ready bool   `json:"ready"`
+	// Managed is true when Sluice manages the topic through a KafkaTopic;
+	// false for an existing topic the blueprint only wires in, and for
+	// one being released (its port turned managed: false).
+	Managed  bool   `json:"managed"`
 	Retained bool   `json:"retained"`
 	Reader   bool   `json:"reader"`
 	Message  string `json:"message,omitempty"`

@@ -128,6 +128,7 @@ func (c *cluster) sync() *Response {
 // apply does what Metacontroller does with a 200 answer.
 func (c *cluster) apply(resp *Response) {
 	c.t.Helper()
+	checkListKeys(c.t, resp)
 	answered := map[string]bool{}
 	for _, child := range resp.Children {
 		key := child.GetKind() + "." + child.GetAPIVersion()

@@ -102,6 +102,7 @@ func TestCapturedFrozenAnswer(t *testing.T) {
 	req := captured(t, "sync-request.json")
 	asSluiceParent(t, req, edit(t, example(t, cra), func(spec map[string]any) { spec["streamlets"] = []any{} }))
 	resp, err := Sync(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +121,7 @@ func TestCapturedRetainedTopics(t *testing.T) {
 	req := captured(t, "sync-request.json")
 	asSluiceParent(t, req, example(t, cra))
 	resp, err := Sync(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +163,7 @@ func TestCapturedFinalize(t *testing.T) {
 	}
 	asSluiceParent(t, req, example(t, cra))
 	resp, err := Finalize(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,7 @@ func TestPodHealthInStatus(t *testing.T) {
 		"demo/egress":  pod("egress", "console-egress", 0, ""),
 	}}
 	resp, err := Sync(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,7 @@ func TestKeptTopicsNeverShrink(t *testing.T) {
 			req := c.request()
 			req.Finalizing = true
 			resp, err := Finalize(req, now)
+			checkListKeys(t, resp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,6 +176,7 @@ func TestFinalizeWaitsForEveryTopic(t *testing.T) {
 	req := c.request()
 	req.Finalizing = true
 	resp, err := Finalize(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}

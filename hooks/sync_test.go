@@ -185,6 +185,7 @@ func TestAPIVersionFromRequestKey(t *testing.T) {
 	}
 	req := c.request()
 	resp, err := Sync(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,6 +370,7 @@ func TestFinalize(t *testing.T) {
 			req := c.request()
 			req.Finalizing = true
 			first, err := Finalize(req, now)
+			checkListKeys(t, first)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -387,6 +389,7 @@ func TestFinalize(t *testing.T) {
 			req = c.request()
 			req.Finalizing = true
 			second, err := Finalize(req, now)
+			checkListKeys(t, second)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -450,6 +453,7 @@ func TestEditSequence(t *testing.T) {
 	req := c.request()
 	req.Finalizing = true
 	resp, err := Finalize(req, now)
+	checkListKeys(t, resp)
 	if err != nil {
 		t.Fatal(err)
 	}

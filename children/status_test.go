@@ -16,7 +16,9 @@ var statusNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // TestApplicationPhase pins the precedence of applicationPhase, rule by rule.
 func TestApplicationPhase(t *testing.T) {
-	s := func(name string, p graph.Phase) graph.StreamletStatus { return graph.StreamletStatus{Name: name, Phase: p} }
+	s := func(name string, p graph.Phase) graph.StreamletStatus {
+		return graph.StreamletStatus{Name: name, Phase: p}
+	}
 	running, pending, degraded, failed := graph.PhaseRunning, graph.PhasePending, graph.PhaseDegraded, graph.PhaseFailed
 	tests := []struct {
 		name string

@@ -133,11 +133,11 @@ func (c *cluster) offlineChart(t *testing.T) string {
 }
 
 // componentOrder returns every kustomize component in the order a kustomization
-// lists them: those of manifests/kustomization.yaml first, in its order (the order
-// in which they append child kinds), then the ones it leaves out.
+// lists them: those of manifests/install/all/kustomization.yaml first, in its order
+// (the order in which they append child kinds), then the ones it leaves out.
 func (c *cluster) componentOrder(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.repo, "manifests", "kustomization.yaml"))
+	b, err := os.ReadFile(filepath.Join(c.repo, "manifests", "install", "all", "kustomization.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func (c *cluster) componentOrder(t *testing.T) []string {
 		Components []string `json:"components"`
 	}
 	if err := yaml.Unmarshal(b, &k); err != nil {
-		t.Fatalf("manifests/kustomization.yaml: %v", err)
+		t.Fatalf("manifests/install/all/kustomization.yaml: %v", err)
 	}
 	var order []string
 	for _, p := range k.Components {

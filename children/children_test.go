@@ -294,7 +294,7 @@ func TestConditionMessagesFit(t *testing.T) {
 	for i := range 2000 {
 		invalid = append(invalid, "spec.streamlets[s"+strings.Repeat("x", 20)+string(rune('a'+i%26))+"]: something is wrong here: bad value")
 	}
-	st := Status(StatusInput{Invalid: invalid, Observed: Observed{}})
+	st := status(statusInput{invalid: invalid, observed: Observed{}})
 	for _, c := range st.Conditions {
 		if len(c.Message) > maxConditionMessage {
 			t.Errorf("condition %s message has %d bytes, the API server allows %d", c.Type, len(c.Message), maxConditionMessage)
@@ -314,12 +314,12 @@ func TestConditionMessagesFit(t *testing.T) {
 func TestLastTransitionTimeCarriedOver(t *testing.T) {
 	bp := blueprint(t, "call-record-aggregator")
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	first := Status(StatusInput{Blueprint: bp, Observed: Observed{}, Now: t0})
-	second := Status(StatusInput{Blueprint: bp, Observed: Observed{}, Previous: &first, Now: t0.Add(time.Hour)})
+	first := status(statusInput{blueprint: bp, observed: Observed{}, now: t0})
+	second := status(statusInput{blueprint: bp, observed: Observed{}, previous: &first, now: t0.Add(time.Hour)})
 	if diff := cmp.Diff(first, second); diff != "" {
 		t.Errorf("status changed with nothing else changed (-first +second):\n%s", diff)
 	}
-	third := Status(StatusInput{Invalid: []string{"spec.x: wrong"}, Observed: Observed{}, Previous: &second, Now: t0.Add(2 * time.Hour)})
+	third := status(statusInput{invalid: []string{"spec.x: wrong"}, observed: Observed{}, previous: &second, now: t0.Add(2 * time.Hour)})
 	for _, c := range third.Conditions {
 		if c.Type == graph.ConditionBlueprintValid && !c.LastTransitionTime.Time.Equal(t0.Add(2*time.Hour)) {
 			t.Errorf("BlueprintValid turned False but kept transition time %v", c.LastTransitionTime)

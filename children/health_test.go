@@ -171,7 +171,7 @@ func TestChildrenNotObserved(t *testing.T) {
 		}
 		observed[u.GetKind()][u.GetName()] = u
 	}
-	st := Status(StatusInput{Blueprint: bp, Kinds: allKinds, Observed: observed, Answered: answered, Now: time.Now()})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: answered, now: time.Now()})
 	for _, c := range st.Conditions {
 		if c.Type != graph.ConditionChildrenApplied {
 			continue

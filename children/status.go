@@ -16,44 +16,45 @@ import (
 	"github.com/sluice-dev/sluice/graph"
 )
 
-// StatusInput is everything the parent's status is computed from.
-type StatusInput struct {
-	// Blueprint is the resolved application; nil when the spec was rejected.
-	Blueprint *graph.Blueprint
-	// Generation is the parent's metadata.generation.
-	Generation int64
-	// Invalid lists why the spec was rejected (BlueprintValid=False).
-	Invalid []string
-	// Problems lists what else keeps the application from running as
+// statusInput is everything the parent's status is computed from: the
+// answer's input and what the answer decided.
+type statusInput struct {
+	// blueprint is the resolved application; nil when the spec was rejected.
+	blueprint *graph.Blueprint
+	// generation is the parent's metadata.generation.
+	generation int64
+	// invalid lists why the spec was rejected (BlueprintValid=False).
+	invalid []string
+	// problems lists what else keeps the application from running as
 	// written, such as a child kind the CompositeController does not list.
-	Problems []string
-	// Kinds are the child kinds the CompositeController lists.
-	Kinds Kinds
-	// Observed are the children Metacontroller observed.
-	Observed Observed
-	// Answered are the children of this answer.
-	Answered []*unstructured.Unstructured
-	// Retained names the topics kept although their outlet left the
+	problems []string
+	// kinds are the child kinds the CompositeController lists.
+	kinds Kinds
+	// observed are the children Metacontroller observed.
+	observed Observed
+	// answered are the children of this answer.
+	answered []*unstructured.Unstructured
+	// retained names the topics kept although their outlet left the
 	// blueprint (Retain policy).
-	Retained map[string]bool
-	// TopicNotes are extra messages per topic object name, e.g. partitions
+	retained map[string]bool
+	// topicNotes are extra messages per topic object name, e.g. partitions
 	// kept above the spec because Kafka cannot shrink a topic.
-	TopicNotes map[string]string
-	// Pods is the pod-level health per streamlet, when the customize hook
+	topicNotes map[string]string
+	// pods is the pod-level health per streamlet, when the customize hook
 	// asked for the application's pods (the pod-health component).
-	Pods map[string]PodHealth
-	// Previous is the parent's current status, for lastTransitionTime and
+	pods map[string]PodHealth
+	// previous is the parent's current status, for lastTransitionTime and
 	// for what an invalid spec cannot recompute.
-	Previous *graph.Status
-	// Now is the time of this sync.
-	Now time.Time
+	previous *graph.Status
+	// now is the time of this sync.
+	now time.Time
 }
 
-// Status computes the parent's status. It is deterministic: the same input
+// status computes the parent's status. It is deterministic: the same input
 // gives the same status, so an unchanged application costs no parent write.
-func Status(in StatusInput) graph.Status {
+func status(in statusInput) graph.Status {
 	st := graph.Status{}
-	prev := in.Previous
+	prev := in.previous
 	if prev == nil {
 		prev = &graph.Status{}
 	}
@@ -61,7 +62,7 @@ func Status(in StatusInput) graph.Status {
 	streamlets, rolling := streamletStatuses(in, wasReady)
 	st.Streamlets = streamlets
 	st.Topics = topicStatuses(in)
-	if bp := in.Blueprint; bp != nil {
+	if bp := in.blueprint; bp != nil {
 		st.DefaultedParameters = bp.DefaultedParameters()
 		for i := range bp.Streamlets {
 			if s := &bp.Streamlets[i]; s.Endpoint != nil {
@@ -74,7 +75,7 @@ func Status(in StatusInput) graph.Status {
 		// What runs is the last valid spec: keep what it reported.
 		st.DefaultedParameters, st.Endpoints = prev.DefaultedParameters, prev.Endpoints
 	}
-	st.Problems = append(slices.Clone(in.Invalid), in.Problems...)
+	st.Problems = append(slices.Clone(in.invalid), in.problems...)
 
 	ready := 0
 	for _, s := range st.Streamlets {
@@ -85,7 +86,7 @@ func Status(in StatusInput) graph.Status {
 	st.StreamletsReady = fmt.Sprintf("%d/%d", ready, len(st.Streamlets))
 	topics := summarizeTopics(st.Topics)
 	st.Phase = applicationPhase(phaseInput{
-		invalidAndNothingRuns: in.Blueprint == nil && in.Observed.Count() == 0,
+		invalidAndNothingRuns: in.blueprint == nil && in.observed.Count() == 0,
 		streamlets:            st.Streamlets,
 		rolling:               rolling,
 		topicsReady:           topics.ok,
@@ -96,15 +97,15 @@ func Status(in StatusInput) graph.Status {
 	set := func(condType string, status metav1.ConditionStatus, reason, message string) {
 		meta.SetStatusCondition(&conds, metav1.Condition{
 			Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
-			ObservedGeneration: in.Generation, LastTransitionTime: metav1.NewTime(in.Now.UTC().Truncate(time.Second)),
+			ObservedGeneration: in.generation, LastTransitionTime: metav1.NewTime(in.now.UTC().Truncate(time.Second)),
 		})
 	}
-	valid := len(in.Invalid) == 0
-	nothingCreated := in.Observed.Count() == 0
+	valid := len(in.invalid) == 0
+	nothingCreated := in.observed.Count() == 0
 	if valid {
 		set(graph.ConditionBlueprintValid, metav1.ConditionTrue, "Valid", "the blueprint is valid")
 	} else {
-		set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.Invalid, "; "))
+		set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.invalid, "; "))
 	}
 	switch {
 	case !valid && nothingCreated:
@@ -264,10 +265,10 @@ var workloadKinds = []struct {
 // rejected spec, every streamlet that still runs. It also names the
 // streamlets whose operator rolls out an edit; a workload not created yet
 // counts as one when the application ran before (a streamlet just added).
-func streamletStatuses(in StatusInput, wasReady bool) ([]graph.StreamletStatus, map[string]bool) {
+func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, map[string]bool) {
 	var out []graph.StreamletStatus
 	rolling := map[string]bool{}
-	if bp := in.Blueprint; bp != nil {
+	if bp := in.blueprint; bp != nil {
 		for i := range bp.Streamlets {
 			s := &bp.Streamlets[i]
 			ss := graph.StreamletStatus{Name: s.Name, Runtime: s.Runtime, ExpectedReplicas: s.Replicas, Phase: graph.PhasePending, State: s.State}
@@ -275,8 +276,8 @@ func streamletStatuses(in StatusInput, wasReady bool) ([]graph.StreamletStatus, 
 				if wk.runtime != s.Runtime {
 					continue
 				}
-				u, observed := in.Observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
-				_, listed := in.Kinds[wk.kind]
+				u, observed := in.observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
+				_, listed := in.kinds[wk.kind]
 				switch {
 				case observed:
 					h := wk.health(u)
@@ -292,19 +293,19 @@ func streamletStatuses(in StatusInput, wasReady bool) ([]graph.StreamletStatus, 
 			if s.State == "" && s.Runtime != graph.Akka {
 				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
 			}
-			out = append(out, withPods(ss, in.Pods))
+			out = append(out, withPods(ss, in.pods))
 		}
 		return out, onlyTrue(rolling)
 	}
 	for _, wk := range workloadKinds {
-		for _, u := range in.Observed.All(wk.kind) {
+		for _, u := range in.observed.All(wk.kind) {
 			h := wk.health(u)
 			name := u.GetLabels()[LabelStreamlet]
 			rolling[name] = h.Rolling
 			out = append(out, withPods(graph.StreamletStatus{
 				Name: name, Runtime: wk.runtime,
 				ExpectedReplicas: h.Expected, ReadyReplicas: h.Ready, Phase: h.Phase, Message: h.Message,
-			}, in.Pods))
+			}, in.pods))
 		}
 	}
 	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
@@ -350,7 +351,7 @@ func joinMessages(a, b string) string {
 // KafkaTopic, and every existing topic the blueprint wires in. A topic with
 // more than one answered KafkaTopic, or wired in as existing while its
 // KafkaTopic is released, is one entry whose message tells both.
-func topicStatuses(in StatusInput) []graph.TopicStatus {
+func topicStatuses(in statusInput) []graph.TopicStatus {
 	readers := map[string]bool{}
 	byName := map[string]*graph.TopicStatus{}
 	msgs := map[string][]string{}
@@ -358,14 +359,14 @@ func topicStatuses(in StatusInput) []graph.TopicStatus {
 		ts, ok := byName[name]
 		if !ok {
 			ts = &graph.TopicStatus{Name: name, Ready: true, Reader: readers[name]}
-			if in.Blueprint == nil {
+			if in.blueprint == nil {
 				ts.Reader = true // unknown while the spec is rejected; do not alarm
 			}
 			byName[name] = ts
 		}
 		return ts
 	}
-	if bp := in.Blueprint; bp != nil {
+	if bp := in.blueprint; bp != nil {
 		for _, t := range bp.Topics {
 			readers[t.Name] = len(t.Readers) > 0
 		}
@@ -376,7 +377,7 @@ func topicStatuses(in StatusInput) []graph.TopicStatus {
 			}
 		}
 	}
-	for _, u := range in.Answered {
+	for _, u := range in.answered {
 		if u.GetKind() != KafkaTopicKind {
 			continue
 		}
@@ -387,25 +388,25 @@ func topicStatuses(in StatusInput) []graph.TopicStatus {
 		if !releasing && (!seen || ts.Managed) {
 			ts.Managed = true
 		}
-		if in.Retained[u.GetName()] {
+		if in.retained[u.GetName()] {
 			ts.Retained = true
 		}
 		var m []string
-		if obs, ok := in.Observed.Get(KafkaTopicKind, u.GetName()); ok {
-			h := KafkaTopicHealth(obs, in.Now)
+		if obs, ok := in.observed.Get(KafkaTopicKind, u.GetName()); ok {
+			h := KafkaTopicHealth(obs, in.now)
 			ts.Ready = ts.Ready && h.Ready
 			m = append(m, h.Message)
 		} else {
 			ts.Ready = false
 			m = append(m, "KafkaTopic not created yet")
 		}
-		if in.Retained[u.GetName()] {
+		if in.retained[u.GetName()] {
 			m = append(m, "retained: its outlet left the blueprint (topicDeletionPolicy Retain)")
 			if !ts.Reader {
 				m = append(m, "no reader")
 			}
 		}
-		m = append(m, in.TopicNotes[u.GetName()])
+		m = append(m, in.topicNotes[u.GetName()])
 		if seen && !releasing {
 			m = append([]string{"KafkaTopic " + u.GetName() + ":"}, m...)
 		}
@@ -476,21 +477,21 @@ func abbreviate(names []string) string {
 // never shows up was refused by the API server (invalid, name taken, quota),
 // and Metacontroller reports that only in its log and in a rate-limited
 // event.
-func childrenApplied(in StatusInput) (bool, string, string) {
-	if len(in.Problems) > 0 {
-		return false, "KindNotListed", strings.Join(in.Problems, "; ")
+func childrenApplied(in statusInput) (bool, string, string) {
+	if len(in.problems) > 0 {
+		return false, "KindNotListed", strings.Join(in.problems, "; ")
 	}
 	var missing []string
-	for _, u := range in.Answered {
-		if _, ok := in.Observed.Get(u.GetKind(), u.GetName()); !ok {
+	for _, u := range in.answered {
+		if _, ok := in.observed.Get(u.GetKind(), u.GetName()); !ok {
 			missing = append(missing, u.GetKind()+"/"+u.GetName())
 		}
 	}
 	switch {
 	case len(missing) == 0:
-		return true, "AllApplied", fmt.Sprintf("%d children applied", len(in.Answered))
-	case in.Observed.Count() == 0:
-		return false, "Creating", fmt.Sprintf("%d children requested", len(in.Answered))
+		return true, "AllApplied", fmt.Sprintf("%d children applied", len(in.answered))
+	case in.observed.Count() == 0:
+		return false, "Creating", fmt.Sprintf("%d children requested", len(in.answered))
 	default:
 		return false, "NotObserved", fmt.Sprintf("%d children answered but not observed yet (refused by the API server if this persists; see Metacontroller's log): %s",
 			len(missing), abbreviate(missing))

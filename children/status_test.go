@@ -215,12 +215,12 @@ func TestStatusTellsTheTruth(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(t, answered, observed)
 			}
-			in := StatusInput{Blueprint: bp, Kinds: allKinds, Observed: observed, Answered: answered, Now: statusNow,
-				Previous: &graph.Status{Phase: tc.previous}}
+			in := statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: answered, now: statusNow,
+				previous: &graph.Status{Phase: tc.previous}}
 			if len(tc.invalid) > 0 {
-				in.Blueprint, in.Invalid, in.Answered = nil, tc.invalid, nil
+				in.blueprint, in.invalid, in.answered = nil, tc.invalid, nil
 			}
-			st := Status(in)
+			st := status(in)
 			ready, topics, progressing := conditionOf(t, st, graph.ConditionReady), conditionOf(t, st, graph.ConditionTopicsReady), conditionOf(t, st, graph.ConditionProgressing)
 			got := want{st.Phase, ready.Status, tc.want.ReadyMessage, topics.Status, tc.want.Topics, progressing.Status}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -246,7 +246,7 @@ func TestCulpritsAbbreviated(t *testing.T) {
 	bp := blueprint(t, "call-record-aggregator")
 	answered, all := healthyCluster(t, bp)
 	one := Observed{KafkaTopicKind: {"call-record-aggregator.merge.out": all[KafkaTopicKind]["call-record-aggregator.merge.out"]}}
-	st := Status(StatusInput{Blueprint: bp, Kinds: allKinds, Observed: one, Answered: answered, Now: statusNow})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: one, answered: answered, now: statusNow})
 	msg := conditionOf(t, st, graph.ConditionChildrenApplied).Message
 	if !strings.Contains(msg, "and 18 more") {
 		t.Errorf("ChildrenApplied message %q does not abbreviate 23 missing children", msg)
@@ -286,8 +286,8 @@ func TestTopicListedOnce(t *testing.T) {
 	observed[KafkaTopicKind][second.GetName()] = second
 	kept = append(kept, second)
 
-	st := Status(StatusInput{Blueprint: bp, Kinds: allKinds, Observed: observed, Answered: kept, Now: statusNow,
-		TopicNotes: map[string]string{released: "releasing"}})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: kept, now: statusNow,
+		topicNotes: map[string]string{released: "releasing"}})
 	seen := map[string]int{}
 	for _, ts := range st.Topics {
 		seen[ts.Name]++

@@ -13,6 +13,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/children"
 )
 
 // The benchmarks report the hook's cost for the reference application with
@@ -92,7 +94,7 @@ func largestBody(b *testing.B) []byte {
 		for _, u := range byName {
 			self := u.DeepCopy()
 			ann := self.GetAnnotations()
-			delete(ann, AnnotationLastApplied)
+			delete(ann, children.AnnotationLastApplied)
 			self.SetAnnotations(ann)
 			fields := self.Object
 			u.SetManagedFields([]metav1.ManagedFieldsEntry{{

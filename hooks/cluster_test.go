@@ -185,7 +185,7 @@ func (c *cluster) observe(answered, previous *unstructured.Unstructured) *unstru
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	ann[AnnotationLastApplied] = string(lastApplied)
+	ann[children.AnnotationLastApplied] = string(lastApplied)
 	u.SetAnnotations(ann)
 	c.version++
 	u.SetResourceVersion(fmt.Sprint(c.version))

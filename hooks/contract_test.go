@@ -54,7 +54,7 @@ func lastAppliedOf(t *testing.T, req *Request) []*unstructured.Unstructured {
 	for _, byName := range req.Children {
 		for _, child := range byName {
 			var obj map[string]any
-			if err := json.Unmarshal([]byte(child.GetAnnotations()[AnnotationLastApplied]), &obj); err != nil {
+			if err := json.Unmarshal([]byte(child.GetAnnotations()[children.AnnotationLastApplied]), &obj); err != nil {
 				t.Fatalf("%s: last-applied: %v", child.GetName(), err)
 			}
 			u := &unstructured.Unstructured{Object: obj}

@@ -2,12 +2,13 @@ package hooks
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
@@ -45,7 +46,7 @@ func TestSampleRequestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run make golden)", err)
 	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+	if diff := gocmp.Diff(string(want), string(got)); diff != "" {
 		t.Fatalf("%s mismatch (-want +got):\n%s", sampleRequest, diff)
 	}
 
@@ -91,7 +92,8 @@ func (c *cluster) setHealthy() {
 				status = map[string]any{"observedGeneration": u.GetGeneration(), "jobManagerDeploymentStatus": "READY",
 					"jobStatus": map[string]any{"state": "RUNNING"}, "lifecycleState": "STABLE"}
 			case children.KafkaTopicKind:
-				status = map[string]any{"observedGeneration": u.GetGeneration(), "topicName": topicName(u),
+				name, _, _ := unstructured.NestedString(u.Object, "spec", "topicName")
+				status = map[string]any{"observedGeneration": u.GetGeneration(), "topicName": cmp.Or(name, u.GetName()),
 					"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}
 			default:
 				continue

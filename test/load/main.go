@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"
 )
@@ -84,7 +85,7 @@ func syncRequest(example string) ([]byte, error) {
 		if ann == nil {
 			ann = map[string]string{}
 		}
-		ann[hooks.AnnotationLastApplied] = string(la)
+		ann[children.AnnotationLastApplied] = string(la)
 		observed.SetAnnotations(ann)
 		empty.Children[child.GetKind()+"."+child.GetAPIVersion()][child.GetNamespace()+"/"+child.GetName()] = observed
 	}

@@ -1,12 +1,10 @@
-package hooks
+package children
 
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/sluice-dev/sluice/children"
 )
 
-// AnnotationLastApplied is where Metacontroller keeps the child as the hook
+// AnnotationLastApplied is where Metacontroller keeps each child as the hook
 // last answered it.
 const AnnotationLastApplied = "metacontroller.k8s.io/last-applied-configuration"
 
@@ -15,6 +13,19 @@ const AnnotationLastApplied = "metacontroller.k8s.io/last-applied-configuration"
 var serverSetMetadata = []string{
 	"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
 	"ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink",
+}
+
+// frozen is every observed child as last applied: the answer that changes
+// nothing, for a spec Sluice cannot use (and the base of finalize's answer).
+func frozen(observed Observed, kinds Kinds) []*unstructured.Unstructured {
+	out := []*unstructured.Unstructured{}
+	for _, kind := range observed.Kinds() {
+		for _, u := range observed.All(kind) {
+			out = append(out, asLastApplied(u, kinds[kind]))
+		}
+	}
+	SortObjects(out)
+	return out
 }
 
 // asLastApplied returns an observed child as the hook last answered it, under
@@ -34,7 +45,7 @@ func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructure
 	out.SetKind(u.GetKind())
 	out.SetName(u.GetName())
 	out.SetNamespace(u.GetNamespace())
-	if out.GetKind() == children.KafkaTopicKind {
+	if out.GetKind() == KafkaTopicKind {
 		keepPartitions(out, u)
 	}
 	return out
@@ -72,17 +83,4 @@ func withAnnotation(u *unstructured.Unstructured, key, value string) *unstructur
 func hasAnnotation(u *unstructured.Unstructured, key, value string) bool {
 	v, ok := u.GetAnnotations()[key]
 	return ok && v == value
-}
-
-// frozen is every observed child as last applied: the answer that changes
-// nothing, for a spec Sluice cannot use.
-func frozen(obs observation) ChildList {
-	out := ChildList{}
-	for _, kind := range obs.observed.Kinds() {
-		for _, u := range obs.observed.All(kind) {
-			out = append(out, asLastApplied(u, obs.kinds[kind]))
-		}
-	}
-	children.SortObjects(out)
-	return out
 }

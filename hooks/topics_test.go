@@ -30,46 +30,6 @@ func TestChildListNeverNull(t *testing.T) {
 	}
 }
 
-// TestAsLastAppliedStripsServerFields: whether rebuilt from last-applied or,
-// where that is missing or unreadable, from the observed object, a kept child
-// carries nothing the API server sets.
-func TestAsLastAppliedStripsServerFields(t *testing.T) {
-	observed := func(lastApplied string) *unstructured.Unstructured {
-		u := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "ConfigMap",
-			"metadata": map[string]any{
-				"name": "app-s-config", "namespace": "demo", "uid": "u1", "resourceVersion": "7",
-				"generation": int64(2), "creationTimestamp": "2026-11-25T12:00:00Z",
-				"managedFields":   []any{map[string]any{"manager": "metacontroller"}},
-				"ownerReferences": []any{map[string]any{"uid": parentUID}}, "finalizers": []any{"x"},
-				"labels": map[string]any{"sluice.dev/app": "app"},
-			},
-			"data":   map[string]any{"streamlet.json": "{}"},
-			"status": map[string]any{"observed": true},
-		}}
-		if lastApplied != "" {
-			u.SetAnnotations(map[string]string{AnnotationLastApplied: lastApplied})
-		}
-		return u
-	}
-	// A last-applied written by an older hook or by hand, echoing the server.
-	polluted := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-s-config","namespace":"demo","uid":"u1","resourceVersion":"6","managedFields":[{"manager":"x"}],"labels":{"sluice.dev/app":"app"}},"data":{"streamlet.json":"{}"},"status":{"old":true}}`
-	want := map[string]any{
-		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": map[string]any{"name": "app-s-config", "namespace": "demo", "labels": map[string]any{"sluice.dev/app": "app"}},
-		"data":     map[string]any{"streamlet.json": "{}"},
-	}
-	for name, u := range map[string]*unstructured.Unstructured{
-		"no last-applied":         observed(""),
-		"unreadable last-applied": observed("{not json"),
-		"polluted last-applied":   observed(polluted),
-	} {
-		if diff := cmp.Diff(want, asLastApplied(u, "v1").Object); diff != "" {
-			t.Errorf("%s: kept child mismatch (-want +got):\n%s", name, diff)
-		}
-	}
-}
-
 // raisePartitions simulates a KafkaTopic whose partitions were raised outside
 // Sluice: the observed spec says 100 while last-applied still says 53.
 func (c *cluster) raisePartitions(name string, n int64) {
@@ -248,7 +208,7 @@ func (c *cluster) copyTopicObject(from, to string) {
 	c.t.Helper()
 	u := c.topic(from).DeepCopy()
 	la := &unstructured.Unstructured{}
-	if err := la.UnmarshalJSON([]byte(u.GetAnnotations()[AnnotationLastApplied])); err != nil {
+	if err := la.UnmarshalJSON([]byte(u.GetAnnotations()[children.AnnotationLastApplied])); err != nil {
 		c.t.Fatal(err)
 	}
 	for _, obj := range []*unstructured.Unstructured{u, la} {
@@ -257,7 +217,7 @@ func (c *cluster) copyTopicObject(from, to string) {
 	}
 	b, _ := la.MarshalJSON()
 	ann := u.GetAnnotations()
-	ann[AnnotationLastApplied] = string(b)
+	ann[children.AnnotationLastApplied] = string(b)
 	u.SetAnnotations(ann)
 	c.children[children.KafkaTopicKind+"."+c.kinds[children.KafkaTopicKind]][c.parent.GetNamespace()+"/"+to] = u
 }

@@ -1,0 +1,101 @@
+package children
+
+import (
+	"cmp"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// topicsKept is what the topic rules decided for one answer.
+type topicsKept struct {
+	answer   []*unstructured.Unstructured
+	retained map[string]bool   // by KafkaTopic name
+	notes    map[string]string // by KafkaTopic name
+}
+
+// keepTopics applies the topic rules of "never lose data" to the desired
+// children, for every observed KafkaTopic:
+//
+//   - desired: its partitions never shrink (partitions.go);
+//   - its Kafka topic is desired under another object name: it keeps the
+//     observed object (held.go);
+//   - its port turned managed: false: released in two steps (release.go);
+//   - its outlet left the blueprint: retained under Retain (retain.go),
+//     marked for deletion first under Delete (release.go).
+//
+// It returns the children to answer, the retained topics and a note per
+// topic.
+func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string) {
+	k := topicsKept{answer: desired, retained: map[string]bool{}, notes: map[string]string{}}
+	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
+	for _, u := range desired {
+		if u.GetKind() == KafkaTopicKind {
+			byName[u.GetName()], byTopic[topicName(u)] = u, u
+		}
+	}
+	observedTopics := observed.All(KafkaTopicKind)
+	adoptHeldTopics(byName, byTopic, observedTopics, observed, k.notes)
+	released := map[string]bool{}
+	for _, t := range bp.Topics {
+		if !t.Managed {
+			released[t.Name] = true
+		}
+	}
+	for _, obs := range observedTopics {
+		name := obs.GetName()
+		if d, ok := byName[name]; ok {
+			k.note(name, keepPartitions(d, obs))
+			continue
+		}
+		kept := asLastApplied(obs, kinds[KafkaTopicKind])
+		holder, held := byTopic[topicName(kept)] // never released: a desired topic is managed
+		switch {
+		case released[topicName(kept)]:
+			k.add(name, release(obs, kept))
+		case bp.Policy == graph.Delete && !held:
+			k.add(name, markForDeletion(obs, kept))
+		case held:
+			k.add(name, keepSecond(kept, holder))
+		default:
+			k.add(name, retain(kept))
+			k.retained[name] = true
+		}
+	}
+	SortObjects(k.answer)
+	return k.answer, k.retained, k.notes
+}
+
+// step is what a topic rule answers for one observed KafkaTopic: the object
+// to answer (nil: leave it out) and a note for the status.
+type step struct {
+	answer *unstructured.Unstructured
+	note   string
+}
+
+func (k *topicsKept) add(name string, s step) {
+	if s.answer != nil {
+		k.answer = append(k.answer, s.answer)
+	}
+	k.note(name, s.note)
+}
+
+func (k *topicsKept) note(name, note string) {
+	if note != "" {
+		k.notes[name] = note
+	}
+}
+
+// topicName is a KafkaTopic's Kafka name: spec.topicName, else its name.
+func topicName(u *unstructured.Unstructured) string {
+	return cmp.Or(nestedString(u, "spec", "topicName"), u.GetName())
+}
+
+// keepSecond keeps a second KafkaTopic of a topic the blueprint still
+// wants under another object: deleting it would delete the topic.
+func keepSecond(kept, holder *unstructured.Unstructured) step {
+	unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", AnnotationDeletion)
+	return step{kept, fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.GetName(), topicName(kept))}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/manifests"
 )
 
@@ -139,4 +140,123 @@ func TestShuffleChangesInput(t *testing.T) {
 	if cmp.Equal(a, b) {
 		t.Fatal("shuffling left the example unchanged")
 	}
+}
+
+// TestSyncReportsTypeErrors: a value of the wrong type in a stored parent
+// reaches BlueprintValid with the message `sluice validate` prints, and the
+// answer is frozen (no child of the leniently decoded rest).
+func TestSyncReportsTypeErrors(t *testing.T) {
+	parent := edit(t, example(t, cra), func(spec map[string]any) {
+		for _, s := range asList(spec["streamlets"]) {
+			if m := s.(map[string]any); m["name"] == "merge" {
+				m["replicas"] = "two"
+			}
+		}
+	})
+	c := newCluster(t, parent, allComponents()...)
+	resp := c.sync()
+	status, reason, message := condition(t, resp.Status, graph.ConditionBlueprintValid)
+	want := `spec.streamlets[merge].replicas: must be an integer, not the string "two"`
+	if status != "False" || reason != "Invalid" || !strings.Contains(message, want) {
+		t.Errorf("BlueprintValid = %s %s %q, want False Invalid containing %q", status, reason, message, want)
+	}
+	if len(resp.Children) != 0 {
+		t.Errorf("an invalid parent without children got %d children", len(resp.Children))
+	}
+}
+
+// TestController: the CompositeController of Sluice out of a stream.
+func TestController(t *testing.T) {
+	ctrl := func(name, parentAPIVersion, parentResource string) string {
+		return "apiVersion: metacontroller.k8s.io/v1alpha1\nkind: CompositeController\nmetadata: {name: " + name + "}\n" +
+			"spec:\n  parentResource: {apiVersion: " + parentAPIVersion + ", resource: " + parentResource + "}\n" +
+			"  childResources: [{apiVersion: v1, resource: configmaps}]\n"
+	}
+	ns := "apiVersion: v1\nkind: Namespace\nmetadata: {name: sluice-system}\n"
+	sluice := ctrl("sluice", "sluice.dev/v1alpha1", "streamingapplications")
+	other := ctrl("other", "example.com/v1", "widgets")
+	tests := []struct {
+		name, stream string
+		want, err    string // the controller's name, or the error
+	}{
+		{"alone", sluice, "sluice", ""},
+		{"after a Namespace", ns + "---\n" + sluice, "sluice", ""},
+		{"beside another's", other + "---\n" + sluice, "sluice", ""},
+		{"JSON", `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}}` + "\n" +
+			`{"apiVersion": "metacontroller.k8s.io/v1alpha1", "kind": "CompositeController", "metadata": {"name": "sluice"},` +
+			` "spec": {"parentResource": {"apiVersion": "sluice.dev/v1alpha1", "resource": "streamingapplications"}}}`, "sluice", ""},
+		{"none", ns + "---\n" + ns, "",
+			"no CompositeController (metacontroller.k8s.io/v1alpha1) among its 2 documents: Namespace/sluice-system, Namespace/sluice-system"},
+		{"empty", "# nothing\n", "", "no CompositeController (metacontroller.k8s.io/v1alpha1): the file holds no document"},
+		{"another parent", other, "", "CompositeController other manages widgets.example.com, not streamingapplications.sluice.dev"},
+		{"other parents", other + "---\n" + strings.Replace(other, "name: other", "name: third", 1), "",
+			"none of the CompositeControllers other, third manages streamingapplications.sluice.dev"},
+		{"two of ours", sluice + "---\n" + strings.Replace(sluice, "name: sluice", "name: again", 1), "",
+			"CompositeControllers sluice and again (documents 1 and 2) both manage streamingapplications.sluice.dev: keep one"},
+		{"not YAML", "a: [\n", "", "document 1: yaml: line 1: did not find expected node content"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := Controller([]byte(tc.stream))
+			var got, gotErr string
+			if u != nil {
+				got = u.GetName()
+			}
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if diff := cmp.Diff([2]string{tc.want, tc.err}, [2]string{got, gotErr}); diff != "" {
+				t.Errorf("Controller mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRenderStream: every application of a stream is answered, in order;
+// a document that does not decode is refused with its name and nothing is
+// answered.
+func TestRenderStream(t *testing.T) {
+	ctrl := controller(t, allComponents()...)
+	cr, fraud := example(t, cra), example(t, "fraud-scoring")
+	answers, err := RenderStream([]byte(cr+"---\n"+fraud), ctrl, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range answers {
+		names = append(names, a.Name)
+		single, err := Render([]byte(map[string]string{cra: cr, "fraud-scoring": fraud}[a.Name]), mustControllerYAML(t), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(single, a.Response); diff != "" {
+			t.Errorf("%s: answer in a stream differs from the answer alone (-alone +stream):\n%s", a.Name, diff)
+		}
+	}
+	if diff := cmp.Diff([]string{cra, "fraud-scoring"}, names); diff != "" {
+		t.Errorf("answered applications mismatch (-want +got):\n%s", diff)
+	}
+
+	mistyped := strings.Replace(fraud, "\n    replicas: 2\n", "\n    replicas: \"two\"\n", 1)
+	if mistyped == fraud {
+		t.Fatal("fraud-scoring has no streamlet with replicas: 2")
+	}
+	answers, err = RenderStream([]byte(cr+"---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n---\n"+mistyped), ctrl, now)
+	if answers != nil {
+		t.Errorf("answers beside a document that does not decode: %d", len(answers))
+	}
+	want := "document 2: Namespace/ns (apiVersion v1) is not a sluice.dev/v1alpha1 StreamingApplication\n" +
+		"fraud-scoring: spec.streamlets[payments].replicas: must be an integer, not the string \"two\""
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("RenderStream error:\n%v\nwant it to start with:\n%s", err, want)
+	}
+}
+
+func mustControllerYAML(t *testing.T) []byte {
+	t.Helper()
+	b, err := manifests.Controller(allComponents()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -7,7 +7,7 @@ EXAMPLE  ?= manifests/examples/call-record-aggregator.yaml
 # Packages that define the -update flag of their golden tests.
 GOLDEN_PKGS := ./hooks
 
-.PHONY: build run render test unit e2e lint golden bench load fuzz
+.PHONY: build run render test check unit e2e golden bench load fuzz
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/sluice .
@@ -18,12 +18,15 @@ run:
 render:
 	$(GO) run . render $(EXAMPLE)
 
-# Everything CI runs: lint (with every unit test) and the end-to-end tests.
-test: lint e2e
+# Everything CI runs: the static checks, the unit tests, the end-to-end tests.
+test: check unit e2e
 
-# The unit tests alone, quickly, without the race detector.
+# The unit tests under the race detector; -short skips only
+# TestLargestApplicationFitsTheLimits, a size measurement that takes minutes
+# under the race detector, so it runs after without it.
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -race -short -count=1 ./...
+	$(GO) test -count=1 -run '^TestLargestApplicationFitsTheLimits$$' ./hooks
 
 # The end-to-end tests on a real API server (test/e2e/README.md). With
 # SLUICE_E2E_SKIP_REASON set they are skipped, and this says so loudly.
@@ -35,15 +38,17 @@ e2e:
 		echo "********************************************************************"; \
 	fi
 
-# gofmt, go vet (both modules) and the unit tests under the race detector;
-# -short skips only TestLargestApplicationFitsTheLimits, a size measurement
-# that takes minutes under the race detector, so it runs after without it.
-lint:
+# Static checks of both modules: gofmt, go vet, staticcheck, and go.mod and
+# go.sum as `go mod tidy` would write them.
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd test/e2e && $(GO) vet ./...
-	$(GO) test -race -short -count=1 ./...
-	$(GO) test -count=1 -run '^TestLargestApplicationFitsTheLimits$$' ./hooks
+	$(STATICCHECK) ./...
+	cd test/e2e && $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
+	cd test/e2e && $(GO) mod tidy -diff
 
 golden:
 	$(GO) test $(GOLDEN_PKGS) -run Golden -update

@@ -1,9 +1,14 @@
 // Command sluice is the Sluice hook server and its offline tools:
 //
-//	sluice serve [--addr :8080]                          run the Metacontroller hooks
-//	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for a parent
+//	sluice serve [--addr :8080] [--drain 5s]             run the Metacontroller hooks
+//	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for every application
 //	sluice validate FILE...                              report every problem, one per line
-//	sluice graph FILE                                    draw the blueprint in Graphviz's DOT
+//	sluice graph FILE                                    draw each blueprint in Graphviz's DOT
+//	sluice version                                       print the version
+//
+// A FILE is a YAML stream or a JSON stream of StreamingApplications; "-" is
+// standard input. `sluice help COMMAND` or `sluice COMMAND --help` describes
+// a command.
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -25,57 +31,220 @@ import (
 	"github.com/sluice-dev/sluice/manifests"
 )
 
+// version is stamped at build: make build sets it to `git describe --tags
+// --always --dirty` with -ldflags "-X main.version=…".
+var version string
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `usage:
-  sluice serve [--addr :8080]
-  sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE
-  sluice validate FILE...
-  sluice graph FILE
-`
+// cli is what a command reads and writes.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// stdinRead is set once "-" has been read: standard input is read once.
+	stdinRead bool
+}
 
-// run dispatches a subcommand and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+// command is one subcommand: its name, its synopsis, what it does, and how
+// it runs. Help is the synopsis, the text and the flags.
+type command struct {
+	name, synopsis, summary, text string
+	run                           func(c *cli, cmd *command, args []string) error
+}
+
+var commands = []*command{
+	{name: "serve", synopsis: "sluice serve [--addr :8080] [--drain 5s]", run: serve,
+		summary: "run the Metacontroller hooks",
+		text: `Serves /sync, /finalize, /customize, /healthz, /readyz and /metrics until
+SIGTERM or SIGINT, then drains: /readyz fails for --drain, then in-flight
+calls finish.`},
+	{name: "render", synopsis: "sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE", run: render,
+		summary: "print the sync hook's answer for every application in FILE",
+		text: `Prints what the sync hook answers for each StreamingApplication of FILE before
+any child exists. -o yaml prints, per application, its status as a comment
+and then its children as a ---separated stream (fit for kubectl apply -f -);
+-o json prints the hook's answer ({"status":…,"children":[…]}), one JSON value
+per application. With several applications, a comment line names each in
+YAML. Nothing is printed if a document is not a StreamingApplication or does
+not parse; the exit is 1 when a status lists problems.
+
+--controller FILE renders under the CompositeController of FILE, which may
+hold other documents too (kubectl kustomize manifests/ output): the one whose
+parentResource is streamingapplications.sluice.dev is used. By default the
+CompositeController of manifests/ with every component.`},
+	{name: "validate", synopsis: "sluice validate FILE...", run: validate,
+		summary: "report every problem of every application, one line each",
+		text: `Reads every document of each FILE and prints one line per problem, as
+FILE: APPLICATION: PATH: PROBLEM, or FILE: APPLICATION: valid. Fields are
+checked strictly (an unknown or misspelt field is named), a value of the
+wrong type is named with its path, and every other problem of the rest of
+the application is reported in the same run. A document that is not a
+sluice.dev/v1alpha1 StreamingApplication is named by position and kind.
+Exits 1 if any document is invalid.`},
+	{name: "graph", synopsis: "sluice graph FILE", run: drawGraph,
+		summary: "draw each application's blueprint in Graphviz's DOT",
+		text: `Prints one digraph per StreamingApplication of FILE: streamlets with runtime
+and scale, an edge per topic and reader, existing topics as ellipses. Every
+application must be valid. dot -O writes one file per digraph.`},
+	{name: "version", synopsis: "sluice version", run: printVersion,
+		summary: "print the version",
+		text:    `Prints the version stamped at build (git describe), else the VCS revision Go recorded, else "devel".`},
+}
+
+// usage is the binary's help.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: sluice COMMAND [FLAGS] [ARGS]\n\ncommands:\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %-9s %s\n", cmd.name, cmd.summary)
+	}
+	b.WriteString("\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %s\n", cmd.synopsis)
+	}
+	b.WriteString(`
+A FILE is a YAML stream (documents between --- lines) or a JSON stream of
+StreamingApplications; - reads standard input. "sluice help COMMAND" or
+"sluice COMMAND --help" describes a command.
+`)
+	return b.String()
+}
+
+// Errors of commands that run maps to exit codes.
+var errHelp = errors.New("help printed") // exit 0
+
+// usageError is a command line that does not say what to do (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run dispatches a subcommand and returns the exit code: 0 done (or help
+// asked for), 1 failed (problems found), 2 a command line to correct.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
-	var err error
-	switch args[0] {
-	case "serve":
-		err = serve(args[1:], stderr)
-	case "render":
-		err = render(args[1:], stdout, time.Now())
-	case "validate":
-		err = validate(args[1:], stdout)
-	case "graph":
-		err = drawGraph(args[1:], stdout)
-	default:
-		fmt.Fprint(stderr, usage)
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if name == "help" && len(args) > 1 {
+			return run([]string{args[1], "--help"}, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage())
+		return 0
+	case "-version", "--version":
+		name = "version"
+	}
+	var cmd *command
+	for _, c := range commands {
+		if c.name == name {
+			cmd = c
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "sluice: unknown command %q\n\n%s", name, usage())
 		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	err := cmd.run(&cli{stdin: stdin, stdout: stdout, stderr: stderr}, cmd, args[1:])
+	var bad usageError
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &bad):
+		fmt.Fprintf(stderr, "sluice %s: %s\nusage: %s\n(sluice %[1]s --help says more)\n", cmd.name, bad.msg, cmd.synopsis)
 		return 2
 	}
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		fmt.Fprintln(stderr, "sluice:", line)
+	}
+	return 1
+}
+
+// parse parses a command's flags, which may come before, between or after
+// its arguments ("--" ends the flags), and returns the arguments. -h and
+// --help print the command's help on stdout and return errHelp.
+func (c *cli) parse(cmd *command, fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(c.stdout, "usage: %s\n\n%s\n", cmd.synopsis, cmd.text)
+			if hasFlags(fs) {
+				fmt.Fprint(c.stdout, "\nflags:\n")
+				fs.SetOutput(c.stdout)
+				fs.PrintDefaults()
+			}
+			return nil, errHelp
+		}
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); len(rest) == 0 || (n > 0 && args[n-1] == "--") {
+			return append(positional, rest...), nil
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
+	}
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// read reads a file, or standard input for "-".
+func (c *cli) read(name string) ([]byte, error) {
+	if name != "-" {
+		return os.ReadFile(name)
+	}
+	if c.stdinRead {
+		return nil, usageError{"- (standard input) can be read only once"}
+	}
+	c.stdinRead = true
+	b, err := io.ReadAll(c.stdin)
 	if err != nil {
-		fmt.Fprintln(stderr, "sluice:", err)
-		return 1
+		return nil, fmt.Errorf("standard input: %w", err)
 	}
-	return 0
+	return b, nil
+}
+
+// display names a file in messages.
+func display(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
+
+// prefixed prefixes every line of err with prefix.
+func prefixed(prefix string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + ": " + l
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }
 
 // serve runs the hook server until SIGTERM or SIGINT, then drains: /readyz
 // fails first so the Service stops routing, then in-flight calls finish.
-func serve(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func serve(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	addr := fs.String("addr", ":8080", "listen address")
 	drain := fs.Duration("drain", 5*time.Second, "how long /readyz fails before the server stops")
-	if err := fs.Parse(args); err != nil {
+	rest, err := c.parse(cmd, fs, args)
+	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", rest)}
+	}
+	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	cfg := hooks.DefaultConfig()
 	cfg.Logger = logger
 	handler := hooks.NewHandler(cfg)
@@ -92,7 +261,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("serving", "addr", *addr)
+	logger.Info("serving", "addr", *addr, "version", versionString())
 	select {
 	case err := <-errc:
 		return err
@@ -110,105 +279,228 @@ func serve(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// render prints what the sync hook answers for a parent with no children yet.
-func render(args []string, stdout io.Writer, now time.Time) error {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	format := fs.String("o", "yaml", "output format: yaml (a ---separated stream of children, status as a comment) or json")
-	controllerFile := fs.String("controller", "", "CompositeController to render under (default: manifests/ with every component)")
+// render prints what the sync hook answers for each parent of a file with
+// no children yet.
+func render(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	format := fs.String("o", "yaml", "output format: yaml (per application, the status as a comment, then a ---separated stream of children) or json")
+	controllerFile := fs.String("controller", "", "a file holding the CompositeController to render under, among other documents or alone (default: manifests/ with every component)")
 	at := fs.String("time", "", "time of the answer, RFC 3339 (default now): the conditions' lastTransitionTime; fix it for byte-identical output")
-	if err := fs.Parse(args); err != nil {
+	rest, err := c.parse(cmd, fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || (*format != "yaml" && *format != "json") {
-		return errors.New("usage: sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE")
+	switch {
+	case len(rest) != 1:
+		return usageError{fmt.Sprintf("want one FILE, got %d arguments", len(rest))}
+	case *format != "yaml" && *format != "json":
+		return usageError{fmt.Sprintf("-o %s: want yaml or json", *format)}
 	}
+	now := time.Now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
-			return fmt.Errorf("--time: %w", err)
+			return usageError{fmt.Sprintf("--time: %v", err)}
 		}
 		now = t
 	}
-	data, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	var controller []byte
+	var controllerData []byte
 	if *controllerFile == "" {
-		controller, err = manifests.Controller(manifests.DefaultComponents()...)
+		controllerData, err = manifests.Controller(manifests.DefaultComponents()...)
 	} else {
-		controller, err = os.ReadFile(*controllerFile)
+		controllerData, err = c.read(*controllerFile)
 	}
 	if err != nil {
 		return err
 	}
-	resp, err := hooks.Render(data, controller, now)
+	controller, err := hooks.Controller(controllerData)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("--controller %s: %w", display(*controllerFile), err)
 	}
-	if err := hooks.WriteAnswer(stdout, *format, resp); err != nil {
+	file := display(rest[0])
+	data, err := c.read(rest[0])
+	if err != nil {
 		return err
 	}
-	if len(resp.Status.Problems) > 0 {
-		return fmt.Errorf("%s: %d problems (see status)", fs.Arg(0), len(resp.Status.Problems))
+	answers, err := hooks.RenderStream(data, controller, now)
+	if err != nil {
+		return prefixed(file, err)
 	}
-	return nil
-}
-
-// validate reports every problem of every file, one line each.
-func validate(files []string, stdout io.Writer) error {
-	if len(files) == 0 {
-		return errors.New("usage: sluice validate FILE [FILE ...]")
-	}
-	bad := 0
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
+	var problems []string
+	for _, a := range answers {
+		if len(answers) > 1 && *format == "yaml" {
+			fmt.Fprintf(c.stdout, "# StreamingApplication %s\n", a.Name)
+		}
+		if err := hooks.WriteAnswer(c.stdout, *format, a.Response); err != nil {
 			return err
 		}
-		// Unknown fields first, then what else is wrong with the rest.
-		app, err := graph.Parse(data)
-		var lines []string
-		if err != nil {
-			lines = strings.Split(err.Error(), "\n")
+		if n := len(a.Response.Status.Problems); n > 0 {
+			problems = append(problems, fmt.Sprintf("%s: %s: %d problems (see its status)", file, a.Name, n))
 		}
-		if app != nil {
-			for _, p := range graph.Validate(app) {
-				lines = append(lines, p.Error())
-			}
-		}
-		for _, line := range lines {
-			fmt.Fprintf(stdout, "%s: %s\n", file, line)
-		}
-		if len(lines) > 0 {
-			bad++
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: valid\n", file)
 	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d files invalid", bad, len(files))
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }
 
-// drawGraph prints a valid application's blueprint as a Graphviz digraph.
-func drawGraph(args []string, stdout io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: sluice graph FILE")
-	}
-	data, err := os.ReadFile(args[0])
+// validate reports every problem of every application of every file, one
+// line each.
+func validate(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	files, err := c.parse(cmd, fs, args)
 	if err != nil {
 		return err
 	}
-	app, err := graph.Parse(data)
+	if len(files) == 0 {
+		return usageError{"name at least one FILE (- for standard input)"}
+	}
+	total, bad, unread := 0, 0, 0
+	for _, name := range files {
+		file := display(name)
+		data, err := c.read(name)
+		if err != nil {
+			if errors.As(err, new(usageError)) {
+				return err
+			}
+			fmt.Fprintln(c.stderr, "sluice:", err)
+			unread++
+			continue
+		}
+		docs, err := graph.ParseAll(data)
+		for _, d := range docs {
+			total++
+			// Unknown fields and values of the wrong type first, then what
+			// else is wrong with the rest.
+			var lines []string
+			if d.Err != nil {
+				lines = strings.Split(d.Err.Error(), "\n")
+			}
+			if d.App != nil {
+				lines = append(lines, graph.Validate(d.App).Strings()...)
+			}
+			for _, line := range lines {
+				fmt.Fprintf(c.stdout, "%s: %s: %s\n", file, d.Label, line)
+			}
+			if len(lines) > 0 {
+				bad++
+				continue
+			}
+			fmt.Fprintf(c.stdout, "%s: %s: valid\n", file, d.Label)
+		}
+		switch {
+		case err != nil:
+			fmt.Fprintf(c.stdout, "%s: %v\n", file, err)
+			total++
+			bad++
+		case len(docs) == 0:
+			fmt.Fprintf(c.stdout, "%s: no StreamingApplication\n", file)
+			total++
+			bad++
+		}
+	}
+	var failed []string
+	if bad > 0 {
+		failed = append(failed, fmt.Sprintf("%d of %d documents invalid", bad, total))
+	}
+	if unread > 0 {
+		failed = append(failed, fmt.Sprintf("%d of %d files unreadable", unread, len(files)))
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// drawGraph prints each application's blueprint as a Graphviz digraph;
+// every application of the file must be valid.
+func drawGraph(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	rest, err := c.parse(cmd, fs, args)
 	if err != nil {
-		return fmt.Errorf("%s: %w", args[0], err)
+		return err
 	}
-	bp, problems := graph.Resolve(app)
-	if len(problems) > 0 {
-		return fmt.Errorf("%s:\n%w", args[0], problems)
+	if len(rest) != 1 {
+		return usageError{fmt.Sprintf("want one FILE, got %d arguments", len(rest))}
 	}
-	_, err = io.WriteString(stdout, graph.DOT(bp))
+	file := display(rest[0])
+	data, err := c.read(rest[0])
+	if err != nil {
+		return err
+	}
+	docs, err := graph.ParseAll(data)
+	var failed []string
+	var out strings.Builder
+	for _, d := range docs {
+		if d.Err != nil {
+			failed = append(failed, prefixed(file+": "+d.Label, d.Err).Error())
+			continue
+		}
+		bp, problems := graph.Resolve(d.App)
+		if len(problems) > 0 {
+			failed = append(failed, prefixed(file+": "+d.Label, problems).Error())
+			continue
+		}
+		out.WriteString(graph.DOT(bp))
+	}
+	switch {
+	case err != nil:
+		failed = append(failed, file+": "+err.Error())
+	case len(docs) == 0:
+		failed = append(failed, file+": no StreamingApplication")
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "\n"))
+	}
+	_, err = io.WriteString(c.stdout, out.String())
 	return err
+}
+
+// printVersion prints the version.
+func printVersion(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	rest, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", rest)}
+	}
+	_, err = fmt.Fprintln(c.stdout, "sluice", versionString())
+	return err
+}
+
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	return versionOf(version, info, ok)
+}
+
+// versionOf is the version to print: the one stamped at build, else the VCS
+// revision the go command recorded (with -dirty for a modified tree), else
+// the module version (go install …@v1.2.3), else "devel".
+func versionOf(stamped string, info *debug.BuildInfo, ok bool) string {
+	if stamped != "" {
+		return stamped
+	}
+	if !ok {
+		return "devel"
+	}
+	var revision, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	switch {
+	case revision != "" && modified == "true":
+		return revision + "-dirty"
+	case revision != "":
+		return revision
+	case info.Main.Version != "" && info.Main.Version != "(devel)":
+		return info.Main.Version
+	}
+	return "devel"
 }

@@ -1,0 +1,117 @@
+package children
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// conditions sets the status's conditions on the previous ones, so that a
+// condition keeps its lastTransitionTime while its status does not change.
+func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, topics topicSummary, rolling map[string]bool) []metav1.Condition {
+	conds := slices.Clone(previous)
+	set := func(condType string, status metav1.ConditionStatus, reason, message string) {
+		meta.SetStatusCondition(&conds, metav1.Condition{
+			Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
+			ObservedGeneration: in.generation, LastTransitionTime: metav1.NewTime(in.now.UTC().Truncate(time.Second)),
+		})
+	}
+	valid := len(in.invalid) == 0
+	nothingCreated := !valid && in.observed.Count() == 0
+	switch {
+	case valid:
+		set(graph.ConditionBlueprintValid, metav1.ConditionTrue, "Valid", "the blueprint is valid")
+	default:
+		set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.invalid, "; "))
+	}
+	switch {
+	case nothingCreated:
+		set(graph.ConditionTopicsReady, metav1.ConditionUnknown, "BlueprintInvalid", "no topic was created: the blueprint is invalid")
+	default:
+		set(graph.ConditionTopicsReady, conditionStatus(topics.ok), reasonFor(topics.ok, "TopicsReady", "TopicsNotReady"), topics.message)
+	}
+	appliedOK, appliedReason, appliedMsg := childrenApplied(in)
+	set(graph.ConditionChildrenApplied, conditionStatus(appliedOK), appliedReason, appliedMsg)
+	switch names := sortedNames(rolling); {
+	case len(names) > 0 && st.Phase == graph.PhaseRunning:
+		set(graph.ConditionProgressing, metav1.ConditionTrue, "RollingOut", "rolling out an edit: "+abbreviate(names))
+	default:
+		set(graph.ConditionProgressing, metav1.ConditionFalse, "Settled", "no rollout in progress")
+	}
+	readyReason, readyMsg := string(st.Phase), streamletsMessage(st.StreamletsReady, st.Streamlets)
+	switch {
+	case nothingCreated:
+		readyReason, readyMsg = "BlueprintInvalid", "nothing was created: the blueprint is invalid (see BlueprintValid)"
+	case !valid:
+		readyReason, readyMsg = "BlueprintInvalid", "the spec was rejected; the last valid version keeps running"
+	case !appliedOK:
+		readyReason, readyMsg = appliedReason, appliedMsg
+	case !topics.ok && st.Phase != graph.PhaseFailed:
+		readyReason, readyMsg = "TopicsNotReady", topics.message
+	}
+	set(graph.ConditionReady, conditionStatus(valid && topics.ok && appliedOK && st.Phase == graph.PhaseRunning), readyReason, readyMsg)
+	return conds
+}
+
+func conditionStatus(ok bool) metav1.ConditionStatus {
+	if ok {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
+}
+
+// maxConditionMessage is metav1.Condition's limit on messages; a longer one
+// would make the API server refuse the whole status.
+const maxConditionMessage = 32768
+
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	const mark = " …(truncated)"
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
+func reasonFor(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+// childrenApplied checks that every answered child was observed: one that
+// never shows up was refused by the API server (invalid, name taken, quota),
+// and Metacontroller reports that only in its log and in a rate-limited
+// event.
+func childrenApplied(in statusInput) (bool, string, string) {
+	if len(in.problems) > 0 {
+		return false, "KindNotListed", strings.Join(in.problems, "; ")
+	}
+	var missing []string
+	for _, u := range in.answered {
+		if _, ok := in.observed.Get(u.GetKind(), u.GetName()); !ok {
+			missing = append(missing, u.GetKind()+"/"+u.GetName())
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		return true, "AllApplied", fmt.Sprintf("%d children applied", len(in.answered))
+	case in.observed.Count() == 0:
+		return false, "Creating", fmt.Sprintf("%d children requested", len(in.answered))
+	default:
+		return false, "NotObserved", fmt.Sprintf("%d children answered but not observed yet (refused by the API server if this persists; see Metacontroller's log): %s",
+			len(missing), abbreviate(missing))
+	}
+}

@@ -1,0 +1,129 @@
+package children
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/graph"
+)
+
+// workloadKinds are the kinds that run a streamlet, with their health reader.
+var workloadKinds = []struct {
+	kind    string
+	runtime graph.Runtime
+	health  func(*unstructured.Unstructured) Health
+}{
+	{"Deployment", graph.Akka, DeploymentHealth},
+	{SparkApplicationKind, graph.Spark, SparkHealth},
+	{FlinkDeploymentKind, graph.Flink, FlinkHealth},
+}
+
+// streamletStatuses reports every streamlet of the blueprint, or, for a
+// rejected spec, every streamlet that still runs. It also names the
+// streamlets whose operator rolls out an edit; a workload not created yet
+// counts as one when the application ran before (a streamlet just added).
+func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, map[string]bool) {
+	var out []graph.StreamletStatus
+	rolling := map[string]bool{}
+	if bp := in.blueprint; bp != nil {
+		for i := range bp.Streamlets {
+			s := &bp.Streamlets[i]
+			ss := graph.StreamletStatus{Name: s.Name, Runtime: s.Runtime, ExpectedReplicas: s.Replicas, Phase: graph.PhasePending, State: s.State}
+			for _, wk := range workloadKinds {
+				if wk.runtime != s.Runtime {
+					continue
+				}
+				u, observed := in.observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
+				_, listed := in.kinds[wk.kind]
+				switch {
+				case observed:
+					h := wk.health(u)
+					ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
+					rolling[s.Name] = h.Rolling
+				case !listed:
+					ss.Message = "not run: the CompositeController does not list " + wk.kind
+				default:
+					ss.Message = wk.kind + " not created yet"
+					rolling[s.Name] = wasReady
+				}
+			}
+			if s.State == "" && s.Runtime != graph.Akka {
+				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
+			}
+			out = append(out, withPods(ss, in.pods))
+		}
+		return out, onlyTrue(rolling)
+	}
+	for _, wk := range workloadKinds {
+		for _, u := range in.observed.All(wk.kind) {
+			h := wk.health(u)
+			name := u.GetLabels()[LabelStreamlet]
+			rolling[name] = h.Rolling
+			out = append(out, withPods(graph.StreamletStatus{
+				Name: name, Runtime: wk.runtime,
+				ExpectedReplicas: h.Expected, ReadyReplicas: h.Ready, Phase: h.Phase, Message: h.Message,
+			}, in.pods))
+		}
+	}
+	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
+	return out, onlyTrue(rolling)
+}
+
+func onlyTrue(m map[string]bool) map[string]bool {
+	maps.DeleteFunc(m, func(_ string, v bool) bool { return !v })
+	return m
+}
+
+func sortedNames(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// withPods adds what the streamlet's pods say: restarts, and containers
+// waiting for a person (CrashLoopBackOff, image pull failures), which make a
+// streamlet that is not Failed Degraded.
+func withPods(ss graph.StreamletStatus, pods map[string]PodHealth) graph.StreamletStatus {
+	h, ok := pods[ss.Name]
+	if !ok {
+		return ss
+	}
+	ss.Restarts = h.Restarts
+	if trouble := h.Trouble(); trouble != "" {
+		if ss.Phase != graph.PhaseFailed {
+			ss.Phase = graph.PhaseDegraded
+		}
+		ss.Message = joinMessages(ss.Message, trouble)
+	}
+	return ss
+}
+
+func joinMessages(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// streamletsMessage is "N/M streamlets running", naming the streamlets that
+// are not, with their phase and message.
+func streamletsMessage(ready string, streamlets []graph.StreamletStatus) string {
+	var culprits []string
+	for _, s := range streamlets {
+		if s.Phase == graph.PhaseRunning {
+			continue
+		}
+		c := fmt.Sprintf("%s (%s", s.Name, s.Phase)
+		if s.Message != "" {
+			c += ": " + s.Message
+		}
+		culprits = append(culprits, c+")")
+	}
+	msg := ready + " streamlets running"
+	if len(culprits) > 0 {
+		msg += "; not running: " + abbreviate(culprits)
+	}
+	return msg
+}

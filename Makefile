@@ -10,7 +10,7 @@ GOLDEN_PKGS := ./hooks
 .PHONY: build run render test check unit e2e golden bench load fuzz
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/sluice .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null)" -o bin/sluice .
 
 run:
 	$(GO) run . serve --addr $(ADDR)

@@ -22,56 +22,22 @@ type Kinds map[string]string
 // kind the controller does not list is not built; it becomes a problem for
 // the status instead.
 func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []string, error) {
-	var (
-		objs     []any
-		problems []string
-	)
-	want := func(kind, what string) bool {
-		if _, ok := kinds[kind]; ok {
-			return true
-		}
-		problems = append(problems, fmt.Sprintf("%s needs a %s, but the CompositeController does not list that kind: install its operator and enable the Sluice component that adds it", what, kind))
-		return false
-	}
+	d := &childSet{kinds: kinds}
 	for i := range bp.Topics {
-		t := &bp.Topics[i]
-		if t.Managed && want(KafkaTopicKind, "topic "+t.Name) {
-			objs = append(objs, KafkaTopicFor(bp, t, kinds[KafkaTopicKind]))
+		if t := &bp.Topics[i]; t.Managed {
+			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return KafkaTopicFor(bp, t, kinds[KafkaTopicKind]) })
 		}
 	}
 	for i := range bp.Streamlets {
-		s := &bp.Streamlets[i]
-		what := fmt.Sprintf("streamlet %s (%s)", s.Name, s.Runtime)
-		cm, checksum, err := ConfigMap(bp, s)
-		if err != nil {
+		if err := d.addStreamlet(bp, &bp.Streamlets[i]); err != nil {
 			return nil, nil, err
 		}
-		if want("ConfigMap", what) {
-			objs = append(objs, cm)
-		}
-		switch s.Runtime {
-		case graph.Akka:
-			if want("Deployment", what) {
-				objs = append(objs, Deployment(bp, s, checksum))
-			}
-		case graph.Spark:
-			if want(SparkApplicationKind, what) {
-				objs = append(objs, SparkApplicationFor(bp, s, checksum))
-			}
-		case graph.Flink:
-			if want(FlinkDeploymentKind, what) {
-				objs = append(objs, FlinkDeploymentFor(bp, s, checksum))
-			}
-		}
-		if s.Endpoint != nil && want("Service", what+" endpoint") {
-			objs = append(objs, Service(bp, s))
-		}
 	}
-	if bp.Spec.Metrics != nil && want(PodMonitorKind, "spec.metrics (scraping the streamlets)") {
-		objs = append(objs, PodMonitorFor(bp))
+	if bp.Spec.Metrics != nil {
+		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return PodMonitorFor(bp) })
 	}
-	out := make([]*unstructured.Unstructured, 0, len(objs))
-	for _, obj := range objs {
+	out := make([]*unstructured.Unstructured, 0, len(d.objs))
+	for _, obj := range d.objs {
 		u, err := ToUnstructured(obj)
 		if err != nil {
 			return nil, nil, err
@@ -80,7 +46,46 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 		out = append(out, u)
 	}
 	SortObjects(out)
-	return out, problems, nil
+	return out, d.problems, nil
+}
+
+// childSet gathers the typed children of an application, and a problem for
+// each child whose kind the CompositeController does not list.
+type childSet struct {
+	kinds    Kinds
+	objs     []any
+	problems []string
+}
+
+// add builds a child of kind if the controller lists the kind.
+func (d *childSet) add(kind, what string, build func() any) {
+	if _, ok := d.kinds[kind]; !ok {
+		d.problems = append(d.problems, fmt.Sprintf("%s needs a %s, but the CompositeController does not list that kind: install its operator and enable the Sluice component that adds it", what, kind))
+		return
+	}
+	d.objs = append(d.objs, build())
+}
+
+// addStreamlet adds a streamlet's ConfigMap, workload and Service.
+func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet) error {
+	what := fmt.Sprintf("streamlet %s (%s)", s.Name, s.Runtime)
+	cm, checksum, err := ConfigMap(bp, s)
+	if err != nil {
+		return err
+	}
+	d.add("ConfigMap", what, func() any { return cm })
+	switch s.Runtime {
+	case graph.Akka:
+		d.add("Deployment", what, func() any { return Deployment(bp, s, checksum) })
+	case graph.Spark:
+		d.add(SparkApplicationKind, what, func() any { return SparkApplicationFor(bp, s, checksum) })
+	case graph.Flink:
+		d.add(FlinkDeploymentKind, what, func() any { return FlinkDeploymentFor(bp, s, checksum) })
+	}
+	if s.Endpoint != nil {
+		d.add("Service", what+" endpoint", func() any { return Service(bp, s) })
+	}
+	return nil
 }
 
 // ToUnstructured turns a typed child into the map Metacontroller receives,

@@ -125,7 +125,7 @@ func ConfigMap(bp *graph.Blueprint, s *graph.ResolvedStreamlet) (*corev1.ConfigM
 	}
 	sum := sha256.Sum256(content)
 	return &corev1.ConfigMap{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: ConfigMapKind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      ConfigMapName(bp.Name, s.Name),
 			Namespace: bp.Namespace,

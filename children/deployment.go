@@ -1,6 +1,7 @@
 package children
 
 import (
+	"cmp"
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -20,7 +21,7 @@ func Deployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string
 	pod := streamletPod(bp, s)
 	replicas := s.Replicas
 	return &appsv1.Deployment{
-		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: DeploymentKind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      WorkloadName(bp.Name, s.Name),
 			Namespace: bp.Namespace,
@@ -55,30 +56,38 @@ func Deployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string
 // Degraded only when the rollout stalls past its progress deadline or pods
 // are lost without a rollout, Failed when it stalls with no pod ready.
 func DeploymentHealth(u *unstructured.Unstructured) Health {
-	h := Health{Expected: 1, Phase: graph.PhasePending}
-	if n, found, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); found {
-		h.Expected = int32(n)
+	d, ok := decode[appsv1.Deployment](u)
+	if !ok {
+		return unreadable(DeploymentKind, 1)
 	}
-	h.Ready = nestedInt32(u, "status", "readyReplicas")
-	if ok, msg := caughtUp(u); !ok {
-		h.Rolling, h.Message = true, msg
+	h := Health{Expected: 1, Ready: d.Status.ReadyReplicas, Phase: graph.PhasePending}
+	if d.Spec.Replicas != nil {
+		h.Expected = *d.Spec.Replicas
+	}
+	if ok, msg := caughtUp(d.Generation, d.Status.ObservedGeneration); !ok || d.Status.ObservedGeneration == 0 {
+		h.Rolling, h.Message = true, cmp.Or(msg, fmt.Sprintf("generation %d not yet observed by its operator", d.Generation))
 		if h.Ready > 0 {
 			h.Phase = graph.PhaseRunning
-			h.Message = fmt.Sprintf("rolling out: %s; %d pods ready", msg, h.Ready)
+			h.Message = fmt.Sprintf("rolling out: %s; %d pods ready", h.Message, h.Ready)
 		}
 		return h
 	}
-	progressing, reason, msg, _ := condition(u, "Progressing")
-	if progressing == "False" {
-		h.Phase, h.Message = graph.PhaseDegraded, reason+": "+msg
+	var progressing appsv1.DeploymentCondition
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			progressing = c
+		}
+	}
+	if progressing.Status == corev1.ConditionFalse {
+		h.Phase, h.Message = graph.PhaseDegraded, progressing.Reason+": "+progressing.Message
 		if h.Ready == 0 {
 			h.Phase = graph.PhaseFailed
 		}
 		return h
 	}
 	// Until the new ReplicaSet is available, the Deployment is rolling out.
-	rolling := progressing == "True" && reason != "NewReplicaSetAvailable"
-	updated := nestedInt32(u, "status", "updatedReplicas")
+	rolling := progressing.Status == corev1.ConditionTrue && progressing.Reason != "NewReplicaSetAvailable"
+	updated := d.Status.UpdatedReplicas
 	switch {
 	case h.Ready >= h.Expected && updated >= h.Expected:
 		h.Phase = graph.PhaseRunning

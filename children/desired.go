@@ -73,17 +73,17 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	if err != nil {
 		return err
 	}
-	d.add("ConfigMap", what, func() any { return cm })
+	d.add(ConfigMapKind, what, func() any { return cm })
 	switch s.Runtime {
 	case graph.Akka:
-		d.add("Deployment", what, func() any { return Deployment(bp, s, checksum) })
+		d.add(DeploymentKind, what, func() any { return Deployment(bp, s, checksum) })
 	case graph.Spark:
 		d.add(SparkApplicationKind, what, func() any { return SparkApplicationFor(bp, s, checksum) })
 	case graph.Flink:
 		d.add(FlinkDeploymentKind, what, func() any { return FlinkDeploymentFor(bp, s, checksum) })
 	}
 	if s.Endpoint != nil {
-		d.add("Service", what+" endpoint", func() any { return Service(bp, s) })
+		d.add(ServiceKind, what+" endpoint", func() any { return Service(bp, s) })
 	}
 	return nil
 }

@@ -60,6 +60,30 @@ type FlinkJob struct {
 	State       string   `json:"state"`
 }
 
+// FlinkDeploymentStatus is the part of the Flink operator's status that
+// Sluice reads.
+type FlinkDeploymentStatus struct {
+	ObservedGeneration         int64  `json:"observedGeneration"`
+	JobManagerDeploymentStatus string `json:"jobManagerDeploymentStatus"`
+	JobStatus                  struct {
+		State string `json:"state"`
+	} `json:"jobStatus"`
+	LifecycleState string `json:"lifecycleState"`
+	Error          string `json:"error"`
+}
+
+// observedFlinkDeployment is what FlinkHealth reads of an observed
+// FlinkDeployment.
+type observedFlinkDeployment struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Job struct {
+			Parallelism int32 `json:"parallelism"`
+		} `json:"job"`
+	} `json:"spec"`
+	Status FlinkDeploymentStatus `json:"status"`
+}
+
 // Flink configuration keys for state and the main container's name, which
 // the operator merges the pod template into.
 const (
@@ -147,13 +171,15 @@ func flinkResource(r *graph.FlinkResource) FlinkResource {
 // edit the operator has not reconciled yet, or is upgrading to, is a
 // rollout: the streamlet stays Running while the job still runs.
 func FlinkHealth(u *unstructured.Unstructured) Health {
-	h := Health{Expected: nestedInt32(u, "spec", "job", "parallelism"), Phase: graph.PhasePending}
-	jm := nestedString(u, "status", "jobManagerDeploymentStatus")
-	job := nestedString(u, "status", "jobStatus", "state")
-	lifecycle := nestedString(u, "status", "lifecycleState")
-	errMsg := nestedString(u, "status", "error")
+	fd, ok := decode[observedFlinkDeployment](u)
+	if !ok {
+		return unreadable(FlinkDeploymentKind, 0)
+	}
+	st := fd.Status
+	h := Health{Expected: fd.Spec.Job.Parallelism, Phase: graph.PhasePending}
+	jm, job, lifecycle, errMsg := st.JobManagerDeploymentStatus, st.JobStatus.State, st.LifecycleState, st.Error
 	running := jm == "READY" && job == "RUNNING"
-	if ok, msg := caughtUp(u); !ok {
+	if ok, msg := caughtUp(fd.Generation, st.ObservedGeneration); !ok {
 		h.Rolling, h.Message = true, msg
 		if running {
 			h.Phase, h.Ready, h.Message = graph.PhaseRunning, h.Expected, "rolling out: "+msg

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sluice-dev/sluice/graph"
 )
@@ -20,38 +21,43 @@ type Health struct {
 	Rolling bool
 }
 
+// decode reads an observed child as the typed object T; ok is false when
+// its fields do not have the types T gives them (a hand edit, a foreign
+// writer), which the health readers report instead of guessing.
+func decode[T any](u *unstructured.Unstructured) (t T, ok bool) {
+	return t, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &t) == nil
+}
+
+// unreadable is the health of a child whose status cannot be read.
+func unreadable(kind string, expected int32) Health {
+	return Health{Expected: expected, Phase: graph.PhasePending, Message: kind + " status unreadable"}
+}
+
 // caughtUp reports whether a child's controller has seen its latest spec;
 // before that its status describes an older spec.
-func caughtUp(u *unstructured.Unstructured) (bool, string) {
-	observed, found, _ := unstructured.NestedInt64(u.Object, "status", "observedGeneration")
-	if gen := u.GetGeneration(); !found || observed < gen {
-		return false, fmt.Sprintf("generation %d not yet observed by its operator", gen)
+func caughtUp(generation, observedGeneration int64) (bool, string) {
+	if observedGeneration < generation {
+		return false, fmt.Sprintf("generation %d not yet observed by its operator", generation)
 	}
 	return true, ""
 }
 
-func nestedString(u *unstructured.Unstructured, path ...string) string {
-	s, _, _ := unstructured.NestedString(u.Object, path...)
-	return s
+// Condition is the part of an operator's status condition Sluice reads:
+// its other fields (times, generations) vary in format between operators
+// and do not decide health.
+type Condition struct {
+	Type    string `json:"type"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
 }
 
-func nestedInt32(u *unstructured.Unstructured, path ...string) int32 {
-	n, _, _ := unstructured.NestedInt64(u.Object, path...)
-	return int32(n)
-}
-
-// condition returns the status, reason and message of a status condition.
-func condition(u *unstructured.Unstructured, condType string) (status, reason, message string, found bool) {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+// condition returns a condition by type, zero when there is none.
+func condition(conds []Condition, condType string) Condition {
 	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || m["type"] != condType {
-			continue
+		if c.Type == condType {
+			return c
 		}
-		status, _ = m["status"].(string)
-		reason, _ = m["reason"].(string)
-		message, _ = m["message"].(string)
-		return status, reason, message, true
 	}
-	return "", "", "", false
+	return Condition{}
 }

@@ -56,6 +56,7 @@ func checkHealth(t *testing.T, read func(*unstructured.Unstructured) Health, tes
 
 func TestDeploymentHealth(t *testing.T) {
 	checkHealth(t, DeploymentHealth, []healthCase{
+		{"unreadable", `{metadata: {generation: 1}, spec: {replicas: "two"}}`, graph.PhasePending, 0, 1, "Deployment status unreadable", false},
 		{"spec not yet observed", `{metadata: {generation: 3}, spec: {replicas: 4}, status: {observedGeneration: 2, readyReplicas: 4, updatedReplicas: 4}}`,
 			graph.PhaseRunning, 4, 4, "rolling out: generation 3 not yet observed by its operator; 4 pods ready", true},
 		{"no status yet", `{metadata: {generation: 1}, spec: {replicas: 2}}`, graph.PhasePending, 0, 2, "not yet observed", true},
@@ -80,6 +81,7 @@ func TestDeploymentHealth(t *testing.T) {
 
 func TestSparkHealth(t *testing.T) {
 	checkHealth(t, SparkHealth, []healthCase{
+		{"unreadable", `{spec: {executor: {instances: 2}}, status: {executorState: [RUNNING]}}`, graph.PhasePending, 0, 0, "SparkApplication status unreadable", false},
 		{"new", `{spec: {executor: {instances: 2}}}`, graph.PhasePending, 0, 2, "not yet submitted", false},
 		{"running", `{spec: {executor: {instances: 2}}, status: {applicationState: {state: RUNNING}, executorState: {e1: RUNNING, e2: RUNNING}}}`,
 			graph.PhaseRunning, 2, 2, "", false},
@@ -137,6 +139,7 @@ func TestKafkaTopicHealth(t *testing.T) {
 		want  TopicHealth
 	}{
 		{"new", topic(""), 30 * time.Second, TopicHealth{Message: "waiting for the Strimzi topic operator"}},
+		{"unreadable", topic(`, status: {conditions: "Ready"}`), time.Hour, TopicHealth{Message: "KafkaTopic status unreadable"}},
 		{"no operator watching", topic(""), 3 * time.Minute, TopicHealth{Message: "no status from the Strimzi topic operator after 2m0s: does it watch namespace demo?"}},
 		{"spec not yet observed", topic(`, status: {observedGeneration: 1, conditions: [{type: Ready, status: "True"}]}`), time.Hour,
 			TopicHealth{Message: "generation 2 not yet observed by its operator"}},

@@ -58,6 +58,26 @@ func KafkaTopicFor(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *Kafk
 	}
 }
 
+// KafkaTopicStatus is the part of Strimzi's KafkaTopic status that Sluice
+// reads.
+type KafkaTopicStatus struct {
+	ObservedGeneration int64       `json:"observedGeneration"`
+	Conditions         []Condition `json:"conditions"`
+	// ReplicasChange is set while Cruise Control changes the replication
+	// factor.
+	ReplicasChange *struct {
+		TargetReplicas int32  `json:"targetReplicas"`
+		State          string `json:"state"`
+	} `json:"replicasChange"`
+}
+
+// observedKafkaTopic is what KafkaTopicHealth reads of an observed
+// KafkaTopic; Status is nil until the topic operator writes one.
+type observedKafkaTopic struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Status            *KafkaTopicStatus `json:"status"`
+}
+
 // TopicHealth is what a KafkaTopic's status says.
 type TopicHealth struct {
 	Ready   bool
@@ -71,24 +91,28 @@ const topicOperatorGrace = 2 * time.Minute
 // KafkaTopicHealth reads a topic's readiness from its Strimzi status. now is
 // the sync's time, passed in.
 func KafkaTopicHealth(u *unstructured.Unstructured, now time.Time) TopicHealth {
-	if _, found, _ := unstructured.NestedMap(u.Object, "status"); !found {
-		if created := u.GetCreationTimestamp(); !created.IsZero() && now.Sub(created.Time) > topicOperatorGrace {
+	kt, ok := decode[observedKafkaTopic](u)
+	if !ok {
+		return TopicHealth{Message: KafkaTopicKind + " status unreadable"}
+	}
+	st := kt.Status
+	if st == nil {
+		if created := kt.CreationTimestamp; !created.IsZero() && now.Sub(created.Time) > topicOperatorGrace {
 			return TopicHealth{Message: fmt.Sprintf("no status from the Strimzi topic operator after %s: does it watch namespace %s?",
-				topicOperatorGrace, u.GetNamespace())}
+				topicOperatorGrace, kt.Namespace)}
 		}
 		return TopicHealth{Message: "waiting for the Strimzi topic operator"}
 	}
-	if ok, msg := caughtUp(u); !ok {
+	if ok, msg := caughtUp(kt.Generation, st.ObservedGeneration); !ok {
 		return TopicHealth{Message: msg}
 	}
-	status, reason, msg, _ := condition(u, "Ready")
-	if status == "True" {
+	ready := condition(st.Conditions, "Ready")
+	if ready.Status == "True" {
 		h := TopicHealth{Ready: true}
-		if target, found, _ := unstructured.NestedInt64(u.Object, "status", "replicasChange", "targetReplicas"); found {
-			h.Message = fmt.Sprintf("replication factor change to %d %s (needs Cruise Control)", target,
-				nestedString(u, "status", "replicasChange", "state"))
+		if rc := st.ReplicasChange; rc != nil {
+			h.Message = fmt.Sprintf("replication factor change to %d %s (needs Cruise Control)", rc.TargetReplicas, rc.State)
 		}
 		return h
 	}
-	return TopicHealth{Message: strings.TrimPrefix(reason+": "+msg, ": ")}
+	return TopicHealth{Message: strings.TrimPrefix(ready.Reason+": "+ready.Message, ": ")}
 }

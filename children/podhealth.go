@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -22,33 +23,25 @@ type PodHealth struct {
 // troubleReasons are the waiting reasons that make a streamlet Degraded.
 var troubleReasons = []string{"CrashLoopBackOff", "CreateContainerConfigError", "ErrImagePull", "ImagePullBackOff", "InvalidImageName", "RunContainerError"}
 
-// PodsHealth sums the health of pods by their sluice.dev/streamlet label.
+// PodsHealth sums the health of pods by their sluice.dev/streamlet label. A
+// pod whose status cannot be read as a Pod's counts with no restarts.
 func PodsHealth(pods []*unstructured.Unstructured) map[string]PodHealth {
 	out := map[string]PodHealth{}
-	for _, pod := range pods {
-		name := pod.GetLabels()[LabelStreamlet]
+	for _, u := range pods {
+		name := u.GetLabels()[LabelStreamlet]
 		if name == "" {
 			continue
 		}
 		h := out[name]
 		h.Pods++
-		for _, field := range []string{"initContainerStatuses", "containerStatuses"} {
-			statuses, _, _ := unstructured.NestedSlice(pod.Object, "status", field)
-			for _, s := range statuses {
-				cs, ok := s.(map[string]any)
-				if !ok {
-					continue
+		pod, _ := decode[corev1.Pod](u)
+		for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+			h.Restarts += cs.RestartCount
+			if w := cs.State.Waiting; w != nil && slices.Contains(troubleReasons, w.Reason) {
+				if h.Waiting == nil {
+					h.Waiting = map[string]int32{}
 				}
-				if n, ok := cs["restartCount"].(int64); ok {
-					h.Restarts += int32(n)
-				}
-				reason, _, _ := unstructured.NestedString(cs, "state", "waiting", "reason")
-				if slices.Contains(troubleReasons, reason) {
-					if h.Waiting == nil {
-						h.Waiting = map[string]int32{}
-					}
-					h.Waiting[reason]++
-				}
+				h.Waiting[w.Reason]++
 			}
 		}
 		out[name] = h

@@ -14,7 +14,7 @@ import (
 // container port. Only streamlets with an endpoint have one.
 func Service(bp *graph.Blueprint, s *graph.ResolvedStreamlet) *corev1.Service {
 	return &corev1.Service{
-		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: ServiceKind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      WorkloadName(bp.Name, s.Name),
 			Namespace: bp.Namespace,

@@ -72,6 +72,28 @@ type SparkExecutor struct {
 	Instances    *int32 `json:"instances"`
 }
 
+// SparkApplicationStatus is the part of the Spark operator's status that
+// Sluice reads. The operator keeps no observedGeneration: its state tells.
+type SparkApplicationStatus struct {
+	ApplicationState struct {
+		State        string `json:"state"`
+		ErrorMessage string `json:"errorMessage"`
+	} `json:"applicationState"`
+	// ExecutorState is each executor pod's state (RUNNING, PENDING, …).
+	ExecutorState map[string]string `json:"executorState"`
+}
+
+// observedSparkApplication is what SparkHealth reads of an observed
+// SparkApplication.
+type observedSparkApplication struct {
+	Spec struct {
+		Executor struct {
+			Instances int32 `json:"instances"`
+		} `json:"executor"`
+	} `json:"spec"`
+	Status SparkApplicationStatus `json:"status"`
+}
+
 // Spark settings Sluice fixes for streaming.
 const (
 	// sparkCheckpointConf is Structured Streaming's default checkpoint root;
@@ -137,22 +159,23 @@ func SparkApplicationFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checks
 }
 
 // SparkHealth reads a Spark streamlet's health from its SparkApplication.
-// The Spark operator keeps no observedGeneration: its state tells. Ready
-// replicas are the executors in state RUNNING. An edit makes the operator
+// Ready replicas are the executors in state RUNNING. An edit makes the operator
 // resubmit the application (INVALIDATING, PENDING_RERUN, SUBMITTED), and
 // executors come up one by one: both are rollouts, not failures. An error
 // message left from an earlier attempt is only "last error" once the
 // application runs again.
 func SparkHealth(u *unstructured.Unstructured) Health {
-	h := Health{Expected: nestedInt32(u, "spec", "executor", "instances"), Phase: graph.PhasePending}
-	states, _, _ := unstructured.NestedStringMap(u.Object, "status", "executorState")
-	for _, st := range states {
+	app, ok := decode[observedSparkApplication](u)
+	if !ok {
+		return unreadable(SparkApplicationKind, 0)
+	}
+	h := Health{Expected: app.Spec.Executor.Instances, Phase: graph.PhasePending}
+	for _, st := range app.Status.ExecutorState {
 		if st == "RUNNING" {
 			h.Ready++
 		}
 	}
-	state := nestedString(u, "status", "applicationState", "state")
-	errMsg := nestedString(u, "status", "applicationState", "errorMessage")
+	state, errMsg := app.Status.ApplicationState.State, app.Status.ApplicationState.ErrorMessage
 	switch state {
 	case "RUNNING":
 		switch {

@@ -17,7 +17,7 @@ var workloadKinds = []struct {
 	runtime graph.Runtime
 	health  func(*unstructured.Unstructured) Health
 }{
-	{"Deployment", graph.Akka, DeploymentHealth},
+	{DeploymentKind, graph.Akka, DeploymentHealth},
 	{SparkApplicationKind, graph.Spark, SparkHealth},
 	{FlinkDeploymentKind, graph.Flink, FlinkHealth},
 }

@@ -90,7 +90,8 @@ func (k *topicsKept) note(name, note string) {
 
 // topicName is a KafkaTopic's Kafka name: spec.topicName, else its name.
 func topicName(u *unstructured.Unstructured) string {
-	return cmp.Or(nestedString(u, "spec", "topicName"), u.GetName())
+	name, _, _ := unstructured.NestedString(u.Object, "spec", "topicName")
+	return cmp.Or(name, u.GetName())
 }
 
 // keepSecond keeps a second KafkaTopic of a topic the blueprint still

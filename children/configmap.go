@@ -116,9 +116,9 @@ func parameterValue(p graph.Parameter) any {
 	}
 }
 
-// ConfigMap returns a streamlet's configuration ConfigMap and the checksum of
+// NewConfigMap returns a streamlet's configuration ConfigMap and the checksum of
 // its content for the workload's pod template.
-func ConfigMap(bp *graph.Blueprint, s *graph.ResolvedStreamlet) (*corev1.ConfigMap, string, error) {
+func NewConfigMap(bp *graph.Blueprint, s *graph.ResolvedStreamlet) (*corev1.ConfigMap, string, error) {
 	content, err := json.MarshalIndent(Config(bp, s), "", "  ")
 	if err != nil {
 		return nil, "", fmt.Errorf("configuration of streamlet %s: %w", s.Name, err)

@@ -15,9 +15,9 @@ import (
 // ContainerName is the name of the streamlet's container in akka pods.
 const ContainerName = "streamlet"
 
-// Deployment runs an akka (plain JVM or any container) streamlet. checksum is
+// NewDeployment runs an akka (plain JVM or any container) streamlet. checksum is
 // its configuration's checksum: a configuration change rolls its pods.
-func Deployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *appsv1.Deployment {
+func NewDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *appsv1.Deployment {
 	pod := streamletPod(bp, s)
 	replicas := s.Replicas
 	return &appsv1.Deployment{

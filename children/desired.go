@@ -25,7 +25,7 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 	d := &childSet{kinds: kinds}
 	for i := range bp.Topics {
 		if t := &bp.Topics[i]; t.Managed {
-			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return KafkaTopicFor(bp, t, kinds[KafkaTopicKind]) })
+			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return NewKafkaTopic(bp, t, kinds[KafkaTopicKind]) })
 		}
 	}
 	for i := range bp.Streamlets {
@@ -34,7 +34,7 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 		}
 	}
 	if bp.Spec.Metrics != nil {
-		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return PodMonitorFor(bp) })
+		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return NewPodMonitor(bp) })
 	}
 	out := make([]*unstructured.Unstructured, 0, len(d.objs))
 	for _, obj := range d.objs {
@@ -69,21 +69,21 @@ func (d *childSet) add(kind, what string, build func() any) {
 // addStreamlet adds a streamlet's ConfigMap, workload and Service.
 func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet) error {
 	what := fmt.Sprintf("streamlet %s (%s)", s.Name, s.Runtime)
-	cm, checksum, err := ConfigMap(bp, s)
+	cm, checksum, err := NewConfigMap(bp, s)
 	if err != nil {
 		return err
 	}
 	d.add(ConfigMapKind, what, func() any { return cm })
 	switch s.Runtime {
 	case graph.Akka:
-		d.add(DeploymentKind, what, func() any { return Deployment(bp, s, checksum) })
+		d.add(DeploymentKind, what, func() any { return NewDeployment(bp, s, checksum) })
 	case graph.Spark:
-		d.add(SparkApplicationKind, what, func() any { return SparkApplicationFor(bp, s, checksum) })
+		d.add(SparkApplicationKind, what, func() any { return NewSparkApplication(bp, s, checksum) })
 	case graph.Flink:
-		d.add(FlinkDeploymentKind, what, func() any { return FlinkDeploymentFor(bp, s, checksum) })
+		d.add(FlinkDeploymentKind, what, func() any { return NewFlinkDeployment(bp, s, checksum) })
 	}
 	if s.Endpoint != nil {
-		d.add(ServiceKind, what+" endpoint", func() any { return Service(bp, s) })
+		d.add(ServiceKind, what+" endpoint", func() any { return NewService(bp, s) })
 	}
 	return nil
 }

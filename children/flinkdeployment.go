@@ -98,10 +98,10 @@ const (
 	upgradeStateless = "stateless"
 )
 
-// FlinkDeploymentFor runs a Flink streamlet as an application cluster with
+// NewFlinkDeployment runs a Flink streamlet as an application cluster with
 // the streamlet's parallelism, its state under spec.state and upgrades by
 // savepoint when it has state.
-func FlinkDeploymentFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *FlinkDeployment {
+func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *FlinkDeployment {
 	fl := s.Flink
 	pod := streamletPod(bp, s)
 	conf := maps.Clone(fl.FlinkConfiguration)

@@ -30,10 +30,10 @@ type KafkaTopicSpec struct {
 	Config     map[string]graph.Scalar `json:"config,omitempty"`
 }
 
-// KafkaTopicFor builds the KafkaTopic of a managed topic. spec.topicName is always
+// NewKafkaTopic builds the KafkaTopic of a managed topic. spec.topicName is always
 // set: Strimzi refuses to change it later, and metadata.name may differ when
 // the topic's name is not a valid object name.
-func KafkaTopicFor(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *KafkaTopic {
+func NewKafkaTopic(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *KafkaTopic {
 	labels := Labels(bp.Name, t.Streamlet, ComponentTopic)
 	labels[LabelOutlet] = t.Outlet
 	labels[LabelStrimziCluster] = bp.Spec.Kafka.Cluster

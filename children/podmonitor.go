@@ -33,9 +33,9 @@ type PodMetricsEndpoint struct {
 	Path string `json:"path,omitempty"`
 }
 
-// PodMonitorFor scrapes every streamlet pod of an application with
+// NewPodMonitor scrapes every streamlet pod of an application with
 // spec.metrics set, on the port named "metrics".
-func PodMonitorFor(bp *graph.Blueprint) *PodMonitor {
+func NewPodMonitor(bp *graph.Blueprint) *PodMonitor {
 	return &PodMonitor{
 		TypeMeta: metav1.TypeMeta{APIVersion: MonitoringAPIVersion, Kind: PodMonitorKind},
 		ObjectMeta: metav1.ObjectMeta{

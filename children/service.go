@@ -10,9 +10,9 @@ import (
 	"github.com/sluice-dev/sluice/graph"
 )
 
-// Service exposes a streamlet's HTTP endpoint inside the cluster on its
+// NewService exposes a streamlet's HTTP endpoint inside the cluster on its
 // container port. Only streamlets with an endpoint have one.
-func Service(bp *graph.Blueprint, s *graph.ResolvedStreamlet) *corev1.Service {
+func NewService(bp *graph.Blueprint, s *graph.ResolvedStreamlet) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: ServiceKind},
 		ObjectMeta: metav1.ObjectMeta{

@@ -104,9 +104,9 @@ const (
 	sparkSubmissionRetryInterval = 20
 )
 
-// SparkApplicationFor runs a Spark streamlet: a streaming job, restarted always,
+// NewSparkApplication runs a Spark streamlet: a streaming job, restarted always,
 // with one executor per replica.
-func SparkApplicationFor(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *SparkApplication {
+func NewSparkApplication(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *SparkApplication {
 	sp := s.Spark
 	pod := streamletPod(bp, s)
 	conf := maps.Clone(sp.SparkConf)

@@ -65,8 +65,7 @@ func Documents(data []byte) ([]Document, error) {
 		if err != nil {
 			return docs, fmt.Errorf("document %d: %w", len(docs)+1, err)
 		}
-		// A document that does not convert is not empty: Parse says why.
-		if js, err := yaml.YAMLToJSON(doc); err == nil && isNull(js) {
+		if emptyYAML(doc) {
 			continue
 		}
 		docs = append(docs, Document{Position: len(docs) + 1, Data: slices.Clone(doc)})
@@ -91,7 +90,45 @@ func jsonDocuments(data []byte) ([]Document, error) {
 	}
 }
 
+// isMarker reports whether a line is a YAML document marker alone ("---",
+// "...", perhaps with a comment); the stream reader keeps a leading "---".
+func isMarker(l []byte) bool {
+	for _, m := range []string{"---", "..."} {
+		if rest, ok := bytes.CutPrefix(l, []byte(m)); ok {
+			rest = bytes.TrimSpace(rest)
+			return len(rest) == 0 || rest[0] == '#'
+		}
+	}
+	return false
+}
+
 func isNull(js []byte) bool { return string(bytes.TrimSpace(js)) == "null" }
+
+// emptyYAML reports whether a YAML document holds nothing: blank lines and
+// comments, or a lone null. (Converting it to see would double the cost of
+// Parse.)
+func emptyYAML(doc []byte) bool {
+	var content []byte
+	for line := range bytes.Lines(doc) {
+		l := bytes.TrimSpace(line)
+		if len(l) == 0 || l[0] == '#' || isMarker(l) {
+			continue
+		}
+		if content != nil {
+			return false
+		}
+		content = l
+	}
+	if content == nil {
+		return true
+	}
+	value, _, _ := bytes.Cut(content, []byte(" #"))
+	switch string(bytes.TrimSpace(value)) {
+	case "null", "Null", "NULL", "~":
+		return true
+	}
+	return false
+}
 
 // Parsed is one document of a stream, decoded as Parse decodes it.
 type Parsed struct {

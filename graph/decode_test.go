@@ -313,7 +313,7 @@ func TestParseAll(t *testing.T) {
 			{"tiny", true, ""},
 			{"other", true, `spec.streamlets[src].replicas: must be an integer, not the string "two"`},
 		}},
-		{"empty documents skipped", "---\n" + minimal + "---\n# nothing here\n---\n\n---\n" + other + "---\n", []result{
+		{"empty documents skipped", "---\n" + minimal + "---\n# nothing here\n---\n\n---\nnull\n---\n~ # none\n...\n---\n" + other + "---\n", []result{
 			{"tiny", true, ""}, {"other", true, ""},
 		}},
 		{"another kind", ns + "---\n" + minimal, []result{

@@ -5,7 +5,7 @@ GO       ?= go
 ADDR     ?= :8080
 EXAMPLE  ?= manifests/examples/call-record-aggregator.yaml
 # Packages that define the -update flag of their golden tests.
-GOLDEN_PKGS := ./hooks
+GOLDEN_PKGS := ./children ./hooks
 
 .PHONY: build run render test check unit e2e golden bench load fuzz
 

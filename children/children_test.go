@@ -1,6 +1,7 @@
 package children
 
 import (
+	"fmt"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -108,14 +109,16 @@ func TestNoNulls(t *testing.T) {
 			}
 		case []any:
 			for i, e := range v {
-				walk(path+"["+string(rune('0'+i%10))+"]", e)
+				walk(fmt.Sprintf("%s[%d]", path, i), e)
 			}
 		}
 	}
-	for _, u := range desired(t, blueprint(t, "fraud-scoring")) {
-		walk(u.GetKind()+"/"+u.GetName(), u.Object)
-		if _, found := u.Object["status"]; found {
-			t.Errorf("%s %s has a status", u.GetKind(), u.GetName())
+	for _, example := range []string{"call-record-aggregator", "clickstream-sessions", "fraud-scoring"} {
+		for _, u := range desired(t, blueprint(t, example)) {
+			walk(u.GetKind()+"/"+u.GetName(), u.Object)
+			if _, found := u.Object["status"]; found {
+				t.Errorf("%s %s has a status", u.GetKind(), u.GetName())
+			}
 		}
 	}
 }

@@ -1,0 +1,52 @@
+package children
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestBuildersGolden pins every builder's whole output, one file per example
+// and kind (testdata/<example>/<Kind>.golden.yaml, rewritten by -update):
+// derived names and fields are a versioned contract, and a reviewer reads
+// the diff of exactly the kind a change touches.
+func TestBuildersGolden(t *testing.T) {
+	for _, example := range []string{"call-record-aggregator", "clickstream-sessions", "fraud-scoring"} {
+		byKind := map[string][]string{}
+		for _, u := range desired(t, blueprint(t, example)) {
+			b, err := yaml.Marshal(u.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byKind[u.GetKind()] = append(byKind[u.GetKind()], string(b))
+		}
+		for kind, docs := range byKind {
+			t.Run(example+"/"+kind, func(t *testing.T) {
+				path := filepath.Join("testdata", example, kind+".golden.yaml")
+				got := strings.Join(docs, "---\n")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run make golden)", err)
+				}
+				if diff := cmp.Diff(string(want), got); diff != "" {
+					t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+				}
+			})
+		}
+	}
+}

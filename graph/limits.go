@@ -1,10 +1,13 @@
 package graph
 
-// Caps on the lists of an application. The CRD carries the same numbers
-// (manifests/limits.go refers to these, and its tests hold the CRD to them),
-// because the API server refuses a CRD whose CEL rules could cost without
-// bound; graph checks them too, so that `sluice validate` refuses what the
-// API server would.
+// Every cap of a StreamingApplication has its one home here. The CRD
+// (manifests/crd) carries the same numbers, because the API server refuses
+// a CRD whose CEL rules could cost without bound; the tests of manifests hold
+// the CRD to these constants, graph checks them too (so that `sluice
+// validate` refuses what the API server would), and the hook sizes its
+// request limit from them.
+
+// Caps on the lists and maps of an application.
 const (
 	MaxStreamlets        = 100
 	MaxPortsPerStreamlet = 32 // inlets, and separately outlets
@@ -18,6 +21,42 @@ const (
 	MaxTopicConfig       = 64
 	MaxStreamletLabels   = 64 // labels, and separately annotations
 	MaxRuntimeConf       = 128
+)
+
+// Caps on the strings of an application.
+const (
+	// MaxObjectNameLength caps names of other objects (Secrets, ConfigMaps, PVCs,
+	// service accounts), keys and environment variable names.
+	MaxObjectNameLength = 253 // validation.DNS1123SubdomainMaxLength
+	// MaxTextLength caps images, URIs, paths, class names, schema names,
+	// fingerprints, patterns and descriptions.
+	MaxTextLength = 1024
+	// MaxShortLength caps versions, memory sizes, core limits and schema formats.
+	MaxShortLength = 64
+	// MaxLabelValueLength caps the values of a streamlet's labels and the Kafka
+	// cluster name (a label value on every topic).
+	MaxLabelValueLength = 63 // validation.LabelValueMaxLength
+	// MaxPortRefLength caps "streamlet.port" in connections.
+	MaxPortRefLength = 2*MaxNameLength + 1
+)
+
+// Caps on names, and on the names derived from them (enforced in the CRD by
+// CEL rules on len(app) + 1 + len(streamlet)).
+const (
+	// MaxNameLength caps application, streamlet and port names: each is a
+	// label value (sluice.dev/app, sluice.dev/streamlet, sluice.dev/outlet).
+	MaxNameLength = 63 // validation.DNS1035LabelMaxLength
+	// MaxWorkloadName caps "<app>-<streamlet>", a Service name and the value
+	// of app.kubernetes.io/instance.
+	MaxWorkloadName = 63 // validation.DNS1035LabelMaxLength
+	// MaxFlinkName caps a FlinkDeployment's name: the Flink operator refuses
+	// longer ones because it derives further names from it.
+	MaxFlinkName = 45
+	// MaxSparkName caps a SparkApplication's name: the Spark operator appends
+	// "-ui-svc" to make the UI Service's DNS-1035 name.
+	MaxSparkName = MaxWorkloadName - len("-ui-svc")
+	// MaxTopicName is Kafka's limit on topic names, explicit or derived.
+	MaxTopicName = 249
 )
 
 // checkCaps refuses lists longer than the CRD allows.

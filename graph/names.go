@@ -10,25 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// Length caps that derived names impose. The CRD carries the same caps as
-// CEL rules, so the API server refuses what this package refuses.
-const (
-	// MaxNameLength caps application, streamlet and port names: each is a
-	// label value (sluice.dev/app, sluice.dev/streamlet, sluice.dev/outlet).
-	MaxNameLength = validation.DNS1035LabelMaxLength
-	// MaxWorkloadName caps "<app>-<streamlet>", a Service name and the value
-	// of app.kubernetes.io/instance.
-	MaxWorkloadName = validation.DNS1035LabelMaxLength
-	// MaxFlinkName caps a FlinkDeployment's name: the Flink operator refuses
-	// longer ones because it derives further names from it.
-	MaxFlinkName = 45
-	// MaxSparkName caps a SparkApplication's name: the Spark operator appends
-	// "-ui-svc" to make the UI Service's DNS-1035 name.
-	MaxSparkName = validation.DNS1035LabelMaxLength - len("-ui-svc")
-	// MaxTopicName is Kafka's limit on topic names.
-	MaxTopicName = 249
-)
-
 // kafkaTopicName is Kafka's alphabet for topic names.
 var kafkaTopicName = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 

@@ -37,3 +37,21 @@ func TestTopicObjectName(t *testing.T) {
 		}
 	}
 }
+
+// TestCapsMatchKubernetes: the caps written as numbers (untyped, so that the
+// CRD tests compare them with any integer) are Kubernetes' own limits.
+func TestCapsMatchKubernetes(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"MaxNameLength", MaxNameLength, validation.DNS1035LabelMaxLength},
+		{"MaxWorkloadName", MaxWorkloadName, validation.DNS1035LabelMaxLength},
+		{"MaxObjectNameLength", MaxObjectNameLength, validation.DNS1123SubdomainMaxLength},
+		{"MaxLabelValueLength", MaxLabelValueLength, validation.LabelValueMaxLength},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, Kubernetes allows %d", c.name, c.got, c.want)
+		}
+	}
+}

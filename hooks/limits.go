@@ -1,6 +1,6 @@
 package hooks
 
-import "github.com/sluice-dev/sluice/manifests"
+import "github.com/sluice-dev/sluice/graph"
 
 // Request size budget, from the CRD's caps (manifests/limits.go) and etcd's
 // limit on one object. TestLargestApplicationFitsTheLimits (limits_test.go)
@@ -24,7 +24,7 @@ const (
 	// the controller are at most this big.
 	maxObjectBytes = 3 << 19 // 1.5 MiB
 	// maxTopics is one KafkaTopic per outlet.
-	maxTopics = manifests.MaxStreamlets * manifests.MaxPortsPerStreamlet
+	maxTopics = graph.MaxStreamlets * graph.MaxPortsPerStreamlet
 	// maxTopicBytes bounds a KafkaTopic with the application-wide settings at
 	// their caps (measured: 9,693 bytes, 64 topicDefaults.config entries of
 	// them).
@@ -67,4 +67,4 @@ const _ = uint(maxObjectBytes - observedCopies*maxChildBytes)
 // timeout, and about 5 times its body in heap (BenchmarkSyncLargest), so two
 // at once, the most Config.MaxLargeRequests lets in, fit the hook's 2Gi
 // (manifests/base/deployment.yaml, GOMEMLIMIT 95% of it).
-const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicBytes+manifests.MaxStreamlets*maxStreamletBytes+listAmplification*maxObjectBytes)
+const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicBytes+graph.MaxStreamlets*maxStreamletBytes+listAmplification*maxObjectBytes)

@@ -13,12 +13,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-dev/sluice/graph"
-	"github.com/sluice-dev/sluice/manifests"
 )
 
 // The applications the request budget of limits.go is measured on, all made
-// by largestApplication: manifests.MaxStreamlets streamlets at most (akka,
-// spark and flink in turn), each with manifests.MaxPortsPerStreamlet inlets
+// by largestApplication: graph.MaxStreamlets streamlets at most (akka,
+// spark and flink in turn), each with graph.MaxPortsPerStreamlet inlets
 // and outlets, and every list of graph/limits.go at its cap — env,
 // volumeMounts, labels, annotations, resources, configParameters, config
 // values, the topic config of every outlet and of topicDefaults (distinct
@@ -41,7 +40,7 @@ import (
 const freeValueBytes = 64
 
 // largestAppName is long enough that flink streamlets keep two characters
-// to tell 33 of them apart: 42 + 1 + 2 = MaxFlinkWorkloadNameLength.
+// to tell 33 of them apart: 42 + 1 + 2 = graph.MaxFlinkName.
 var largestAppName = fill("largest", 42, 'a')
 
 // fill pads prefix with c to n bytes.
@@ -90,21 +89,21 @@ func scalarMap(prefix string, n int) map[string]graph.Scalar {
 // sparkConf or flinkConfiguration, a port's topic settings); the lists of
 // the whole application stay at their caps.
 func largestApplication(n int, lists bool) *graph.StreamingApplication {
-	const ports = manifests.MaxPortsPerStreamlet
+	const ports = graph.MaxPortsPerStreamlet
 	schema := graph.Schema{Format: "avro", Name: free("com.example.records.Record"), Fingerprint: fill("", freeValueBytes, 'f')}
 	no := false
 	cpu := 1.0
 	spec := graph.Spec{
 		Image:              free("registry.example.com/team/largest:"),
-		ServiceAccountName: subdomain("sa-", manifests.MaxObjectNameLength),
+		ServiceAccountName: subdomain("sa-", graph.MaxObjectNameLength),
 		Kafka: graph.Kafka{
-			Cluster:          fill("kafka-", manifests.MaxLabelValueLength, 'c'),
+			Cluster:          fill("kafka-", graph.MaxLabelValueLength, 'c'),
 			BootstrapServers: free("kafka-bootstrap.kafka:9093,"),
-			TLS:              &graph.KafkaTLS{CASecret: subdomain("ca-", manifests.MaxObjectNameLength)},
-			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, SecretName: subdomain("user-", manifests.MaxObjectNameLength)},
+			TLS:              &graph.KafkaTLS{CASecret: subdomain("ca-", graph.MaxObjectNameLength)},
+			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, SecretName: subdomain("user-", graph.MaxObjectNameLength)},
 			TopicDefaults: graph.TopicSettings{
 				Partitions: ptr(int32(12)), Replicas: ptr(int32(3)),
-				Config: scalarMap("default.topic", manifests.MaxTopicConfig),
+				Config: scalarMap("default.topic", graph.MaxTopicConfig),
 			},
 		},
 		TopicDeletionPolicy: graph.Retain,
@@ -113,29 +112,29 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 		Runtimes: graph.Runtimes{
 			Spark: &graph.SparkSettings{
 				Version: "3.5.3", Type: "Scala", MainApplicationFile: free("local:///opt/app/"),
-				ServiceAccountName: subdomain("spark-", manifests.MaxObjectNameLength),
+				ServiceAccountName: subdomain("spark-", graph.MaxObjectNameLength),
 				Driver:             &graph.SparkPod{Cores: ptr(int32(1)), CoreLimit: "1200m", Memory: "2g"},
 				Executor:           &graph.SparkPod{Cores: ptr(int32(2)), CoreLimit: "2400m", Memory: "4g"},
-				SparkConf:          confMap("spark.default", manifests.MaxRuntimeConf),
+				SparkConf:          confMap("spark.default", graph.MaxRuntimeConf),
 			},
 			Flink: &graph.FlinkSettings{
 				Version: "v1_20", JarURI: free("local:///opt/flink/usrlib/"),
-				ServiceAccountName: subdomain("flink-", manifests.MaxObjectNameLength),
+				ServiceAccountName: subdomain("flink-", graph.MaxObjectNameLength),
 				UpgradeMode:        "savepoint",
 				JobManager:         &graph.FlinkResource{CPU: &cpu, Memory: "2048m"},
 				TaskManager:        &graph.FlinkResource{CPU: &cpu, Memory: "4096m"},
-				FlinkConfiguration: confMap("flink.default", manifests.MaxRuntimeConf),
+				FlinkConfiguration: confMap("flink.default", graph.MaxRuntimeConf),
 			},
 		},
 	}
-	for i := range manifests.MaxImagePullSecrets {
-		spec.ImagePullSecrets = append(spec.ImagePullSecrets, subdomain(fmt.Sprintf("pull-%02d-", i), manifests.MaxObjectNameLength))
+	for i := range graph.MaxImagePullSecrets {
+		spec.ImagePullSecrets = append(spec.ImagePullSecrets, subdomain(fmt.Sprintf("pull-%02d-", i), graph.MaxObjectNameLength))
 	}
 	runtimes := []graph.Runtime{graph.Akka, graph.Spark, graph.Flink}
 	limits := map[graph.Runtime]int{
-		graph.Akka:  manifests.MaxWorkloadNameLength,
-		graph.Spark: manifests.MaxSparkWorkloadNameLength,
-		graph.Flink: manifests.MaxFlinkWorkloadNameLength,
+		graph.Akka:  graph.MaxWorkloadName,
+		graph.Spark: graph.MaxSparkName,
+		graph.Flink: graph.MaxFlinkName,
 	}
 	const base36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 	for i := range n {
@@ -153,21 +152,21 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 		}
 		if rt == graph.Akka {
 			s.Endpoint = &graph.Endpoint{ContainerPort: 8080}
-			s.ServiceAccountName = subdomain("streamlet-", manifests.MaxObjectNameLength)
+			s.ServiceAccountName = subdomain("streamlet-", graph.MaxObjectNameLength)
 		}
 		for p := range ports {
-			in := graph.Port{Name: fill(fmt.Sprintf("in-%02d-", p), manifests.MaxNameLength, 'p'), Schema: schema}
+			in := graph.Port{Name: fill(fmt.Sprintf("in-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
 			if i == 0 {
-				in.Topic = &graph.TopicSpec{Name: fill(fmt.Sprintf("Existing_%02d.", p), manifests.MaxTopicNameLength, 'E'), Managed: &no}
+				in.Topic = &graph.TopicSpec{Name: fill(fmt.Sprintf("Existing_%02d.", p), graph.MaxTopicName, 'E'), Managed: &no}
 			}
 			s.Inlets = append(s.Inlets, in)
-			out := graph.Port{Name: fill(fmt.Sprintf("out-%02d-", p), manifests.MaxNameLength, 'p'), Schema: schema}
+			out := graph.Port{Name: fill(fmt.Sprintf("out-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
 			if lists {
 				out.Topic = &graph.TopicSpec{
-					Name: fill(fmt.Sprintf("Topic_%03d_%02d.", i, p), manifests.MaxTopicNameLength, 'T'),
+					Name: fill(fmt.Sprintf("Topic_%03d_%02d.", i, p), graph.MaxTopicName, 'T'),
 					TopicSettings: graph.TopicSettings{
 						Partitions: ptr(int32(24)), Replicas: ptr(int32(3)),
-						Config: scalarMap("port.topic", manifests.MaxTopicConfig),
+						Config: scalarMap("port.topic", graph.MaxTopicConfig),
 					},
 				}
 			}
@@ -198,8 +197,8 @@ func addLists(s *graph.Streamlet) {
 	s.Labels = map[string]string{}
 	s.Annotations = map[string]string{}
 	s.Config = map[string]graph.Scalar{}
-	for k := range manifests.MaxConfigParameters {
-		key := fill(fmt.Sprintf("param-%02d-", k), manifests.MaxObjectNameLength, 'k')
+	for k := range graph.MaxConfigParameters {
+		key := fill(fmt.Sprintf("param-%02d-", k), graph.MaxObjectNameLength, 'k')
 		def := graph.StringScalar(free("default-"))
 		s.ConfigParameters = append(s.ConfigParameters, graph.ConfigParameter{
 			Key: key, Type: graph.TypeString, Default: &def,
@@ -207,31 +206,31 @@ func addLists(s *graph.Streamlet) {
 			Description: free("What this parameter sets. "),
 		})
 	}
-	for k := range manifests.MaxConfigValues {
-		key := fill(fmt.Sprintf("param-%02d-", k), manifests.MaxObjectNameLength, 'k')
+	for k := range graph.MaxConfigValues {
+		key := fill(fmt.Sprintf("param-%02d-", k), graph.MaxObjectNameLength, 'k')
 		s.Config[key] = graph.StringScalar(free("value-"))
 	}
-	for k := range manifests.MaxEnv {
+	for k := range graph.MaxEnv {
 		s.Env = append(s.Env, graph.EnvVar{
-			Name: fill(fmt.Sprintf("ENV_%02d_", k), manifests.MaxObjectNameLength, 'E'),
+			Name: fill(fmt.Sprintf("ENV_%02d_", k), graph.MaxObjectNameLength, 'E'),
 			ValueFrom: &graph.EnvSource{SecretKeyRef: &graph.KeyRef{
-				Name: subdomain(fmt.Sprintf("secret-%02d-", k), manifests.MaxObjectNameLength),
-				Key:  fill(fmt.Sprintf("key-%02d-", k), manifests.MaxObjectNameLength, 'k'),
+				Name: subdomain(fmt.Sprintf("secret-%02d-", k), graph.MaxObjectNameLength),
+				Key:  fill(fmt.Sprintf("key-%02d-", k), graph.MaxObjectNameLength, 'k'),
 			}},
 		})
 	}
-	for k := range manifests.MaxVolumeMounts {
+	for k := range graph.MaxVolumeMounts {
 		s.VolumeMounts = append(s.VolumeMounts, graph.VolumeMount{
-			Name:      fill(fmt.Sprintf("vol-%02d-", k), manifests.MaxNameLength, 'm'),
+			Name:      fill(fmt.Sprintf("vol-%02d-", k), graph.MaxNameLength, 'm'),
 			MountPath: free(fmt.Sprintf("/mnt/%02d/", k)),
 			SubPath:   free("sub/"),
 			ReadOnly:  true,
-			Secret:    subdomain(fmt.Sprintf("mounted-%02d-", k), manifests.MaxObjectNameLength),
+			Secret:    subdomain(fmt.Sprintf("mounted-%02d-", k), graph.MaxObjectNameLength),
 		})
 	}
-	for k := range manifests.MaxStreamletLabels {
+	for k := range graph.MaxStreamletLabels {
 		key := fill(fmt.Sprintf("example.com/l%02d-", k), freeValueBytes, 'l')
-		s.Labels[key] = fill(fmt.Sprintf("value-%02d-", k), manifests.MaxLabelValueLength, 'v')
+		s.Labels[key] = fill(fmt.Sprintf("value-%02d-", k), graph.MaxLabelValueLength, 'v')
 		s.Annotations[key] = free("annotation-")
 	}
 	switch s.Runtime {
@@ -243,15 +242,15 @@ func addLists(s *graph.Streamlet) {
 	case graph.Spark:
 		s.Spark = &graph.SparkSettings{
 			MainApplicationFile: free("local:///opt/app/streamlet-"),
-			ServiceAccountName:  subdomain("spark-streamlet-", manifests.MaxObjectNameLength),
+			ServiceAccountName:  subdomain("spark-streamlet-", graph.MaxObjectNameLength),
 			Driver:              &graph.SparkPod{Memory: "3g"},
-			SparkConf:           confMap("spark.streamlet", manifests.MaxRuntimeConf),
+			SparkConf:           confMap("spark.streamlet", graph.MaxRuntimeConf),
 		}
 	case graph.Flink:
 		s.Flink = &graph.FlinkSettings{
 			JarURI:             free("local:///opt/flink/usrlib/streamlet-"),
-			ServiceAccountName: subdomain("flink-streamlet-", manifests.MaxObjectNameLength),
-			FlinkConfiguration: confMap("flink.streamlet", manifests.MaxRuntimeConf),
+			ServiceAccountName: subdomain("flink-streamlet-", graph.MaxObjectNameLength),
+			FlinkConfiguration: confMap("flink.streamlet", graph.MaxRuntimeConf),
 		}
 	}
 }
@@ -288,7 +287,7 @@ func syncedCluster(t testing.TB, app *graph.StreamingApplication) (*cluster, *Re
 // TestLargestApplicationFitsTheLimits) with every child observed.
 func largestCluster(t testing.TB) (*cluster, *Response) {
 	t.Helper()
-	c, resp, _ := syncedCluster(t, largestApplication(manifests.MaxStreamlets, false))
+	c, resp, _ := syncedCluster(t, largestApplication(graph.MaxStreamlets, false))
 	return c, resp
 }
 
@@ -341,7 +340,7 @@ func mib(n int) float64 { return float64(n) / (1 << 20) }
 func storableStreamlets(t testing.TB, lists bool) int {
 	t.Helper()
 	n := 0
-	for n < manifests.MaxStreamlets {
+	for n < graph.MaxStreamlets {
 		b, err := json.Marshal(largestApplication(n+1, lists))
 		if err != nil {
 			t.Fatal(err)
@@ -362,7 +361,7 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 		t.Skip("syncs an application of 3,435 children")
 	}
 	// Every list at its cap: a spec the API server cannot store.
-	all, err := json.Marshal(largestApplication(manifests.MaxStreamlets, true))
+	all, err := json.Marshal(largestApplication(graph.MaxStreamlets, true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,9 +393,9 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 
 	// The most children, the application-wide lists at their caps: the
 	// largest request.
-	wide, _ := measure(t, largestApplication(manifests.MaxStreamlets, false))
+	wide, _ := measure(t, largestApplication(graph.MaxStreamlets, false))
 	wide.log(t, "largest")
-	if wide.count > maxTopics+3*manifests.MaxStreamlets+1 {
+	if wide.count > maxTopics+3*graph.MaxStreamlets+1 {
 		t.Errorf("%d children, more than a topic per outlet and three per streamlet", wide.count)
 	}
 	if k := wide.byKind["KafkaTopic"]; k == nil || k.n != maxTopics || k.max > maxTopicBytes {

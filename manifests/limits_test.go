@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluice-dev/sluice/graph"
 )
 
 // capsOf walks s and returns every maxItems, maxProperties and maxLength in it,
@@ -36,89 +38,89 @@ func capsOf(path string, s *schema, into map[string]int64) {
 }
 
 // TestCRDCapsAreTheConstants checks every cap in the CRD's spec schema against
-// limits.go: a cap added to the CRD must be added here, with its constant.
+// graph/limits.go: a cap added to the CRD must be added here, with its constant.
 func TestCRDCapsAreTheConstants(t *testing.T) {
 	// Ports, topic settings and runtime settings appear at several places.
 	port := func(p string) map[string]int64 {
 		return map[string]int64{
-			p + ".name maxLength":               MaxNameLength,
-			p + ".schema.format maxLength":      MaxShortLength,
-			p + ".schema.name maxLength":        MaxTextLength,
-			p + ".schema.fingerprint maxLength": MaxTextLength,
-			p + ".topic.name maxLength":         MaxTopicNameLength,
-			p + ".topic.config maxProperties":   MaxTopicConfig,
+			p + ".name maxLength":               graph.MaxNameLength,
+			p + ".schema.format maxLength":      graph.MaxShortLength,
+			p + ".schema.name maxLength":        graph.MaxTextLength,
+			p + ".schema.fingerprint maxLength": graph.MaxTextLength,
+			p + ".topic.name maxLength":         graph.MaxTopicName,
+			p + ".topic.config maxProperties":   graph.MaxTopicConfig,
 		}
 	}
 	spark := func(p string) map[string]int64 {
 		return map[string]int64{
-			p + ".version maxLength":             MaxShortLength,
-			p + ".mainApplicationFile maxLength": MaxTextLength,
-			p + ".serviceAccountName maxLength":  MaxObjectNameLength,
-			p + ".driver.coreLimit maxLength":    MaxShortLength,
-			p + ".driver.memory maxLength":       MaxShortLength,
-			p + ".executor.coreLimit maxLength":  MaxShortLength,
-			p + ".executor.memory maxLength":     MaxShortLength,
-			p + ".sparkConf maxProperties":       MaxRuntimeConf,
+			p + ".version maxLength":             graph.MaxShortLength,
+			p + ".mainApplicationFile maxLength": graph.MaxTextLength,
+			p + ".serviceAccountName maxLength":  graph.MaxObjectNameLength,
+			p + ".driver.coreLimit maxLength":    graph.MaxShortLength,
+			p + ".driver.memory maxLength":       graph.MaxShortLength,
+			p + ".executor.coreLimit maxLength":  graph.MaxShortLength,
+			p + ".executor.memory maxLength":     graph.MaxShortLength,
+			p + ".sparkConf maxProperties":       graph.MaxRuntimeConf,
 		}
 	}
 	flink := func(p string) map[string]int64 {
 		return map[string]int64{
-			p + ".version maxLength":                MaxShortLength,
-			p + ".jarURI maxLength":                 MaxTextLength,
-			p + ".serviceAccountName maxLength":     MaxObjectNameLength,
-			p + ".jobManager.memory maxLength":      MaxShortLength,
-			p + ".taskManager.memory maxLength":     MaxShortLength,
-			p + ".flinkConfiguration maxProperties": MaxRuntimeConf,
+			p + ".version maxLength":                graph.MaxShortLength,
+			p + ".jarURI maxLength":                 graph.MaxTextLength,
+			p + ".serviceAccountName maxLength":     graph.MaxObjectNameLength,
+			p + ".jobManager.memory maxLength":      graph.MaxShortLength,
+			p + ".taskManager.memory maxLength":     graph.MaxShortLength,
+			p + ".flinkConfiguration maxProperties": graph.MaxRuntimeConf,
 		}
 	}
 	keyRef := func(p string) map[string]int64 {
 		return map[string]int64{
-			p + ".name maxLength": MaxObjectNameLength,
-			p + ".key maxLength":  MaxObjectNameLength,
+			p + ".name maxLength": graph.MaxObjectNameLength,
+			p + ".key maxLength":  graph.MaxObjectNameLength,
 		}
 	}
 	const st = "spec.streamlets[]"
 	want := map[string]int64{
-		"spec.image maxLength":                                 MaxTextLength,
-		"spec.imagePullSecrets maxItems":                       MaxImagePullSecrets,
-		"spec.imagePullSecrets[] maxLength":                    MaxObjectNameLength,
-		"spec.serviceAccountName maxLength":                    MaxObjectNameLength,
-		"spec.kafka.cluster maxLength":                         MaxLabelValueLength,
-		"spec.kafka.bootstrapServers maxLength":                MaxTextLength,
-		"spec.kafka.tls.caSecret maxLength":                    MaxObjectNameLength,
-		"spec.kafka.authentication.secretName maxLength":       MaxObjectNameLength,
-		"spec.kafka.topicDefaults.config maxProperties":        MaxTopicConfig,
-		"spec.state.uri maxLength":                             MaxTextLength,
-		"spec.state.pvc maxLength":                             MaxObjectNameLength,
-		"spec.metrics.path maxLength":                          MaxTextLength,
-		"spec.streamlets maxItems":                             MaxStreamlets,
-		st + ".name maxLength":                                 MaxNameLength,
-		st + ".className maxLength":                            MaxTextLength,
-		st + ".image maxLength":                                MaxTextLength,
-		st + ".inlets maxItems":                                MaxPortsPerStreamlet,
-		st + ".outlets maxItems":                               MaxPortsPerStreamlet,
-		st + ".configParameters maxItems":                      MaxConfigParameters,
-		st + ".configParameters[].key maxLength":               MaxObjectNameLength,
-		st + ".configParameters[].pattern maxLength":           MaxTextLength,
-		st + ".configParameters[].description maxLength":       MaxTextLength,
-		st + ".config maxProperties":                           MaxConfigValues,
-		st + ".serviceAccountName maxLength":                   MaxObjectNameLength,
-		st + ".env maxItems":                                   MaxEnv,
-		st + ".env[].name maxLength":                           MaxObjectNameLength,
-		st + ".labels maxProperties":                           MaxStreamletLabels,
-		st + ".labels{} maxLength":                             MaxLabelValueLength,
-		st + ".annotations maxProperties":                      MaxStreamletLabels,
-		st + ".volumeMounts maxItems":                          MaxVolumeMounts,
-		st + ".volumeMounts[].name maxLength":                  MaxNameLength,
-		st + ".volumeMounts[].mountPath maxLength":             MaxTextLength,
-		st + ".volumeMounts[].subPath maxLength":               MaxTextLength,
-		st + ".volumeMounts[].secret maxLength":                MaxObjectNameLength,
-		st + ".volumeMounts[].configMap maxLength":             MaxObjectNameLength,
-		st + ".volumeMounts[].persistentVolumeClaim maxLength": MaxObjectNameLength,
-		"spec.connections maxItems":                            MaxConnections,
-		"spec.connections[].from maxLength":                    MaxPortRefLength,
-		"spec.connections[].to maxItems":                       MaxConnectionTargets,
-		"spec.connections[].to[] maxLength":                    MaxPortRefLength,
+		"spec.image maxLength":                                 graph.MaxTextLength,
+		"spec.imagePullSecrets maxItems":                       graph.MaxImagePullSecrets,
+		"spec.imagePullSecrets[] maxLength":                    graph.MaxObjectNameLength,
+		"spec.serviceAccountName maxLength":                    graph.MaxObjectNameLength,
+		"spec.kafka.cluster maxLength":                         graph.MaxLabelValueLength,
+		"spec.kafka.bootstrapServers maxLength":                graph.MaxTextLength,
+		"spec.kafka.tls.caSecret maxLength":                    graph.MaxObjectNameLength,
+		"spec.kafka.authentication.secretName maxLength":       graph.MaxObjectNameLength,
+		"spec.kafka.topicDefaults.config maxProperties":        graph.MaxTopicConfig,
+		"spec.state.uri maxLength":                             graph.MaxTextLength,
+		"spec.state.pvc maxLength":                             graph.MaxObjectNameLength,
+		"spec.metrics.path maxLength":                          graph.MaxTextLength,
+		"spec.streamlets maxItems":                             graph.MaxStreamlets,
+		st + ".name maxLength":                                 graph.MaxNameLength,
+		st + ".className maxLength":                            graph.MaxTextLength,
+		st + ".image maxLength":                                graph.MaxTextLength,
+		st + ".inlets maxItems":                                graph.MaxPortsPerStreamlet,
+		st + ".outlets maxItems":                               graph.MaxPortsPerStreamlet,
+		st + ".configParameters maxItems":                      graph.MaxConfigParameters,
+		st + ".configParameters[].key maxLength":               graph.MaxObjectNameLength,
+		st + ".configParameters[].pattern maxLength":           graph.MaxTextLength,
+		st + ".configParameters[].description maxLength":       graph.MaxTextLength,
+		st + ".config maxProperties":                           graph.MaxConfigValues,
+		st + ".serviceAccountName maxLength":                   graph.MaxObjectNameLength,
+		st + ".env maxItems":                                   graph.MaxEnv,
+		st + ".env[].name maxLength":                           graph.MaxObjectNameLength,
+		st + ".labels maxProperties":                           graph.MaxStreamletLabels,
+		st + ".labels{} maxLength":                             graph.MaxLabelValueLength,
+		st + ".annotations maxProperties":                      graph.MaxStreamletLabels,
+		st + ".volumeMounts maxItems":                          graph.MaxVolumeMounts,
+		st + ".volumeMounts[].name maxLength":                  graph.MaxNameLength,
+		st + ".volumeMounts[].mountPath maxLength":             graph.MaxTextLength,
+		st + ".volumeMounts[].subPath maxLength":               graph.MaxTextLength,
+		st + ".volumeMounts[].secret maxLength":                graph.MaxObjectNameLength,
+		st + ".volumeMounts[].configMap maxLength":             graph.MaxObjectNameLength,
+		st + ".volumeMounts[].persistentVolumeClaim maxLength": graph.MaxObjectNameLength,
+		"spec.connections maxItems":                            graph.MaxConnections,
+		"spec.connections[].from maxLength":                    graph.MaxPortRefLength,
+		"spec.connections[].to maxItems":                       graph.MaxConnectionTargets,
+		"spec.connections[].to[] maxLength":                    graph.MaxPortRefLength,
 	}
 	for _, m := range []map[string]int64{
 		port(st + ".inlets[]"), port(st + ".outlets[]"),
@@ -145,9 +147,9 @@ func TestCRDNameRulesUseTheConstants(t *testing.T) {
 		runtime string // "" for the rule on every streamlet
 		limit   int
 	}{
-		{"workload", "", MaxWorkloadNameLength},
-		{"spark workload", "spark", MaxSparkWorkloadNameLength},
-		{"flink workload", "flink", MaxFlinkWorkloadNameLength},
+		{"workload", "", graph.MaxWorkloadName},
+		{"spark workload", "spark", graph.MaxSparkName},
+		{"flink workload", "flink", graph.MaxFlinkName},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,41 +177,41 @@ func TestCRDNameRulesUseTheConstants(t *testing.T) {
 
 	var nameRule bool
 	for _, r := range root.Validations {
-		if r.Rule == fmt.Sprintf("size(self.metadata.name) <= %d", MaxNameLength) {
+		if r.Rule == fmt.Sprintf("size(self.metadata.name) <= %d", graph.MaxNameLength) {
 			nameRule = true
 		}
 	}
 	if !nameRule {
-		t.Errorf("no root rule capping the application name at %d characters", MaxNameLength)
+		t.Errorf("no root rule capping the application name at %d characters", graph.MaxNameLength)
 	}
 }
 
 // TestCRDHeaderListsTheConstants keeps the table in the CRD's leading comment
-// equal to limits.go: every line "… NUMBER MaxName".
+// equal to graph/limits.go: every line "… NUMBER MaxName".
 func TestCRDHeaderListsTheConstants(t *testing.T) {
 	consts := map[string]int{
-		"MaxStreamlets":              MaxStreamlets,
-		"MaxPortsPerStreamlet":       MaxPortsPerStreamlet,
-		"MaxConnections":             MaxConnections,
-		"MaxConnectionTargets":       MaxConnectionTargets,
-		"MaxConfigParameters":        MaxConfigParameters,
-		"MaxConfigValues":            MaxConfigValues,
-		"MaxEnv":                     MaxEnv,
-		"MaxVolumeMounts":            MaxVolumeMounts,
-		"MaxImagePullSecrets":        MaxImagePullSecrets,
-		"MaxTopicConfig":             MaxTopicConfig,
-		"MaxStreamletLabels":         MaxStreamletLabels,
-		"MaxRuntimeConf":             MaxRuntimeConf,
-		"MaxNameLength":              MaxNameLength,
-		"MaxObjectNameLength":        MaxObjectNameLength,
-		"MaxTopicNameLength":         MaxTopicNameLength,
-		"MaxTextLength":              MaxTextLength,
-		"MaxShortLength":             MaxShortLength,
-		"MaxLabelValueLength":        MaxLabelValueLength,
-		"MaxPortRefLength":           MaxPortRefLength,
-		"MaxWorkloadNameLength":      MaxWorkloadNameLength,
-		"MaxSparkWorkloadNameLength": MaxSparkWorkloadNameLength,
-		"MaxFlinkWorkloadNameLength": MaxFlinkWorkloadNameLength,
+		"MaxStreamlets":        graph.MaxStreamlets,
+		"MaxPortsPerStreamlet": graph.MaxPortsPerStreamlet,
+		"MaxConnections":       graph.MaxConnections,
+		"MaxConnectionTargets": graph.MaxConnectionTargets,
+		"MaxConfigParameters":  graph.MaxConfigParameters,
+		"MaxConfigValues":      graph.MaxConfigValues,
+		"MaxEnv":               graph.MaxEnv,
+		"MaxVolumeMounts":      graph.MaxVolumeMounts,
+		"MaxImagePullSecrets":  graph.MaxImagePullSecrets,
+		"MaxTopicConfig":       graph.MaxTopicConfig,
+		"MaxStreamletLabels":   graph.MaxStreamletLabels,
+		"MaxRuntimeConf":       graph.MaxRuntimeConf,
+		"MaxNameLength":        graph.MaxNameLength,
+		"MaxObjectNameLength":  graph.MaxObjectNameLength,
+		"MaxTopicName":         graph.MaxTopicName,
+		"MaxTextLength":        graph.MaxTextLength,
+		"MaxShortLength":       graph.MaxShortLength,
+		"MaxLabelValueLength":  graph.MaxLabelValueLength,
+		"MaxPortRefLength":     graph.MaxPortRefLength,
+		"MaxWorkloadName":      graph.MaxWorkloadName,
+		"MaxSparkName":         graph.MaxSparkName,
+		"MaxFlinkName":         graph.MaxFlinkName,
 	}
 	line := regexp.MustCompile(`^#.*\s(\d+)\s+(Max[A-Za-z]+)$`)
 	got := map[string]int{}
@@ -223,7 +225,7 @@ func TestCRDHeaderListsTheConstants(t *testing.T) {
 		}
 	}
 	if diff := cmp.Diff(consts, got); diff != "" {
-		t.Errorf("caps listed in the CRD's header mismatch (-limits.go +CRD):\n%s", diff)
+		t.Errorf("caps listed in the CRD's header mismatch (-graph/limits.go +CRD):\n%s", diff)
 	}
 	if names := slices.Sorted(maps.Keys(got)); len(names) == 0 {
 		t.Error("the CRD's header lists no caps")

@@ -88,16 +88,11 @@ func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 // StreamingApplication DELETE: foreground cascading deletion (which bypasses the
 // finalize hook) of an application with topicDeletionPolicy Retain, the default, is
 // refused with a message, and so is that of a Delete application; the default
-// deletion goes through.
+// deletion goes through (the real Metacontroller finalizes the application).
 func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "foreground")
-	example := filepath.Join(c.repo, "manifests", "examples", refApp+".yaml")
-	app, _ := c.exampleIn(t, example, ns)
-	if _, err := c.api.createStrict(ctx(t), app); err != nil {
-		t.Fatalf("create %s: %v", objKey(app), err)
-	}
+	app := c.deployReference(t, "foreground")
+	ns := app.GetNamespace()
 	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
 
 	foreground := metav1.DeletePropagationForeground
@@ -137,10 +132,7 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("default deletion refused: %v", err)
 	}
-	poll(t, 30*time.Second, "the application to be deleted", func() (bool, string) {
-		_, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
-		return apierrors.IsNotFound(err), fmt.Sprint(err)
-	})
+	c.waitGone(t, app, deleteTimeout)
 }
 
 // wantForegroundRefusal checks that err is the refusal of the policy

@@ -1,15 +1,19 @@
 package e2e
 
-// This file is a STAND-IN for Metacontroller, not Metacontroller. It does what
-// Metacontroller v4.17.2 does for one CompositeController sync, as far as Sluice's
-// scenarios need it, and no more: build the hook request the way the captured
-// requests in hooks/testdata/metacontroller/ look, POST it to `sluice serve`, and
-// apply the answer (create/update/delete children, replace the status, manage the
-// finalizer).
+// This file is a STAND-IN for Metacontroller, not Metacontroller. The scenarios run
+// the real Metacontroller (metacontroller_test.go); the stand-in is kept for what
+// the real one cannot do or be made to do:
+//   - build the hook request the real Metacontroller would send now, from what the
+//     API server holds (observe, related, request), so that waitSettled can compare
+//     the hook's answer with what the cluster stores, and compute Metacontroller's
+//     three-way merge (applyUpdate) of an answer into a live child;
+//   - the self-tests of faults the real Metacontroller never produces
+//     (standin_test.go): writes that must be refused (applyChildren, writeStatus,
+//     updateParent, all strict), malformed requests. They only compute answers or
+//     write objects the real Metacontroller does not manage (children owned by a
+//     ConfigMap), or dry runs.
 // With a customize hook it first asks `sluice serve` which related objects to add,
 // lists them, and passes them in the request's related map.
-// It does not watch, queue, retry, resync on a timer, or cache. Tests drive it
-// explicitly with syncUntilStable.
 
 import (
 	"bytes"
@@ -54,6 +58,10 @@ type fakeMetacontroller struct {
 	// of its webhook URL: the stand-in POSTs there on `sluice serve`, not to the
 	// in-cluster host.
 	hooks map[string]string
+	// dryRun makes the writes of the parent (finalizers, status) dry runs: the
+	// self-tests write through the stand-in only what the API server refuses or
+	// stores nothing of, never on a parent the real Metacontroller manages.
+	dryRun bool
 }
 
 // implementedHooks are the hooks the stand-in calls; a CompositeController with
@@ -98,45 +106,30 @@ type syncAnswer struct {
 	Finalized          *bool             `json:"finalized"`
 }
 
-// syncResult says what one sync changed in the cluster.
+// syncResult says what the stand-in's writes changed in the cluster.
 type syncResult struct {
 	Created, Updated, Deleted []string // objKey of children written
 	StatusWritten             bool
-	FinalizerAdded            bool
-	FinalizerRemoved          bool
-	ParentGone                bool
-	Status                    map[string]any // the answered status
-	Finalized                 bool
 }
 
-// changed reports whether the sync wrote anything.
+// changed reports whether anything was written.
 func (r syncResult) changed() bool {
-	return len(r.Created)+len(r.Updated)+len(r.Deleted) > 0 || r.StatusWritten || r.FinalizerAdded || r.FinalizerRemoved
+	return len(r.Created)+len(r.Updated)+len(r.Deleted) > 0 || r.StatusWritten
 }
 
 func (r syncResult) String() string {
-	return fmt.Sprintf("created %v, updated %v, deleted %v, status written %t, finalizer added %t removed %t",
-		r.Created, r.Updated, r.Deleted, r.StatusWritten, r.FinalizerAdded, r.FinalizerRemoved)
+	return fmt.Sprintf("created %v, updated %v, deleted %v, status written %t", r.Created, r.Updated, r.Deleted, r.StatusWritten)
 }
 
 // metacontroller returns the stand-in for the CompositeController that the cluster
-// holds for StreamingApplications.
+// holds for StreamingApplications (its hooks pointed at `sluice serve`).
 func (c *cluster) metacontroller(t *testing.T) *fakeMetacontroller {
 	t.Helper()
 	c.needManifests(t)
 	c.needSluice(t)
-	list, err := c.api.dyn.Resource(compositeControllersGVR).List(ctx(t), listAll)
+	found, err := c.sluiceControllers()
 	if err != nil {
-		t.Fatalf("list CompositeControllers: %v", err)
-	}
-	var found []*unstructured.Unstructured
-	for i := range list.Items {
-		cc := &list.Items[i]
-		apiVersion, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "apiVersion")
-		res, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "resource")
-		if apiVersion == sappGVR.GroupVersion().String() && res == sappGVR.Resource {
-			found = append(found, cc)
-		}
+		t.Fatal(err)
 	}
 	if len(found) != 1 {
 		t.Fatalf("want exactly one CompositeController for %s, found %d", sappGVR, len(found))
@@ -186,9 +179,7 @@ func newFakeMetacontroller(c *cluster, controller *unstructured.Unstructured) (*
 
 func (f *fakeMetacontroller) name() string { return f.controller.GetName() }
 
-func (f *fakeMetacontroller) finalizer() string {
-	return "metacontroller.io/compositecontroller-" + f.name()
-}
+func (f *fakeMetacontroller) finalizer() string { return finalizerName(f.name()) }
 
 func (f *fakeMetacontroller) hasFinalizeHook() bool { return f.hooks["finalize"] != "" }
 
@@ -357,18 +348,12 @@ func (f *fakeMetacontroller) post(path string, req, ans any) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
-	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
+	code, b, err := f.postRaw(path, body)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", path, err)
+		return err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("POST %s: read answer: %w", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
+	if code != http.StatusOK {
+		return fmt.Errorf("POST %s: %d %s: %s", path, code, http.StatusText(code), b)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -376,6 +361,22 @@ func (f *fakeMetacontroller) post(path string, req, ans any) error {
 		return fmt.Errorf("POST %s: decode answer: %w\n%s", path, err, b)
 	}
 	return nil
+}
+
+// postRaw POSTs body to path of `sluice serve` and returns the HTTP status and the
+// answer's body.
+func (f *fakeMetacontroller) postRaw(path string, body []byte) (int, []byte, error) {
+	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
+	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("POST %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("POST %s: read answer: %w", path, err)
+	}
+	return resp.StatusCode, b, nil
 }
 
 // decodeChildren turns the answered children into objects, checking each names a
@@ -417,80 +418,21 @@ func (f *fakeMetacontroller) decodeChildren(ans *syncAnswer, parent *unstructure
 
 func (f *fakeMetacontroller) hasChildList(ans *syncAnswer) bool { return ans.Children != nil }
 
-// syncOnce runs one sync (or finalize) of the named parent and applies the answer.
-func (f *fakeMetacontroller) syncOnce(t *testing.T, namespace, name string) (syncResult, error) {
-	t.Helper()
-	var res syncResult
-	parents := f.c.api.dyn.Resource(sappGVR).Namespace(namespace)
-	parent, err := parents.Get(ctx(t), name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		res.ParentGone = true
-		return res, nil
+// parentUpdate are the options of the stand-in's writes of the parent: strict, and
+// dry runs when f.dryRun is set.
+func (f *fakeMetacontroller) parentUpdate() metav1.UpdateOptions {
+	opts := strictUpdate
+	if f.dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	if err != nil {
-		return res, err
-	}
-	finalizing := parent.GetDeletionTimestamp() != nil
-	if finalizing && (!f.hasFinalizeHook() || !slices.Contains(parent.GetFinalizers(), f.finalizer())) {
-		return res, nil // Metacontroller leaves a deleting parent to the garbage collector
-	}
-	if !finalizing && f.hasFinalizeHook() && !slices.Contains(parent.GetFinalizers(), f.finalizer()) {
-		parent.SetFinalizers(append(parent.GetFinalizers(), f.finalizer()))
-		if parent, err = f.updateParent(t, parent); err != nil {
-			return res, fmt.Errorf("add finalizer: %w", err)
-		}
-		res.FinalizerAdded = true
-	}
-
-	related, err := f.related(t, parent)
-	if err != nil {
-		return res, err
-	}
-	observed := f.observe(t, parent)
-	ans, err := f.call(f.request(parent, observed, related))
-	if err != nil {
-		return res, err
-	}
-	if len(ans.Status) > 0 && string(ans.Status) != "null" {
-		if err := k8sjson.Unmarshal(ans.Status, &res.Status); err != nil {
-			return res, fmt.Errorf("status: %w", err)
-		}
-	}
-	res.Finalized = ans.Finalized != nil && *ans.Finalized
-	desired, err := f.decodeChildren(ans, parent)
-	if err != nil {
-		return res, err
-	}
-
-	if !(finalizing && res.Finalized) {
-		if err := f.applyChildren(t, parent, observed, desired, &res); err != nil {
-			return res, err
-		}
-	}
-	if res.Status != nil {
-		if err := f.writeStatus(t, parent, res.Status, &res); err != nil {
-			return res, err
-		}
-	}
-	if finalizing && res.Finalized {
-		parent, err = parents.Get(ctx(t), name, metav1.GetOptions{})
-		if err != nil {
-			return res, err
-		}
-		parent.SetFinalizers(slices.DeleteFunc(parent.GetFinalizers(), func(s string) bool { return s == f.finalizer() }))
-		if _, err := f.updateParent(t, parent); err != nil && !apierrors.IsNotFound(err) {
-			return res, fmt.Errorf("remove finalizer: %w", err)
-		}
-		res.FinalizerRemoved = true
-	}
-	return res, nil
+	return opts
 }
 
 // updateParent writes the parent (its finalizers) strictly; a warning fails it.
 func (f *fakeMetacontroller) updateParent(t *testing.T, parent *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	t.Helper()
 	return withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, strictUpdate)
+		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, f.parentUpdate())
 	})
 }
 
@@ -599,7 +541,7 @@ func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unst
 	obj := parent.DeepCopy()
 	obj.Object["status"] = status
 	updated, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, strictUpdate)
+		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, f.parentUpdate())
 	})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
@@ -609,7 +551,7 @@ func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unst
 		return fmt.Errorf("update status: the API server did not store the status as answered (pruned or normalized): "+
 			"Metacontroller would rewrite it on every sync (-answered +stored):\n%s", cmp.Diff(status, stored))
 	}
-	if updated.GetResourceVersion() == parent.GetResourceVersion() {
+	if !f.dryRun && updated.GetResourceVersion() == parent.GetResourceVersion() {
 		return fmt.Errorf("update status: a new status was stored without a new resourceVersion (%s)", parent.GetResourceVersion())
 	}
 	res.StatusWritten = true
@@ -791,38 +733,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// maxSyncs bounds syncUntilStable: Sluice should settle in two or three syncs.
-const maxSyncs = 8
-
-// syncUntilStable syncs the parent until a sync changes nothing (or the parent is
-// gone) and returns the live parent, nil when it is gone. It fails the test on a hook
-// error and on a parent that never settles (a hot loop).
-func (c *cluster) syncUntilStable(t *testing.T, parent *unstructured.Unstructured) *unstructured.Unstructured {
-	t.Helper()
-	f := c.metacontroller(t)
-	var history []string
-	for i := range maxSyncs {
-		res, err := f.syncOnce(t, parent.GetNamespace(), parent.GetName())
-		if err != nil {
-			t.Fatalf("sync %d of %s/%s: %v", i+1, parent.GetNamespace(), parent.GetName(), err)
-		}
-		if res.ParentGone {
-			return nil
-		}
-		history = append(history, res.String())
-		if !res.changed() {
-			live, err := c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Get(ctx(t), parent.GetName(), metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return nil
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			return live
-		}
-	}
-	t.Fatalf("%s/%s did not settle in %d syncs (a hot loop?):\n  %s", parent.GetNamespace(), parent.GetName(), maxSyncs, strings.Join(history, "\n  "))
-	return nil
 }

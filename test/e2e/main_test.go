@@ -32,7 +32,8 @@ var crdsGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version
 
 // Environment variables the harness reads.
 const (
-	// envShared overrides the folder holding crds/ (default <repo>/../shared).
+	// envShared overrides the folder holding crds/ and metacontroller/bin/ (default
+	// <repo>/../shared).
 	envShared = "SLUICE_SHARED"
 	// envSkip, when set, skips every test with its value as the reason instead of
 	// starting a cluster; without it a missing prerequisite fails the run.
@@ -80,6 +81,9 @@ type cluster struct {
 	// manifests are not installed. Tests that need them fail with this message.
 	sluiceErr    error
 	manifestsErr error
+	// mc is the real Metacontroller; mcErr says why it is not running.
+	mc    *metacontrollerProcess
+	mcErr error
 
 	api *apiClients
 }
@@ -127,13 +131,13 @@ func setup(t *testing.T) *cluster {
 
 var inputsOnce sync.Once
 
-// openInputs opens every file of the repository and of shared/crds once, inside the
-// test run. The results depend on files that only subprocesses read (the product
+// openInputs opens every file of the repository, of shared/crds and of
+// shared/metacontroller once, inside the test run. The results depend on files that only subprocesses read (the product
 // sources built into sluice, the manifests read by kubectl); files a test opens are
 // part of the Go test cache key, so a cached result is reused only while none of
 // these files changed.
 func (c *cluster) openInputs() {
-	for _, root := range []string{c.repo, filepath.Join(c.shared, "crds")} {
+	for _, root := range []string{c.repo, filepath.Join(c.shared, "crds"), filepath.Join(c.shared, "metacontroller")} {
 		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
@@ -210,7 +214,7 @@ func stopAndClean(dir string, r *reaper) {
 }
 
 // bringUp builds what is missing and starts etcd, kube-apiserver, Sluice's install
-// and kube-controller-manager, then `sluice serve`.
+// and kube-controller-manager, then `sluice serve` and the real Metacontroller.
 func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -225,13 +229,17 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 			return nil, fmt.Errorf("upstream CRD missing (set %s to the folder holding crds/): %w", envShared, err)
 		}
 	}
+	if err := checkMetacontrollerBinary(shared); err != nil {
+		return nil, err
+	}
 	c := &cluster{dir: dir, repo: repo, shared: shared}
 	// Every port of the cluster is chosen at once, so no two processes get the same.
-	pick, err := freePorts(5)
+	pick, err := freePorts(7)
 	if err != nil {
 		return nil, err
 	}
-	ports := clusterPorts{etcdClient: pick[0], etcdPeer: pick[1], apiServer: pick[2], controllerManager: pick[3], sluice: pick[4]}
+	ports := clusterPorts{etcdClient: pick[0], etcdPeer: pick[1], apiServer: pick[2], controllerManager: pick[3], sluice: pick[4],
+		mcMetrics: pick[5], mcHealth: pick[6]}
 
 	// The sluice binary builds while the control plane binaries are checked.
 	sluiceBuilt := make(chan error, 1)
@@ -277,6 +285,17 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	} else if err := c.startSluice(ports.sluice, reaper); err != nil {
 		c.sluiceErr = err
 		logf("WARNING: %v", err)
+	}
+	switch {
+	case c.manifestsErr != nil:
+		c.mcErr = fmt.Errorf("not started: Sluice's manifests are not installed: %w", c.manifestsErr)
+	case c.sluiceErr != nil:
+		c.mcErr = fmt.Errorf("not started: sluice serve is not running: %w", c.sluiceErr)
+	default:
+		c.mcErr = c.startMetacontroller(metacontrollerBinary(shared), ports.mcMetrics, ports.mcHealth, reaper)
+	}
+	if c.mcErr != nil {
+		logf("WARNING: Metacontroller: %v", c.mcErr)
 	}
 	logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.kubeconfig)
 	return c, nil
@@ -325,6 +344,7 @@ func (c *cluster) buildSluice() error {
 // clusterPorts are the loopback ports of the cluster's processes, chosen together.
 type clusterPorts struct {
 	etcdClient, etcdPeer, apiServer, controllerManager, sluice int
+	mcMetrics, mcHealth                                        int // Metacontroller's metrics and health probes
 }
 
 func startEtcd(dir, bin string, ports clusterPorts, r *reaper) (string, error) {
@@ -484,11 +504,36 @@ func (c *cluster) installUpstreamCRDs() error {
 	if _, err := c.run(args...); err != nil {
 		return fmt.Errorf("install upstream CRDs: %w", err)
 	}
-	if _, err := c.run("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"); err != nil {
+	if err := c.waitEstablished(); err != nil {
 		return err
 	}
 	logf("upstream CRDs installed in %s", time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// waitEstablished waits until every CRD has the condition Established=True.
+// (`kubectl wait --for=condition=Established crd --all` fails outright on a CRD
+// that has no conditions yet, right after it is created.)
+func (c *cluster) waitEstablished() error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		list, err := c.api.dyn.Resource(crdsGVR).List(context.Background(), listAll)
+		var pending []string
+		if err == nil {
+			for i := range list.Items {
+				if cond := condition(&list.Items[i], "Established"); cond == nil || cond["status"] != "True" {
+					pending = append(pending, list.Items[i].GetName())
+				}
+			}
+		}
+		if err == nil && len(pending) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("CRDs not Established after 60s: %v (list: %v)", pending, err)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the API server
+	}
 }
 
 // kafkaTopicCRD writes the KafkaTopic CRD the test cluster serves and returns its
@@ -560,7 +605,7 @@ func (c *cluster) installSluice() error {
 	if _, err := c.run("apply", "--server-side", "--field-manager=sluice-e2e", "-k", dir); err != nil {
 		return fmt.Errorf("install Sluice's manifests (base + %s): %w", strings.Join(components, ", "), err)
 	}
-	if _, err := c.run("wait", "--for=condition=Established", "crd/streamingapplications.sluice.dev", "--timeout=60s"); err != nil {
+	if err := c.waitEstablished(); err != nil {
 		return err
 	}
 	if err := c.waitForPolicies(); err != nil {

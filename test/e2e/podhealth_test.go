@@ -17,12 +17,13 @@ var (
 	serviceAccountsGVR = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
 )
 
-// TestPodHealthFromRelatedPods: with the pod-health component the stand-in asks
-// Sluice's customize hook for related objects and passes the application's pods in
-// the sync request; their container restarts and CrashLoopBackOff show in the
-// streamlet's status, and go away with the pod.
+// TestPodHealthFromRelatedPods: with the pod-health component the real Metacontroller
+// asks Sluice's customize hook for related objects, watches the application's pods
+// and passes them in the sync request; their container restarts and CrashLoopBackOff
+// show in the streamlet's status, and go away with the pod.
 func TestPodHealthFromRelatedPods(t *testing.T) {
 	c := setup(t)
+	c.needMetacontroller(t)
 	if !c.metacontroller(t).hasCustomizeHook() {
 		t.Fatal("the CompositeController has no customize hook; the pod-health component is not installed")
 	}
@@ -46,10 +47,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 		"running": map[string]any{"startedAt": "2026-01-01T00:00:00Z"},
 	})
 
-	live := c.syncUntilStable(t, app)
-	if live == nil {
-		t.Fatal("the application disappeared")
-	}
+	live := c.waitSettled(t, app)
 	merge := streamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 9 {
 		t.Errorf("merge restarts = %d, want 9 (7 + 2)\n%s", got, mustJSON(merge))
@@ -77,10 +75,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 		return false, fmt.Sprintf("get: %v", err)
 	})
 
-	live = c.syncUntilStable(t, live)
-	if live == nil {
-		t.Fatal("the application disappeared")
-	}
+	live = c.waitSettled(t, live)
 	merge = streamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 2 {
 		t.Errorf("after deleting the crashing pod: merge restarts = %d, want 2\n%s", got, mustJSON(merge))

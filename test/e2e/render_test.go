@@ -445,16 +445,15 @@ func project(got, want any) any {
 	}
 }
 
-// TestExamplesDeploy deploys every example for real through the Metacontroller
-// stand-in (real creates of every child): the children it made are by kind and name
+// TestExamplesDeploy deploys every example for real through the real Metacontroller
+// and waits until it settles: the children it made are by kind and name
 // those `sluice render` makes for the example under the installed
 // CompositeController, the live status says BlueprintValid=True, and `kubectl get
 // sapp` shows the printer columns of the installed CRD with the status the hook
 // wrote.
 func TestExamplesDeploy(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	c.needSluice(t)
+	c.needMetacontroller(t)
 	controllerFile, _ := c.installedController(t)
 	crd := c.kubectlOK(t, "get", "crd", "streamingapplications.sluice.dev", "-o", "json")
 	var def struct {
@@ -496,13 +495,10 @@ func TestExamplesDeploy(t *testing.T) {
 			if _, err := c.api.createStrict(ctx(t), app); err != nil {
 				t.Fatalf("create %s: %v", objKey(app), err)
 			}
-			live := c.syncUntilStable(t, app)
-			if live == nil {
-				t.Fatal("the application disappeared")
-			}
+			live := c.waitSettled(t, app)
 			created := sortedKeys(c.snapshot(t, live))
 			if diff := cmp.Diff(r.names(), created); diff != "" {
-				t.Errorf("children made through the stand-in differ from what sluice render makes (-render +cluster):\n%s", diff)
+				t.Errorf("children made by Metacontroller differ from what sluice render makes (-render +cluster):\n%s", diff)
 			}
 			if cond := condition(live, "BlueprintValid"); cond == nil || cond["status"] != "True" {
 				t.Errorf("live status: BlueprintValid = %v, want status True\n%s", cond, mustJSON(live.Object["status"]))

@@ -31,20 +31,17 @@ const (
 func workloadName(streamlet string) string { return refApp + "-" + streamlet }
 func configName(streamlet string) string   { return refApp + "-" + streamlet + "-config" }
 
-// deployReference creates the reference application in a new namespace and syncs it
-// until it settles.
+// deployReference creates the reference application in a new namespace and waits
+// until the real Metacontroller has settled it.
 func (c *cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
 	t.Helper()
+	c.needMetacontroller(t)
 	ns := c.newNamespace(t, prefix)
 	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
 	if _, err := c.api.createStrict(ctx(t), app); err != nil {
 		t.Fatalf("create %s: %v", objKey(app), err)
 	}
-	live := c.syncUntilStable(t, app)
-	if live == nil {
-		t.Fatal("the application disappeared")
-	}
-	return live
+	return c.waitSettled(t, app)
 }
 
 // snapshot returns the parent's children keyed "Kind name".
@@ -134,7 +131,7 @@ func TestScaleChangesOnlyThatWorkload(t *testing.T) {
 		replicas = max(old, 1) + 1
 		merge["replicas"] = replicas
 	})
-	c.syncUntilStable(t, app)
+	c.waitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	want := []string{"Deployment " + workloadName("merge")}
@@ -169,7 +166,7 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 		cfg[key] = value
 		s["config"] = cfg
 	})
-	c.syncUntilStable(t, app)
+	c.waitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	var workload string
@@ -372,7 +369,7 @@ func TestBrokenSpecKeepsEverything(t *testing.T) {
 		}
 		t.Fatal("spec.connections has no connection from merge.out")
 	})
-	live := c.syncUntilStable(t, app)
+	live := c.waitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	if diff := cmp.Diff([]string(nil), changedKeys(before, after)); diff != "" {
@@ -404,10 +401,12 @@ func condition(obj *unstructured.Unstructured, typ string) map[string]any {
 	return nil
 }
 
-// TestDeleteReleasesTopicsFirst deletes the application with the default propagation:
-// the finalize hook marks every topic — unmanaged under Retain (the Kafka topics and
-// their data stay), deletable under Delete — then the garbage collector deletes the
-// children; every topic is deleted only after it carried the mark.
+// TestDeleteReleasesTopicsFirst deletes the application with `kubectl delete` (the
+// default propagation): the real Metacontroller calls the finalize hook, which marks
+// every topic — unmanaged under Retain (the Kafka topics and their data stay),
+// deletable under Delete — and removes its finalizer once every topic carries the
+// mark; then the garbage collector deletes the children. Every topic is deleted only
+// after it carried the mark, and Metacontroller reported no error.
 func TestDeleteReleasesTopicsFirst(t *testing.T) {
 	for _, tc := range []struct {
 		policy, key, value string
@@ -418,6 +417,9 @@ func TestDeleteReleasesTopicsFirst(t *testing.T) {
 		t.Run(tc.policy, func(t *testing.T) { deleteAndWatchTopics(t, tc.policy, tc.key, tc.value) })
 	}
 }
+
+// deleteTimeout bounds the wait for a deleted application to be finalized and gone.
+const deleteTimeout = 2 * time.Minute
 
 // deleteAndWatchTopics deploys the reference application under a topic deletion
 // policy, deletes it, and checks that every topic carried key=value when deleted.
@@ -430,9 +432,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 		if err != nil {
 			t.Fatalf("set topicDeletionPolicy %s: %v", policy, err)
 		}
-		if app = c.syncUntilStable(t, patched); app == nil {
-			t.Fatal("the application disappeared")
-		}
+		app = c.waitSettled(t, patched)
 	}
 	children := c.snapshot(t, app)
 	var topics []string
@@ -455,13 +455,9 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	}
 	defer w.Stop()
 
-	parents := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace())
-	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
-		t.Fatalf("delete %s: %v", objKey(app), err)
-	}
-	if gone := c.syncUntilStable(t, app); gone != nil {
-		t.Fatalf("the application still exists after finalize (finalizers %v):\n%s", gone.GetFinalizers(), mustJSON(gone.Object["status"]))
-	}
+	// As the admission policy tells users to: kubectl delete, default propagation.
+	c.kubectlOK(t, "-n", app.GetNamespace(), "delete", "sapp", app.GetName(), "--wait=false")
+	c.waitGone(t, app, deleteTimeout)
 
 	deleted := map[string]bool{}
 	timeout := time.After(90 * time.Second)

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,7 +14,7 @@ import (
 )
 
 // lastAnswer rebuilds the answer that made the observed children: each child's
-// last-applied configuration, as Metacontroller stored it.
+// last-applied configuration, as it was stored.
 func lastAnswer(t *testing.T, observed map[string]map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
 	t.Helper()
 	var out []*unstructured.Unstructured
@@ -47,36 +50,98 @@ func editChild(t *testing.T, answer []*unstructured.Unstructured, kind, name str
 	return out
 }
 
-// TestStandInRefusesWhatMetacontrollerWouldLoopOn proves that the stand-in's checks
-// of every write can fail: it applies answers through the same functions syncOnce
-// uses, on a deployed reference application. An unknown field in a child (created or
-// updated) or in the status is refused by fieldValidation=Strict; a value the API
-// server normalizes (a CPU quantity "0.5", stored as "500m") makes the second apply
-// a write that stores nothing new, which Metacontroller would repeat on every sync;
-// a warning of the API server fails the write; hooks are called at the paths and in
-// the version the CompositeController names.
+// detached is the reference application's child set made by the stand-in in a
+// namespace of its own, for the self-tests: the hook's answer is computed for app, an
+// application that is never created, and its children are owned by owner, a
+// ConfigMap. The real Metacontroller follows only controller references to
+// StreamingApplications, so it never touches these children, and the garbage
+// collector keeps them while their owner exists.
+type detached struct {
+	owner *unstructured.Unstructured // the ConfigMap owning the children
+	app   *unstructured.Unstructured // the application, never created (uid: the owner's)
+}
+
+// detachedChildren creates the reference application's children as detached.
+func (c *cluster) detachedChildren(t *testing.T, f *fakeMetacontroller, prefix string) detached {
+	t.Helper()
+	ns := c.newNamespace(t, prefix)
+	owner, err := c.api.createStrict(ctx(t), &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "standin-owner", "namespace": ns},
+	}})
+	if err != nil {
+		t.Fatalf("create the owner ConfigMap in %s: %v", ns, err)
+	}
+	owner.SetAPIVersion("v1")
+	owner.SetKind("ConfigMap")
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	app.SetUID(owner.GetUID())
+	app.SetGeneration(1)
+	observed := f.observe(t, owner)
+	ans, err := f.call(f.request(app, observed, nil))
+	if err != nil {
+		t.Fatalf("the sync hook for the detached application: %v", err)
+	}
+	desired, err := f.decodeChildren(ans, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res syncResult
+	if err := f.applyChildren(t, owner, observed, desired, &res); err != nil {
+		t.Fatalf("create the detached children: %v", err)
+	}
+	if len(res.Created) == 0 {
+		t.Fatal("the hook answered no child for the reference application")
+	}
+	return detached{owner: owner, app: app}
+}
+
+// TestStandInRefusesWhatMetacontrollerWouldLoopOn proves that the checks of the
+// harness can fail, on faults the real Metacontroller cannot be made to produce. It
+// applies answers through the stand-in's writes (applyChildren) to detached
+// children, which the real Metacontroller does not manage: an unknown field in a
+// child (created or updated) is refused by fieldValidation=Strict; a value the API
+// server normalizes (a CPU quantity "0.5", stored as "500m") makes the second apply a
+// write that stores nothing new, which Metacontroller would repeat on every sync, and
+// waitSettled's merge check sees that Metacontroller would still update the child.
+// Writes of a real application's status and finalizers are dry runs: a status field
+// the CRD lacks is refused, and the same status written without strict validation
+// is pruned, which waitSettled's status check sees; a warning of the API server fails
+// the write. Hooks are called at the paths and in the version the CompositeController
+// names.
 func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "standin")
+	c.needMetacontroller(t)
 	f := c.metacontroller(t)
-	answer := lastAnswer(t, f.observe(t, app))
+	d := c.detachedChildren(t, f, "standin")
+	answer := lastAnswer(t, f.observe(t, d.owner))
 	merge := workloadName("merge")
 	apply := func(t *testing.T, answer []*unstructured.Unstructured) (syncResult, error) {
 		t.Helper()
 		var res syncResult
-		observed := f.observe(t, app)
+		observed := f.observe(t, d.owner)
 		for _, child := range answer {
 			labels := child.GetLabels()
-			labels[controllerUIDLabel] = string(app.GetUID())
+			labels[controllerUIDLabel] = string(d.owner.GetUID())
 			child.SetLabels(labels)
 		}
-		return res, f.applyChildren(t, app, observed, answer, &res)
+		return res, f.applyChildren(t, d.owner, observed, answer, &res)
 	}
 
 	t.Run("the last answer again writes nothing", func(t *testing.T) {
 		res, err := apply(t, answer)
 		if err != nil || res.changed() {
 			t.Fatalf("re-applying the last answer: %s, error %v", res, err)
+		}
+		observed := f.observe(t, d.owner)
+		for _, child := range answer {
+			live := observed[childKey(child.GroupVersionKind())][child.GetNamespace()+"/"+child.GetName()]
+			if live == nil {
+				t.Fatalf("%s is not observed", objKey(child))
+			}
+			if diff := mergeDiff(live, child); diff != "" {
+				t.Errorf("waitSettled's merge check: Metacontroller would update %s for the answer that made it:\n%s", objKey(live), diff)
+			}
 		}
 	})
 
@@ -94,7 +159,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	t.Run("unknown field in a create", func(t *testing.T) {
 		extra := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "v1", "kind": "ConfigMap",
-			"metadata": map[string]any{"name": "standin-extra", "namespace": app.GetNamespace(), "labels": map[string]any{}},
+			"metadata": map[string]any{"name": "standin-extra", "namespace": d.owner.GetNamespace(), "labels": map[string]any{}},
 			"data":     map[string]any{"k": "v"},
 			"bogus":    "x",
 		}}
@@ -115,6 +180,19 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		if err != nil || len(res.Updated) != 1 {
 			t.Fatalf("first apply of cpu 0.5: want one update, got %s, error %v", res, err)
 		}
+		// waitSettled would not call this settled: Metacontroller's merge of the
+		// answer still differs from what the API server stored.
+		var child *unstructured.Unstructured
+		for _, obj := range normalized {
+			if obj.GetKind() == "Deployment" && obj.GetName() == merge {
+				child = obj
+			}
+		}
+		observed := f.observe(t, d.owner)
+		live := observed[childKey(child.GroupVersionKind())][child.GetNamespace()+"/"+merge]
+		if diff := mergeDiff(live, child); !strings.Contains(diff, "500m") {
+			t.Errorf("waitSettled's merge check does not see that Metacontroller would rewrite cpu 0.5 (stored as 500m); diff:\n%s", diff)
+		}
 		_, err = apply(t, normalized)
 		if err == nil || !strings.Contains(err.Error(), "stored nothing new") {
 			t.Fatalf("second apply of cpu 0.5 (stored as 500m): want a hot-loop failure, got %v", err)
@@ -125,6 +203,11 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		}
 	})
 
+	// A real application, written only in dry runs.
+	app := c.deployReference(t, "standin-parent")
+	g := *f
+	g.dryRun = true
+
 	t.Run("status field missing from the schema", func(t *testing.T) {
 		live, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).Get(ctx(t), app.GetName(), metav1.GetOptions{})
 		if err != nil {
@@ -133,11 +216,29 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		status, _, _ := unstructured.NestedMap(live.Object, "status")
 		status["bogus"] = "x"
 		var res syncResult
-		err = f.writeStatus(t, live, status, &res)
+		err = g.writeStatus(t, live, status, &res)
 		if err == nil || !strings.Contains(err.Error(), "bogus") {
 			t.Fatalf("want the status write refused for status.bogus, got %v", err)
 		}
 		t.Logf("refused as expected: %v", err)
+
+		// Metacontroller writes without strict validation: the API server prunes the
+		// field, and waitSettled's status check sees the stored status is not the answer.
+		obj := live.DeepCopy()
+		obj.Object["status"] = status
+		stored, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).UpdateStatus(ctx(t), obj, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			t.Fatalf("dry-run status write without strict validation: %v", err)
+		}
+		answered := map[string]any{}
+		for k, v := range status {
+			if k != "observedGeneration" {
+				answered[k] = v
+			}
+		}
+		if diff := statusDiff(stored, answered); !strings.Contains(diff, "bogus") {
+			t.Errorf("waitSettled's status check does not see the pruned status.bogus; diff:\n%s", diff)
+		}
 	})
 
 	t.Run("a warning fails the write", func(t *testing.T) {
@@ -146,7 +247,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 			t.Fatal(err)
 		}
 		live.SetFinalizers(append(live.GetFinalizers(), "e2e-not-domain-qualified"))
-		_, err = f.updateParent(t, live)
+		_, err = g.updateParent(t, live)
 		if err == nil || !strings.Contains(err.Error(), "warned") {
 			t.Fatalf("want a finalizer without a domain to fail on the API server's warning, got %v", err)
 		}
@@ -157,7 +258,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		for _, tc := range []struct {
 			name, field, value, want string
 		}{
-			{"sync path from the URL", "url", "http://sluice.sluice-system.svc/no-such-hook", "/no-such-hook: 404"},
+			{"sync path from the URL", "url", "http://127.0.0.1:1/no-such-hook", "/no-such-hook: 404"},
 			{"version v2 only", "version", "v1", `spec.hooks.sync.version is "v1", want v2`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -169,9 +270,9 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				if err := unstructured.SetNestedField(controller.Object, tc.value, path...); err != nil {
 					t.Fatal(err)
 				}
-				g, err := newFakeMetacontroller(c, controller)
+				h, err := newFakeMetacontroller(c, controller)
 				if err == nil {
-					_, err = g.syncOnce(t, app.GetNamespace(), app.GetName())
+					_, err = h.call(h.request(d.app, h.observe(t, d.owner), nil))
 				}
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("want an error containing %q, got %v", tc.want, err)
@@ -180,4 +281,79 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestHookRefusesMalformedRequests sends `sluice serve` requests the real
+// Metacontroller never sends: each is answered with an HTTP error (Metacontroller
+// would change nothing and retry), never with a 200 that could carry an empty child
+// list, which would delete every child.
+func TestHookRefusesMalformedRequests(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	c.needSluice(t)
+	f := c.metacontroller(t)
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), "malformed")
+	app.SetUID("00000000-0000-0000-0000-000000000001")
+	children := map[string]any{}
+	for _, gvk := range f.kinds {
+		children[childKey(gvk)] = map[string]any{}
+	}
+	valid := map[string]any{"controller": f.controller.Object, "parent": app.Object, "children": children, "related": map[string]any{}, "finalizing": false}
+	with := func(key string, v any) []byte {
+		m := map[string]any{}
+		for k, x := range valid {
+			m[k] = x
+		}
+		if v == nil {
+			delete(m, key)
+		} else {
+			m[key] = v
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	foreign := app.DeepCopy()
+	foreign.SetAPIVersion("apps/v1")
+	foreign.SetKind("Deployment")
+	byNameOnly := map[string]any{}
+	for k := range children {
+		byNameOnly[k] = map[string]any{}
+	}
+	byNameOnly["ConfigMap.v1"] = map[string]any{"x-config": map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x-config", "namespace": app.GetNamespace()},
+	}}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want int
+	}{
+		{"not JSON", []byte(`{"parent":`), http.StatusBadRequest},
+		{"no parent", with("parent", nil), http.StatusBadRequest},
+		{"no children map", with("children", nil), http.StatusBadRequest},
+		{"children keyed by name alone (hook v1)", with("children", byNameOnly), http.StatusBadRequest},
+		{"a parent of another kind", with("parent", foreign.Object), http.StatusUnprocessableEntity},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, hook := range []string{"sync", "finalize"} {
+				code, body, err := f.postRaw(f.hooks[hook], tc.body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if code != tc.want {
+					t.Errorf("%s: HTTP %d, want %d: %s", hook, code, tc.want, body)
+				}
+			}
+		})
+	}
+	// The valid request itself is answered, with children.
+	var ans syncAnswer
+	if err := f.post(f.hooks["sync"], json.RawMessage(with("related", map[string]any{})), &ans); err != nil {
+		t.Fatalf("the valid request: %v", err)
+	}
+	if len(ans.Children) == 0 {
+		t.Fatal("the valid request got no children")
+	}
 }

@@ -125,6 +125,20 @@ func (c *cluster) sync() *Response {
 	return resp
 }
 
+// finalize calls Finalize as Metacontroller does for a parent being
+// deleted, and checks the answer's status as the API server would.
+func (c *cluster) finalize() *Response {
+	c.t.Helper()
+	req := c.request()
+	req.Finalizing = true
+	resp, err := Finalize(req, now)
+	if err != nil {
+		c.t.Fatalf("Finalize: %v", err)
+	}
+	checkListKeys(c.t, resp)
+	return resp
+}
+
 // apply does what Metacontroller does with a 200 answer.
 func (c *cluster) apply(resp *Response) {
 	c.t.Helper()

@@ -3,6 +3,7 @@ package hooks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -62,7 +63,7 @@ var statusListRules = sync.OnceValues(func() ([]listRule, error) {
 			walk(append(path, "[]"), items)
 		}
 		fields, _ := schema["properties"].(map[string]any)
-		for _, name := range sortedKeys(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if sub, ok := fields[name].(map[string]any); ok {
 				walk(append(path, name), sub)
 			}
@@ -71,15 +72,6 @@ var statusListRules = sync.OnceValues(func() ([]listRule, error) {
 	walk(nil, status)
 	return rules, nil
 })
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 // listKeyProblems reports every duplicate key of a list-map or set of the
 // status, which the API server refuses (the whole status write fails).

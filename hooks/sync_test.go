@@ -367,13 +367,7 @@ func TestFinalize(t *testing.T) {
 			c.syncUntilStable(5)
 			c.setParent(parent)
 			c.parent.SetDeletionTimestamp(ptr(metav1Now()))
-			req := c.request()
-			req.Finalizing = true
-			first, err := Finalize(req, now)
-			checkListKeys(t, first)
-			if err != nil {
-				t.Fatal(err)
-			}
+			first := c.finalize()
 			if first.Finalized {
 				t.Fatal("finalized before the topics carry the mark")
 			}
@@ -386,13 +380,7 @@ func TestFinalize(t *testing.T) {
 			if got, want := len(first.Children), 24; got != want {
 				t.Errorf("finalize answered %d children, want all %d", got, want)
 			}
-			req = c.request()
-			req.Finalizing = true
-			second, err := Finalize(req, now)
-			checkListKeys(t, second)
-			if err != nil {
-				t.Fatal(err)
-			}
+			second := c.finalize()
 			if !second.Finalized {
 				t.Error("not finalized although every topic carries the mark")
 			}
@@ -450,23 +438,15 @@ func TestEditSequence(t *testing.T) {
 		t.Errorf("deleted KafkaTopics mismatch (-want +got):\n%s", diff)
 	}
 	// Delete the application: finalize marks what is left.
-	req := c.request()
-	req.Finalizing = true
-	resp, err := Finalize(req, now)
-	checkListKeys(t, resp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := c.finalize()
 	c.apply(resp)
 	for _, name := range c.topics() {
 		if c.topic(name).GetAnnotations()[children.AnnotationStrimziManaged] != "false" {
 			t.Errorf("after delete: topic %s not released", name)
 		}
 	}
-	req = c.request()
-	req.Finalizing = true
-	if resp, err = Finalize(req, now); err != nil || !resp.Finalized {
-		t.Errorf("after delete: second finalize = %+v, %v; want finalized: the garbage collector may go", resp, err)
+	if resp := c.finalize(); !resp.Finalized {
+		t.Errorf("after delete: second finalize = %+v; want finalized: the garbage collector may go", resp)
 	}
 }
 

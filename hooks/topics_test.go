@@ -57,13 +57,7 @@ func TestKeptTopicsNeverShrink(t *testing.T) {
 			return c.sync()
 		}},
 		{"finalize", func(c *cluster) *Response {
-			req := c.request()
-			req.Finalizing = true
-			resp, err := Finalize(req, now)
-			checkListKeys(t, resp)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := c.finalize()
 			return resp
 		}},
 	} {
@@ -133,13 +127,7 @@ func TestFinalizeWaitsForEveryTopic(t *testing.T) {
 		u := c.topic(name)
 		u.SetAnnotations(map[string]string{children.AnnotationStrimziManaged: "false"})
 	}
-	req := c.request()
-	req.Finalizing = true
-	resp, err := Finalize(req, now)
-	checkListKeys(t, resp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := c.finalize()
 	if resp.Finalized {
 		t.Errorf("finalized while %s is not marked", craTopics[0])
 	}

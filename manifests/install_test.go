@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,7 +54,7 @@ func TestInstallSets(t *testing.T) {
 	for _, e := range entries {
 		dirs = append(dirs, e.Name())
 	}
-	if diff := cmp.Diff(sortedKeys(sets), dirs); diff != "" {
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(sets)), dirs); diff != "" {
 		t.Errorf("install/ sets mismatch (-want +got):\n%s", diff)
 	}
 	for name, want := range sets {
@@ -81,13 +82,4 @@ func TestInstallSets(t *testing.T) {
 	if diff := cmp.Diff(DefaultComponents(), all); diff != "" {
 		t.Errorf("install/all is not every child-kind component (-DefaultComponents +all):\n%s", diff)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

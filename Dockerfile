@@ -5,7 +5,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /sluice .
+# The version `sluice version` prints: docker build --build-arg VERSION=$(git describe --tags --always --dirty)
+ARG VERSION=""
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /sluice .
 
 FROM gcr.io/distroless/static:nonroot
 COPY --from=build /sluice /sluice

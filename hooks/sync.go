@@ -72,11 +72,7 @@ func resolveParent(parent *unstructured.Unstructured) (*graph.Blueprint, []strin
 	if err != nil {
 		return nil, []string{fmt.Sprintf("spec: %v", err)}
 	}
-	app, err := graph.FromJSON(b)
-	if err != nil {
-		return nil, []string{fmt.Sprintf("spec: %v", err)}
-	}
-	bp, problems := graph.Resolve(app)
+	bp, problems := graph.ResolveJSON(b)
 	if len(problems) > 0 {
 		return nil, problems.Strings()
 	}

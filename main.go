@@ -1,6 +1,6 @@
 // Command sluice is the Sluice hook server and its offline tools:
 //
-//	sluice serve [--addr :8080] [--drain 5s]             run the Metacontroller hooks
+//	sluice serve [--addr :8080] [--drain 5s] [--tls-cert-file F --tls-key-file F]  run the Metacontroller hooks
 //	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for every application
 //	sluice validate FILE...                              report every problem, one per line
 //	sluice graph FILE                                    draw each blueprint in Graphviz's DOT
@@ -55,11 +55,14 @@ type command struct {
 }
 
 var commands = []*command{
-	{name: "serve", synopsis: "sluice serve [--addr :8080] [--drain 5s]", run: serve,
+	{name: "serve", synopsis: "sluice serve [--addr :8080] [--drain 5s] [--tls-cert-file FILE --tls-key-file FILE]", run: serve,
 		summary: "run the Metacontroller hooks",
 		text: `Serves /sync, /finalize, /customize, /healthz, /readyz and /metrics until
 SIGTERM or SIGINT, then drains: /readyz fails for --drain, then in-flight
-calls finish.`},
+calls finish. With --tls-cert-file and --tls-key-file it serves HTTPS (TLS 1.2
+or later) and reads the pair again whenever either file changes, so that a
+renewed certificate (cert-manager's, mounted from its Secret) is served
+without a restart.`},
 	{name: "render", synopsis: "sluice render [-o yaml|json] [--controller FILE] [--time RFC3339] FILE", run: render,
 		summary: "print the sync hook's answer for every application in FILE",
 		text: `Prints what the sync hook answers for each StreamingApplication of FILE before
@@ -237,12 +240,17 @@ func serve(c *cli, cmd *command, args []string) error {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	addr := fs.String("addr", ":8080", "listen address")
 	drain := fs.Duration("drain", 5*time.Second, "how long /readyz fails before the server stops")
+	certFile := fs.String("tls-cert-file", "", "serve HTTPS with this PEM certificate (with --tls-key-file); re-read when it changes")
+	keyFile := fs.String("tls-key-file", "", "the PEM private key of --tls-cert-file")
 	rest, err := c.parse(cmd, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usageError{fmt.Sprintf("unexpected arguments %q", rest)}
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return usageError{"--tls-cert-file and --tls-key-file go together"}
 	}
 	logger := slog.New(slog.NewJSONHandler(c.stderr, nil))
 	cfg := hooks.DefaultConfig()
@@ -257,11 +265,20 @@ func serve(c *cli, cmd *command, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	listen := srv.ListenAndServe
+	if *certFile != "" {
+		files, err := hooks.NewCertificateFiles(*certFile, *keyFile)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = files.TLSConfig()
+		listen = func() error { return srv.ListenAndServeTLS("", "") }
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("serving", "addr", *addr, "version", versionString())
+	go func() { errc <- listen() }()
+	logger.Info("serving", "addr", *addr, "tls", *certFile != "", "version", versionString())
 	select {
 	case err := <-errc:
 		return err

@@ -53,10 +53,36 @@ sluice.image is the hook's image reference; the tag defaults to the appVersion.
 
 {{/*
 sluice.hookURL is the URL through which Metacontroller calls one of the hook's
-paths: the release's Service in the release's namespace, port 80.
-Call it with (list $ "sync").
+paths: the release's Service in the release's namespace, port 80, or with
+tls.enabled https on port 443. Call it with (list $ "sync").
 */}}
 {{- define "sluice.hookURL" -}}
 {{- $root := index . 0 -}}
-{{- printf "http://%s.%s.svc/%s" (include "sluice.fullname" $root) $root.Release.Namespace (index . 1) }}
+{{- printf "%s://%s.%s.svc/%s" (ternary "https" "http" $root.Values.tls.enabled) (include "sluice.fullname" $root) $root.Release.Namespace (index . 1) }}
+{{- end }}
+
+{{/*
+sluice.tlsSecret names the Secret holding the hook's serving certificate
+(tls.crt, tls.key) and the CA that signed it (ca.crt).
+*/}}
+{{- define "sluice.tlsSecret" -}}
+{{- .Values.tls.secretName | default (printf "%s-tls" (include "sluice.fullname" .)) }}
+{{- end }}
+
+{{/*
+sluice.webhook is a hook's webhook block: its URL, timeout and, with TLS, the
+CA that Metacontroller checks the hook's certificate against. Call it with
+(list $ "sync").
+*/}}
+{{- define "sluice.webhook" -}}
+{{- $root := index . 0 -}}
+url: {{ include "sluice.hookURL" . }}
+timeout: {{ $root.Values.hookTimeout | quote }}
+{{- if $root.Values.tls.enabled }}
+caBundle:
+  secretRef:
+    name: {{ include "sluice.tlsSecret" $root }}
+    namespace: {{ $root.Release.Namespace }}
+    key: ca.crt
+{{- end }}
 {{- end }}

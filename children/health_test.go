@@ -146,6 +146,8 @@ func TestKafkaTopicHealth(t *testing.T) {
 		{"ready", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "True"}]}`), time.Hour, TopicHealth{Ready: true}},
 		{"replication factor changing", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "True"}], replicasChange: {targetReplicas: 3, state: pending}}`), time.Hour,
 			TopicHealth{Ready: true, Message: "replication factor change to 3 pending (needs Cruise Control)"}},
+		{"held by another KafkaTopic", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "False", reason: ResourceConflict, message: "Managed by Ref{namespace='other', name='orders.ingest.out'}"}]}`), time.Hour,
+			TopicHealth{Message: "ResourceConflict: Managed by Ref{namespace='other', name='orders.ingest.out'}; another KafkaTopic already manages this Kafka topic (another application, or one in another namespace on the same Kafka cluster): give this outlet a topic name of its own (topic.name), or remove the other KafkaTopic"}},
 		{"refused", topic(`, status: {observedGeneration: 2, conditions: [{type: Ready, status: "False", reason: KafkaError, message: "Decreasing partitions not supported"}]}`), time.Hour,
 			TopicHealth{Message: "KafkaError: Decreasing partitions not supported"}},
 	}

@@ -114,5 +114,13 @@ func KafkaTopicHealth(u *unstructured.Unstructured, now time.Time) TopicHealth {
 		}
 		return h
 	}
-	return TopicHealth{Message: strings.TrimPrefix(ready.Reason+": "+ready.Message, ": ")}
+	msg := strings.TrimPrefix(ready.Reason+": "+ready.Message, ": ")
+	if ready.Reason == reasonResourceConflict {
+		msg += "; another KafkaTopic already manages this Kafka topic (another application, or one in another namespace on the same Kafka cluster): give this outlet a topic name of its own (topic.name), or remove the other KafkaTopic"
+	}
+	return TopicHealth{Message: msg}
 }
+
+// reasonResourceConflict is the reason of Strimzi's Ready condition on a
+// KafkaTopic whose Kafka topic another KafkaTopic manages.
+const reasonResourceConflict = "ResourceConflict"

@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // kafkaTopic returns a valid Strimzi v1 KafkaTopic with spec fields added by mod.
@@ -109,5 +113,56 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 	}
 	if n := len(list.Items); n != 0 {
 		t.Errorf("dry-run creates stored %d KafkaTopics, want 0", n)
+	}
+}
+
+// TestHarnessSeesMetacontrollerErrors proves that the checks waitSettled and
+// waitGone make after the real Metacontroller acted can fail: in a namespace whose
+// ResourceQuota allows no ConfigMap (its status, which no quota controller keeps
+// here, is written by the test), the API server refuses every ConfigMap create. Metacontroller raises a SyncError event
+// for the application and logs the error; syncErrors and the log check see both, and
+// the application does not settle (an answered ConfigMap does not exist).
+func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, "mcerror")
+	quota := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ResourceQuota",
+		"metadata": map[string]any{"name": "no-configmaps", "namespace": ns},
+		"spec":     map[string]any{"hard": map[string]any{"count/configmaps": "0"}},
+	}}
+	created, err := c.api.createStrict(ctx(t), quota)
+	if err != nil {
+		t.Fatalf("create %s: %v", objKey(quota), err)
+	}
+	created.Object["status"] = map[string]any{
+		"hard": map[string]any{"count/configmaps": "0"},
+		"used": map[string]any{"count/configmaps": "0"},
+	}
+	if _, err := c.api.dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}).Namespace(ns).UpdateStatus(ctx(t), created, strictUpdate); err != nil {
+		t.Fatalf("write the status of %s: %v", objKey(quota), err)
+	}
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	created, err = c.api.createStrict(ctx(t), app)
+	if err != nil {
+		t.Fatalf("create %s: %v", objKey(app), err)
+	}
+	defer c.kubectlOK(t, "-n", ns, "delete", "sapp", app.GetName(), "--wait=false")
+
+	refused := configName("merge")
+	poll(t, time.Minute, "a SyncError event naming "+refused, func() (bool, string) {
+		events := c.syncErrors(t, created)
+		return slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, refused) }), fmt.Sprintf("SyncError events: %q", events)
+	})
+	poll(t, time.Minute, "Metacontroller to log the error", func() (bool, string) {
+		lines := c.mc.errorLines(ns)
+		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, refused) }), fmt.Sprintf("error lines: %q", lines)
+	})
+	_, reason, err := c.metacontroller(t).unsettled(t, ns, app.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "ConfigMap " + ns + "/" + refused + " is answered but does not exist"; !strings.Contains(reason, want) {
+		t.Errorf("waitSettled would call the application settled, or not for the refused create; want %q, got:\n%s", want, reason)
 	}
 }

@@ -24,6 +24,14 @@ var (
 	ErrNotAllowed      = errors.New("not allowed")
 	ErrUnknownField    = errors.New("unknown field")
 	ErrMalformed       = errors.New("malformed application")
+	// ErrWrongType is a value of the wrong type: a string where an integer
+	// belongs, a list where a value belongs. Decoding reports it at the path
+	// of the value and goes on with the rest of the application.
+	ErrWrongType = errors.New("wrong type")
+	// ErrNotApplication is a document of another kind in a stream.
+	ErrNotApplication = errors.New("not a " + APIVersion + " " + Kind)
+	// ErrNotScalar is a Scalar given an object, a list or null.
+	ErrNotScalar = errors.New("must be a string, number or boolean")
 )
 
 // Problem is one thing wrong with an application, at the path of the field

@@ -15,6 +15,26 @@ func Validate(app *StreamingApplication) Problems {
 	return problems
 }
 
+// ResolveJSON decodes a parent as the API server stored it (FromJSON) and
+// resolves it: the values of the wrong type come first, then every problem
+// of the rest of the application, and there is a blueprint only when there
+// is no problem at all. A document it cannot decode is one problem at spec.
+func ResolveJSON(data []byte) (*Blueprint, Problems) {
+	app, err := FromJSON(data)
+	if app == nil {
+		return nil, Problems{{Path: "spec", Err: err}}
+	}
+	bp, problems := Resolve(app)
+	if err == nil {
+		return bp, problems
+	}
+	var wrong Problems
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() { // errors.Join of Problems
+		wrong = append(wrong, e.(Problem))
+	}
+	return nil, append(wrong, problems...)
+}
+
 // Resolve validates app and, when it is valid, resolves it into a Blueprint.
 // The input is not modified; its set-like lists may come in any order.
 func Resolve(app *StreamingApplication) (*Blueprint, Problems) {

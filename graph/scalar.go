@@ -3,7 +3,6 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 )
 
@@ -13,9 +12,6 @@ import (
 type Scalar struct {
 	raw json.RawMessage
 }
-
-// ErrNotScalar is returned when a value is an object, an array or null.
-var ErrNotScalar = errors.New("must be a string, number or boolean")
 
 // StringScalar returns a Scalar holding a JSON string.
 func StringScalar(s string) Scalar {

@@ -70,16 +70,16 @@ type Port struct {
 func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
 	c := StreamletConfig{
 		Application: bp.Name, Namespace: bp.Namespace, Streamlet: s.Name, Runtime: s.Runtime,
-		Kafka:      KafkaConfig{BootstrapServers: bp.Spec.Kafka.BootstrapServers},
+		Kafka:      KafkaConfig{BootstrapServers: bp.Kafka.BootstrapServers},
 		Inlets:     map[string]Port{},
 		Outlets:    map[string]Port{},
 		Parameters: map[string]any{},
 		State:      s.State,
 	}
-	if bp.Spec.Kafka.TLS != nil {
+	if bp.Kafka.CASecret != "" {
 		c.Kafka.CAFile = kafkaCADir + "/ca.crt"
 	}
-	if auth := bp.Spec.Kafka.Authentication; auth != nil {
+	if auth := bp.Kafka.Authentication; auth != nil {
 		login := &KafkaLogin{Type: auth.Type, Username: auth.SecretName}
 		if auth.Type == graph.AuthTLS {
 			login.CertFile, login.KeyFile = kafkaUserDir+"/user.crt", kafkaUserDir+"/user.key"

@@ -33,7 +33,7 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 			return nil, nil, err
 		}
 	}
-	if bp.Spec.Metrics != nil {
+	if bp.Metrics != nil {
 		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return NewPodMonitor(bp) })
 	}
 	out := make([]*unstructured.Unstructured, 0, len(d.objs))

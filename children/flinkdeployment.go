@@ -3,7 +3,6 @@ package children
 import (
 	"cmp"
 	"fmt"
-	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -84,41 +83,16 @@ type observedFlinkDeployment struct {
 	Status FlinkDeploymentStatus `json:"status"`
 }
 
-// Flink configuration keys for state and the main container's name, which
-// the operator merges the pod template into.
-const (
-	flinkCheckpointsDir = "state.checkpoints.dir"
-	flinkSavepointsDir  = "state.savepoints.dir"
-	flinkMainContainer  = "flink-main-container"
-)
-
-// Flink upgrade modes Sluice chooses between when the user sets none.
-const (
-	upgradeSavepoint = "savepoint"
-	upgradeStateless = "stateless"
-)
+// flinkMainContainer is the main container's name, which the operator
+// merges the pod template into.
+const flinkMainContainer = "flink-main-container"
 
 // NewFlinkDeployment runs a Flink streamlet as an application cluster with
-// the streamlet's parallelism, its state under spec.state and upgrades by
-// savepoint when it has state.
+// the streamlet's parallelism; its state directories and upgrade mode are
+// graph's (see graph.ResolvedStreamlet.Flink).
 func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *FlinkDeployment {
 	fl := s.Flink
 	pod := streamletPod(bp, s)
-	conf := maps.Clone(fl.FlinkConfiguration)
-	upgrade := fl.UpgradeMode
-	if s.State != "" {
-		if conf == nil {
-			conf = map[string]string{}
-		}
-		conf[flinkCheckpointsDir] = s.State + "/checkpoints"
-		conf[flinkSavepointsDir] = s.State + "/savepoints"
-		if upgrade == "" {
-			upgrade = upgradeSavepoint
-		}
-	}
-	if upgrade == "" {
-		upgrade = upgradeStateless
-	}
 	return &FlinkDeployment{
 		TypeMeta: metav1.TypeMeta{APIVersion: FlinkAPIVersion, Kind: FlinkDeploymentKind},
 		ObjectMeta: metav1.ObjectMeta{
@@ -130,7 +104,7 @@ func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksu
 			Image:              s.Image,
 			FlinkVersion:       fl.Version,
 			ServiceAccount:     fl.ServiceAccountName,
-			FlinkConfiguration: conf,
+			FlinkConfiguration: fl.FlinkConfiguration,
 			PodTemplate: &corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels(bp, s), Annotations: podAnnotations(s, checksum)},
 				Spec: corev1.PodSpec{
@@ -152,7 +126,7 @@ func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksu
 				JarURI:      fl.JarURI,
 				EntryClass:  s.ClassName,
 				Parallelism: s.Replicas,
-				UpgradeMode: upgrade,
+				UpgradeMode: fl.UpgradeMode,
 				State:       "running",
 			},
 		},

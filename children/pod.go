@@ -43,15 +43,15 @@ func streamletPod(bp *graph.Blueprint, s *graph.ResolvedStreamlet) podParts {
 	p.add(volumeConfig, graph.ConfigDir, true, corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 		LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(bp.Name, s.Name)},
 	}})
-	if tls := bp.Spec.Kafka.TLS; tls != nil {
-		p.add(volumeKafkaCA, kafkaCADir, true, secretVolume(tls.CASecret))
+	if bp.Kafka.CASecret != "" {
+		p.add(volumeKafkaCA, kafkaCADir, true, secretVolume(bp.Kafka.CASecret))
 	}
-	if auth := bp.Spec.Kafka.Authentication; auth != nil {
+	if auth := bp.Kafka.Authentication; auth != nil {
 		p.add(volumeKafkaUser, kafkaUserDir, true, secretVolume(auth.SecretName))
 	}
-	if st := bp.Spec.State; st != nil && st.PVC != "" && s.State != "" {
+	if s.StateClaim != "" {
 		p.add(volumeState, graph.StateMountPath, false, corev1.VolumeSource{
-			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: st.PVC},
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: s.StateClaim},
 		})
 	}
 	for _, m := range s.VolumeMounts {
@@ -116,7 +116,7 @@ func envVar(e graph.EnvVar) corev1.EnvVar {
 // pullSecrets are the application's image pull secrets, sorted.
 func pullSecrets(bp *graph.Blueprint) []corev1.LocalObjectReference {
 	var refs []corev1.LocalObjectReference
-	for _, name := range bp.Spec.ImagePullSecrets {
+	for _, name := range bp.ImagePullSecrets {
 		refs = append(refs, corev1.LocalObjectReference{Name: name})
 	}
 	return refs
@@ -128,7 +128,7 @@ func containerPorts(bp *graph.Blueprint, s *graph.ResolvedStreamlet) []corev1.Co
 	if s.Endpoint != nil {
 		ports = append(ports, corev1.ContainerPort{Name: portHTTP, ContainerPort: s.Endpoint.ContainerPort, Protocol: corev1.ProtocolTCP})
 	}
-	if m := bp.Spec.Metrics; m != nil {
+	if m := bp.Metrics; m != nil {
 		ports = append(ports, corev1.ContainerPort{Name: portMetrics, ContainerPort: m.Port, Protocol: corev1.ProtocolTCP})
 	}
 	return ports

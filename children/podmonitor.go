@@ -45,7 +45,7 @@ func NewPodMonitor(bp *graph.Blueprint) *PodMonitor {
 		},
 		Spec: PodMonitorSpec{
 			Selector:            metav1.LabelSelector{MatchLabels: map[string]string{LabelApp: bp.Name}},
-			PodMetricsEndpoints: []PodMetricsEndpoint{{Port: portMetrics, Path: bp.Spec.Metrics.Path}},
+			PodMetricsEndpoints: []PodMetricsEndpoint{{Port: portMetrics, Path: bp.Metrics.Path}},
 		},
 	}
 }

@@ -2,7 +2,6 @@ package children
 
 import (
 	"fmt"
-	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,28 +93,18 @@ type observedSparkApplication struct {
 	Status SparkApplicationStatus `json:"status"`
 }
 
-// Spark settings Sluice fixes for streaming.
+// Spark settings Sluice fixes for streaming: seconds between resubmissions
+// after a failure. (Where the checkpoints go, graph resolves.)
 const (
-	// sparkCheckpointConf is Structured Streaming's default checkpoint root;
-	// Spark keeps its Kafka offsets there, not in a consumer group.
-	sparkCheckpointConf = "spark.sql.streaming.checkpointLocation"
-	// Seconds between resubmissions after a failure.
 	sparkRetryInterval           = 10
 	sparkSubmissionRetryInterval = 20
 )
 
 // NewSparkApplication runs a Spark streamlet: a streaming job, restarted always,
-// with one executor per replica.
+// with one executor per replica, checkpointing where graph resolved its state.
 func NewSparkApplication(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *SparkApplication {
 	sp := s.Spark
 	pod := streamletPod(bp, s)
-	conf := maps.Clone(sp.SparkConf)
-	if s.State != "" {
-		if conf == nil {
-			conf = map[string]string{}
-		}
-		conf[sparkCheckpointConf] = s.State
-	}
 	podSpec := func(p *graph.SparkPod) SparkPodSpec {
 		out := SparkPodSpec{
 			Labels:       podLabels(bp, s),
@@ -142,10 +131,10 @@ func NewSparkApplication(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checks
 			Mode:                "cluster",
 			SparkVersion:        sp.Version,
 			Image:               s.Image,
-			ImagePullSecrets:    bp.Spec.ImagePullSecrets,
+			ImagePullSecrets:    bp.ImagePullSecrets,
 			MainClass:           s.ClassName,
 			MainApplicationFile: sp.MainApplicationFile,
-			SparkConf:           conf,
+			SparkConf:           sp.SparkConf,
 			RestartPolicy: SparkRestartPolicy{
 				Type:                             "Always",
 				OnFailureRetryInterval:           &retry,

@@ -1,23 +1,48 @@
 package graph
 
 // Blueprint is a valid application resolved into what its children need:
-// every streamlet with its merged runtime settings, wired ports and final
-// parameter values, and every topic with its settings and readers. All lists
-// are sorted by name.
+// the Kafka connection, every streamlet with its merged runtime settings,
+// wired ports, final parameter values and state, and every topic with its
+// settings and readers. All lists are sorted by name. It holds no part of
+// the spec as written: every value here is final.
 type Blueprint struct {
 	Name       string
 	Namespace  string
 	Generation int64
-	Spec       Spec
-	Policy     TopicDeletionPolicy
+	// Kafka is how every streamlet reaches the cluster.
+	Kafka KafkaConnection
+	// Policy says whether topics may be deleted (Retain when unset).
+	Policy TopicDeletionPolicy
+	// ImagePullSecrets name the Secrets put onto every pod, sorted.
+	ImagePullSecrets []string
+	// Metrics is the port (and path) every streamlet pod serves metrics on,
+	// scraped by a PodMonitor; nil when spec.metrics is unset.
+	Metrics    *Metrics
 	Streamlets []ResolvedStreamlet
 	Topics     []Topic
 }
 
+// KafkaConnection is how streamlets reach the Kafka cluster.
+type KafkaConnection struct {
+	// Cluster is the Strimzi Kafka cluster (label strimzi.io/cluster on
+	// every topic).
+	Cluster          string
+	BootstrapServers string
+	// CASecret is the Secret with the cluster CA certificate (key ca.crt);
+	// empty when Kafka is reached without TLS.
+	CASecret string
+	// Authentication is the Kafka user's Secret; nil without authentication.
+	Authentication *KafkaAuthentication
+}
+
 // ResolvedStreamlet is one streamlet as its children see it.
 type ResolvedStreamlet struct {
-	Streamlet
-	Image    string
+	Name    string
+	Runtime Runtime
+	// ClassName is the entry point (see Streamlet.ClassName).
+	ClassName string
+	Image     string
+	// Replicas is pods (akka), executors (spark) or parallelism (flink).
 	Replicas int32
 	// ServiceAccountName is the service account of the streamlet's pods: for
 	// akka the streamlet's, else spec.serviceAccountName; for spark and flink
@@ -27,10 +52,26 @@ type ResolvedStreamlet struct {
 	Inlets             []Wire
 	Outlets            []Wire
 	Parameters         []Parameter
-	Spark              *SparkSettings
-	Flink              *FlinkSettings
+	// Endpoint is the HTTP port a Service exposes; nil when none.
+	Endpoint *Endpoint
+
+	// The user's additions to the streamlet's pods.
+	Resources    *Resources
+	Env          []EnvVar
+	Labels       map[string]string
+	Annotations  map[string]string
+	VolumeMounts []VolumeMount
+
+	// Spark and Flink are the runtime settings, merged with the runtime's
+	// defaults and with the state directories and upgrade mode resolved
+	// (see state.go); nil for other runtimes.
+	Spark *SparkSettings
+	Flink *FlinkSettings
 	// State is where the streamlet keeps its state ("" when stateless).
 	State string
+	// StateClaim is the PersistentVolumeClaim mounted at StateMountPath
+	// that holds State; empty when the state is elsewhere or there is none.
+	StateClaim string
 }
 
 // Wire is a port bound to its topic.

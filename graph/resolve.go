@@ -85,7 +85,6 @@ type resolvedRun struct {
 	serviceAccount string
 	spark          *SparkSettings
 	flink          *FlinkSettings
-	state          string
 }
 
 func (r *resolver) add(path string, err error) {
@@ -241,35 +240,55 @@ func (r *resolver) topicNamed(name string) *Topic {
 
 // blueprint assembles the resolved application; called only without problems.
 func (r *resolver) blueprint() *Blueprint {
-	app := r.app.Name
+	spec := &r.spec
 	bp := &Blueprint{
-		Name: app, Namespace: r.app.Namespace, Generation: r.app.Generation,
-		Spec: r.spec, Policy: cmp.Or(r.spec.TopicDeletionPolicy, Retain),
+		Name: r.app.Name, Namespace: r.app.Namespace, Generation: r.app.Generation,
+		Kafka:  kafkaConnection(spec.Kafka),
+		Policy: cmp.Or(spec.TopicDeletionPolicy, Retain), ImagePullSecrets: spec.ImagePullSecrets, Metrics: spec.Metrics,
 		Topics: r.topics,
 	}
-	for _, s := range r.spec.Streamlets {
-		run := r.settings[s.Name]
-		rs := ResolvedStreamlet{
-			Streamlet: s, Image: run.image, Replicas: run.replicas, ServiceAccountName: run.serviceAccount,
-			Spark: run.spark, Flink: run.flink, State: run.state,
-			Parameters: r.params[s.Name],
-		}
-		for _, in := range s.Inlets {
-			topic := r.sources[s.Name+"."+in.Name]
-			rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: topic, ConsumerGroup: ConsumerGroup(app, s.Name, in.Name)})
-			if t := r.topicNamed(topic); t != nil {
-				t.Readers = append(t.Readers, s.Name+"."+in.Name)
-			}
-		}
-		for _, o := range s.Outlets {
-			rs.Outlets = append(rs.Outlets, Wire{Port: o.Name, Schema: o.Schema, Topic: r.topicOf(s.Name, o.Name).Name})
-		}
-		bp.Streamlets = append(bp.Streamlets, rs)
+	for i := range spec.Streamlets {
+		bp.Streamlets = append(bp.Streamlets, r.streamlet(&spec.Streamlets[i]))
 	}
 	for i := range bp.Topics {
 		slices.Sort(bp.Topics[i].Readers)
 	}
 	return bp
+}
+
+// kafkaConnection is what streamlets need of spec.kafka.
+func kafkaConnection(k Kafka) KafkaConnection {
+	c := KafkaConnection{Cluster: k.Cluster, BootstrapServers: k.BootstrapServers, Authentication: k.Authentication}
+	if k.TLS != nil {
+		c.CASecret = k.TLS.CASecret
+	}
+	return c
+}
+
+// streamlet resolves one streamlet, adding its inlets to their topics'
+// readers.
+func (r *resolver) streamlet(s *Streamlet) ResolvedStreamlet {
+	app := r.app.Name
+	run := r.settings[s.Name]
+	rs := ResolvedStreamlet{
+		Name: s.Name, Runtime: s.Runtime, ClassName: s.ClassName,
+		Image: run.image, Replicas: run.replicas, ServiceAccountName: run.serviceAccount,
+		Parameters: r.params[s.Name], Endpoint: s.Endpoint,
+		Resources: s.Resources, Env: s.Env, Labels: s.Labels, Annotations: s.Annotations, VolumeMounts: s.VolumeMounts,
+		Spark: run.spark, Flink: run.flink,
+	}
+	resolveState(&rs, r.spec.State)
+	for _, in := range s.Inlets {
+		topic := r.sources[s.Name+"."+in.Name]
+		rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: topic, ConsumerGroup: ConsumerGroup(app, s.Name, in.Name)})
+		if t := r.topicNamed(topic); t != nil {
+			t.Readers = append(t.Readers, s.Name+"."+in.Name)
+		}
+	}
+	for _, o := range s.Outlets {
+		rs.Outlets = append(rs.Outlets, Wire{Port: o.Name, Schema: o.Schema, Topic: r.topicOf(s.Name, o.Name).Name})
+	}
+	return rs
 }
 
 // splitPortRef splits "streamlet.port".

@@ -159,9 +159,6 @@ func checkStreamlets(r *resolver) {
 		default:
 			r.addf(path+".runtime", ErrUnknownRuntime, "%q is not akka, spark or flink", s.Runtime)
 		}
-		if s.Runtime == Spark || s.Runtime == Flink {
-			run.state = stateLocation(r.spec.State, s.Name)
-		}
 		if s.ServiceAccountName != "" {
 			r.checkRef(path+".serviceAccountName", s.ServiceAccountName)
 		}
@@ -223,21 +220,6 @@ func (r *resolver) checkWorkloadName(path string, s *Streamlet) {
 			name, len(name), limit, why)
 	}
 }
-
-// stateLocation is a streamlet's state directory under spec.state.
-func stateLocation(st *State, streamlet string) string {
-	switch {
-	case st == nil:
-		return ""
-	case st.PVC != "":
-		return "file://" + StateMountPath + "/" + streamlet
-	default:
-		return strings.TrimSuffix(st.URI, "/") + "/" + streamlet
-	}
-}
-
-// StateMountPath is where a state PVC is mounted.
-const StateMountPath = "/var/lib/sluice/state"
 
 func mergeSpark(def, over *SparkSettings) *SparkSettings {
 	var out SparkSettings

@@ -205,7 +205,7 @@ func (m *metacontrollerProcess) errorLines(namespace string) []string {
 			continue
 		}
 		if strings.Contains(line, "\tERROR\t") || klogError(line) {
-			out = append(out, abbreviateLine(line))
+			out = append(out, line)
 		}
 	}
 	return out
@@ -216,13 +216,17 @@ func klogError(line string) bool {
 	return len(line) > 5 && line[0] == 'E' && strings.IndexFunc(line[1:5], func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
-// abbreviateLine shortens a log line for a failure message.
-func abbreviateLine(line string) string {
+// abbreviated joins lines for a failure message, each shortened.
+func abbreviated(lines []string) string {
 	const max = 2000
-	if len(line) > max {
-		return line[:max] + "…"
+	out := make([]string, len(lines))
+	for i, line := range lines {
+		if len(line) > max {
+			line = line[:max] + "…"
+		}
+		out[i] = line
 	}
-	return line
+	return strings.Join(out, "\n  ")
 }
 
 // needMetacontroller fails the test when the real Metacontroller is not running.
@@ -316,19 +320,21 @@ func (c *cluster) waitGone(t *testing.T, parent *unstructured.Unstructured, time
 // checkAccepted fails the test when Metacontroller raised a SyncError event for
 // parent (it does when a hook call, a child write or the status write fails: the API
 // server refused what the hook answered) or logged an error naming its namespace;
-// an event message or log line for which one of expected reports true is left out.
+// an event message or log line that holds only conflicts (see conflict), or for
+// which one of expected reports true, is left out.
 func (c *cluster) checkAccepted(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) {
 	t.Helper()
+	expected = append(expected, onlyConflicts)
 	unexpected := func(list []string) []string {
 		return slices.DeleteFunc(list, func(s string) bool {
 			return slices.ContainsFunc(expected, func(ok func(string) bool) bool { return ok(s) })
 		})
 	}
 	if events := unexpected(c.syncErrors(t, parent)); len(events) > 0 {
-		t.Errorf("Metacontroller raised SyncError events for %s:\n  %s", objKey(parent), strings.Join(events, "\n  "))
+		t.Errorf("Metacontroller raised SyncError events for %s:\n  %s", objKey(parent), abbreviated(events))
 	}
 	if lines := unexpected(c.mc.errorLines(parent.GetNamespace())); len(lines) > 0 {
-		t.Errorf("Metacontroller logged errors for namespace %s:\n  %s", parent.GetNamespace(), strings.Join(lines, "\n  "))
+		t.Errorf("Metacontroller logged errors for namespace %s:\n  %s", parent.GetNamespace(), abbreviated(lines))
 	}
 }
 
@@ -356,17 +362,43 @@ func finalizerOfGoneParent(ns, name string) func(string) bool {
 func createRefusedInTerminatingNamespace(namespace string) func(string) bool {
 	refusal := "is forbidden: unable to create new content in namespace " + namespace + " because it is being terminated"
 	return func(s string) bool {
-		if !strings.Contains(s, refusal) || !strings.Contains(s, "can't reconcile children") {
+		return strings.Contains(s, "can't reconcile children") && onlyErrors(s, refusal)
+	}
+}
+
+// conflict is the API server's refusal of a write made from a stale read
+// (optimistic concurrency): Metacontroller read a child from its cache before the
+// watch delivered its own last write of it, and retries. Never the hook's doing.
+const conflict = "the object has been modified; please apply your changes to the latest version and try again"
+
+// onlyConflicts reports whether an error of Metacontroller holds conflicts and no
+// other error.
+func onlyConflicts(s string) bool { return onlyErrors(s, conflict) }
+
+// errorMarkers are words of every refusal of the API server and error of
+// Metacontroller that onlyErrors must not let through.
+var errorMarkers = []string{"forbidden", "Forbidden", "invalid", "Invalid", "denied", "Duplicate", "can't update status",
+	"not found", "timeout", "refused", "modified", "exceeded", "error:", "EOF"}
+
+// onlyErrors reports whether s holds at least one of the errors and, once they
+// are cut out, no other refusal.
+func onlyErrors(s string, errs ...string) bool {
+	found := false
+	for _, e := range errs {
+		if strings.Contains(s, e) {
+			found = true
+			s = strings.ReplaceAll(s, e, "")
+		}
+	}
+	if !found {
+		return false
+	}
+	for _, marker := range errorMarkers {
+		if strings.Contains(s, marker) {
 			return false
 		}
-		rest := strings.ReplaceAll(s, refusal, "")
-		for _, other := range []string{"forbidden", "invalid", "Invalid", "denied", "can't update status", "conflict", "modified", "not found", "timeout", "refused"} {
-			if strings.Contains(rest, other) {
-				return false
-			}
-		}
-		return true
 	}
+	return true
 }
 
 var eventsGVR = schema.GroupVersionResource{Version: "v1", Resource: "events"}
@@ -398,13 +430,13 @@ func (c *cluster) diagnostics(t *testing.T, ns, name string) string {
 	var b strings.Builder
 	if live, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), name, metav1.GetOptions{}); err == nil {
 		if events := c.syncErrors(t, live); len(events) > 0 {
-			fmt.Fprintf(&b, "\nSyncError events:\n  %s", strings.Join(events, "\n  "))
+			fmt.Fprintf(&b, "\nSyncError events:\n  %s", abbreviated(events))
 		} else {
 			b.WriteString("\nno SyncError event")
 		}
 	}
 	if lines := c.mc.errorLines(ns); len(lines) > 0 {
-		fmt.Fprintf(&b, "\nMetacontroller's log, errors for namespace %s:\n  %s", ns, strings.Join(lines, "\n  "))
+		fmt.Fprintf(&b, "\nMetacontroller's log, errors for namespace %s:\n  %s", ns, abbreviated(lines))
 	} else {
 		fmt.Fprintf(&b, "\nno error for namespace %s in Metacontroller's log (%s)", ns, c.mc.proc.log)
 	}

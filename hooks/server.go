@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/julienschmidt/httprouter"
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/sluice-dev/sluice/graph"
 )
 
 // Config configures the hook's HTTP handler.
@@ -51,14 +54,14 @@ type Handler struct {
 	cfg      Config
 	router   *httprouter.Router
 	draining atomic.Bool
-	metrics  metrics
+	metrics  *metrics
 	// large holds a token per large request being served; nil: no bound.
 	large chan struct{}
 }
 
 // NewHandler returns the hook server's handler with every route.
 func NewHandler(cfg Config) *Handler {
-	h := &Handler{cfg: cfg, router: httprouter.New()}
+	h := &Handler{cfg: cfg, router: httprouter.New(), metrics: newMetrics()}
 	if cfg.MaxLargeRequests > 0 {
 		h.large = make(chan struct{}, cfg.MaxLargeRequests)
 	}
@@ -77,10 +80,7 @@ func NewHandler(cfg Config) *Handler {
 		}
 		writeText(w, http.StatusOK, "ok")
 	})
-	h.router.GET("/metrics", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		h.metrics.write(w)
-	})
+	h.router.Handler(http.MethodGet, "/metrics", h.metrics.handler())
 	h.router.PanicHandler = func(w http.ResponseWriter, r *http.Request, v any) {
 		cfg.Logger.Error("hook panicked", "path", r.URL.Path, "panic", fmt.Sprint(v))
 		writeText(w, http.StatusInternalServerError, "internal error")
@@ -99,6 +99,26 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 
 // logged is what a request or answer adds to the hook's log line.
 type logged interface{ logAttrs() []any }
+
+// outcomer is an answer that says which outcome it is, for the metrics.
+type outcomer interface{ outcome(hook string) string }
+
+// outcome reads what kind of answer a sync or finalize answer is from the
+// answer itself: a rejected blueprint's says so in BlueprintValid.
+func (r *Response) outcome(hook string) string {
+	switch {
+	case hook == "finalize" && r.Finalized:
+		return outcomeFinalized
+	case hook == "finalize":
+		return outcomeFinalizing
+	case r.Status != nil && meta.IsStatusConditionFalse(r.Status.Conditions, graph.ConditionBlueprintValid):
+		return outcomeFrozen
+	default:
+		return outcomeNormal
+	}
+}
+
+func (r *CustomizeResponse) outcome(string) string { return outcomeNormal }
 
 func (r *Request) logAttrs() []any {
 	if r.Parent == nil {
@@ -123,14 +143,17 @@ func hook[Req, Resp any, PReq interface {
 }, PResp interface {
 	*Resp
 	logged
+	outcomer
 }](h *Handler, name string, fn func(PReq, time.Time) (PResp, error)) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 		start := h.cfg.Now()
+		defer h.metrics.begin(name)()
 		var req PReq = new(Req)
 		release, err := h.turn(r)
 		defer release()
+		size := -1
 		if err == nil {
-			err = decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
+			size, err = decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
 		}
 		var resp PResp
 		if err == nil {
@@ -146,7 +169,11 @@ func hook[Req, Resp any, PReq interface {
 			body = []byte(err.Error() + "\n")
 		}
 		took := h.cfg.Now().Sub(start)
-		h.metrics.observe(name, code, took)
+		outcome := ""
+		if err == nil {
+			outcome = resp.outcome(name)
+		}
+		h.metrics.observe(name, code, took, size, outcome)
 		attrs := append([]any{"hook", name, "code", code, "ms", took.Milliseconds()}, req.logAttrs()...)
 		if err != nil {
 			h.cfg.Logger.Warn("hook refused", append(attrs, "error", err.Error())...)
@@ -181,17 +208,18 @@ func (h *Handler) turn(r *http.Request) (release func(), err error) {
 	}
 }
 
-// decodeRequest reads one JSON request into v, and nothing after it.
-func decodeRequest(body io.Reader, v any) error {
+// decodeRequest reads one JSON request into v, and nothing after it, and
+// returns the body's size.
+func decodeRequest(body io.Reader, v any) (int, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return err
+		return len(b), err
 	}
 	// Unmarshal refuses data after the object too.
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
+		return len(b), fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return nil
+	return len(b), nil
 }
 
 // statusCode maps an error to the HTTP status Metacontroller gets. Every one

@@ -3,6 +3,7 @@
 //	sluice serve [--addr :8080] [--drain 5s] [--tls-cert-file F --tls-key-file F]  run the Metacontroller hooks
 //	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for every application
 //	sluice validate FILE...                              report every problem, one per line
+//	sluice diff [-o text|json] [--controller FILE] OLD NEW  what applying NEW over OLD creates, changes and deletes
 //	sluice graph FILE                                    draw each blueprint in Graphviz's DOT
 //	sluice version                                       print the version
 //
@@ -13,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluice-dev/sluice/diff"
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"
@@ -86,6 +89,18 @@ wrong type is named with its path, and every other problem of the rest of
 the application is reported in the same run. A document that is not a
 sluice.dev/v1alpha1 StreamingApplication is named by position and kind.
 Exits 1 if any document is invalid.`},
+	{name: "diff", synopsis: "sluice diff [-o text|json] [--controller FILE] OLD NEW", run: diffFiles,
+		summary: "preview what applying NEW over OLD does to the children",
+		text: `Renders OLD as if applied (the sync hook's answer, applied as Metacontroller
+applies it), then answers NEW's sync over it with the very function the hook
+runs, and prints every child that would be created (+), changed (~, field by
+field against what was last applied) or deleted (-), and for every topic
+whether it is kept, created, retained, released or deleted. OLD and NEW are
+one StreamingApplication each, both valid, with the same name.
+
+Exits 0 when no child changes, 1 when one does, 2 on error (as kubectl diff).
+--controller FILE as for render. kubectl sluice diff FILE previews an edit
+of a live application.`},
 	{name: "graph", synopsis: "sluice graph FILE", run: drawGraph,
 		summary: "draw each application's blueprint in Graphviz's DOT",
 		text: `Prints one digraph per StreamingApplication of FILE: streamlets with runtime
@@ -117,6 +132,17 @@ StreamingApplications; - reads standard input. "sluice help COMMAND" or
 
 // Errors of commands that run maps to exit codes.
 var errHelp = errors.New("help printed") // exit 0
+
+// errChanges is a diff that found changes (exit 1, nothing more printed).
+var errChanges = errors.New("changes found")
+
+// exitError is a failure with its own exit code: diff's errors exit 2.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
 
 // usageError is a command line that does not say what to do (exit 2).
 type usageError struct{ msg string }
@@ -156,12 +182,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
+	case errors.Is(err, errChanges):
+		return 1
 	case errors.As(err, &bad):
 		fmt.Fprintf(stderr, "sluice %s: %s\nusage: %s\n(sluice %[1]s --help says more)\n", cmd.name, bad.msg, cmd.synopsis)
 		return 2
 	}
 	for line := range strings.SplitSeq(err.Error(), "\n") {
 		fmt.Fprintln(stderr, "sluice:", line)
+	}
+	if coded, ok := errors.AsType[exitError](err); ok {
+		return coded.code
 	}
 	return 1
 }
@@ -425,6 +456,66 @@ func validate(c *cli, cmd *command, args []string) error {
 	}
 	if len(failed) > 0 {
 		return errors.New(strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// diffFiles previews applying NEW over OLD: see the diff package.
+func diffFiles(c *cli, cmd *command, args []string) error {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	format := fs.String("o", "text", "output format: text or json")
+	controllerFile := fs.String("controller", "", "a file holding the CompositeController to answer under, among other documents or alone (default: manifests/ with every component)")
+	rest, err := c.parse(cmd, fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) != 2:
+		return usageError{fmt.Sprintf("want OLD and NEW, got %d arguments", len(rest))}
+	case *format != "text" && *format != "json":
+		return usageError{fmt.Sprintf("-o %s: want text or json", *format)}
+	}
+	failed := func(err error) error { return exitError{code: 2, err: err} }
+	var controllerData []byte
+	if *controllerFile == "" {
+		controllerData, err = manifests.Controller(manifests.DefaultComponents()...)
+	} else {
+		controllerData, err = c.read(*controllerFile)
+	}
+	if err != nil {
+		return failed(err)
+	}
+	controller, err := hooks.Controller(controllerData)
+	if err != nil {
+		return failed(fmt.Errorf("--controller %s: %w", display(*controllerFile), err))
+	}
+	var data [2][]byte
+	for i, name := range rest {
+		if data[i], err = c.read(name); err != nil {
+			if errors.As(err, new(usageError)) {
+				return err
+			}
+			return failed(err)
+		}
+	}
+	res, err := diff.Offline(data[0], data[1], controller, time.Now())
+	if err != nil {
+		return failed(err)
+	}
+	if *format == "json" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return failed(err)
+		}
+		_, err = fmt.Fprintf(c.stdout, "%s\n", b)
+		if err != nil {
+			return failed(err)
+		}
+	} else if err := res.Write(c.stdout); err != nil {
+		return failed(err)
+	}
+	if res.Changed {
+		return errChanges
 	}
 	return nil
 }

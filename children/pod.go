@@ -20,14 +20,6 @@ const (
 	EnvClass      = "SLUICE_STREAMLET_CLASS"
 )
 
-// Volume names Sluice uses; graph refuses user volumes with these names.
-const (
-	volumeConfig    = "sluice-config"
-	volumeKafkaCA   = "sluice-kafka-ca"
-	volumeKafkaUser = "sluice-kafka-user"
-	volumeState     = "sluice-state"
-)
-
 // podParts are the pieces every runtime puts into a streamlet's pods.
 type podParts struct {
 	volumes []corev1.Volume
@@ -36,21 +28,22 @@ type podParts struct {
 }
 
 // streamletPod gathers the volumes, mounts and environment of a streamlet's
-// pods: Sluice's (configuration, Kafka credentials, state) first, then the
-// user's in the user's order.
+// pods: Sluice's (configuration, Kafka credentials, state; graph names them
+// and refuses user volumes of those names) first, then the user's in the
+// user's order.
 func streamletPod(bp *graph.Blueprint, s *graph.ResolvedStreamlet) podParts {
 	var p podParts
-	p.add(volumeConfig, graph.ConfigDir, true, corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+	p.add(graph.VolumeConfig, graph.ConfigDir, true, corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 		LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(bp.Name, s.Name)},
 	}})
 	if bp.Kafka.CASecret != "" {
-		p.add(volumeKafkaCA, kafkaCADir, true, secretVolume(bp.Kafka.CASecret))
+		p.add(graph.VolumeKafkaCA, kafkaCADir, true, secretVolume(bp.Kafka.CASecret))
 	}
 	if auth := bp.Kafka.Authentication; auth != nil {
-		p.add(volumeKafkaUser, kafkaUserDir, true, secretVolume(auth.SecretName))
+		p.add(graph.VolumeKafkaUser, kafkaUserDir, true, secretVolume(auth.SecretName))
 	}
 	if s.StateClaim != "" {
-		p.add(volumeState, graph.StateMountPath, false, corev1.VolumeSource{
+		p.add(graph.VolumeState, graph.StateMountPath, false, corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: s.StateClaim},
 		})
 	}

@@ -6,69 +6,113 @@ import (
 	"strings"
 )
 
-// checkConnections checks every connection end, schema compatibility, and
-// that every inlet has exactly one source.
-func checkConnections(r *resolver) {
-	fedBy := map[string][]string{} // "streamlet.inlet" -> sources
-	for _, c := range r.spec.Connections {
-		path := fmt.Sprintf("spec.connections[%s]", c.From)
-		out, ok := r.port(path, c.From, "outlet")
-		if len(c.To) == 0 {
-			r.addf(path+".to", ErrRequired, "a connection goes to at least one inlet")
-		}
-		for _, to := range c.To {
-			toPath := fmt.Sprintf("spec.connections[%s -> %s]", c.From, to)
-			in, inOK := r.port(toPath, to, "inlet")
-			if !inOK {
-				continue
-			}
-			fedBy[to] = append(fedBy[to], c.From)
-			if ok && in.Schema != out.Schema {
-				r.addf(toPath, ErrSchemaMismatch, "%s writes %s but %s reads %s", c.From, schemaString(out.Schema), to, schemaString(in.Schema))
-			}
-			if ok {
-				if t := r.topicOf(splitRef(c.From)); t != nil {
-					r.sources[to] = t.Name
+// checkPorts checks each port's name, that it is unique among the
+// streamlet's inlets and outlets, and its schema.
+func checkPorts(m *merged) Problems {
+	var ps Problems
+	for _, s := range m.streamlets {
+		seen := map[string]string{}
+		for _, group := range []struct {
+			kind  string
+			ports []Port
+		}{{"inlets", s.Inlets}, {"outlets", s.Outlets}} {
+			for _, p := range group.ports {
+				path := fmt.Sprintf("%s.%s[%s]", streamletPath(s.Streamlet), group.kind, p.Name)
+				if err := checkLabelName(p.Name); err != nil {
+					ps.addErr(path+".name", err)
+				}
+				if kind, dup := seen[p.Name]; dup {
+					ps.add(path, ErrDuplicate, "port %q is also one of the %s", p.Name, kind)
+				}
+				seen[p.Name] = group.kind
+				if p.Schema.Format == "" {
+					ps.add(path+".schema.format", ErrRequired, "e.g. avro, protobuf, json")
+				}
+				if p.Schema.Name == "" {
+					ps.add(path+".schema.name", ErrRequired, "the record type, e.g. carly.data.CallRecord")
 				}
 			}
 		}
 	}
-	for _, s := range r.spec.Streamlets {
+	return ps
+}
+
+// checkConnections checks that every connection goes from an outlet to
+// inlets that exist, and that each inlet reads the schema the outlet writes.
+func checkConnections(m *merged) Problems {
+	var ps Problems
+	for _, c := range m.spec.Connections {
+		path := fmt.Sprintf("spec.connections[%s]", c.From)
+		out, err := m.port(c.From, "outlet")
+		if err != nil {
+			ps.addErr(path, err)
+		}
+		if len(c.To) == 0 {
+			ps.add(path+".to", ErrRequired, "a connection goes to at least one inlet")
+		}
+		for _, to := range c.To {
+			toPath := fmt.Sprintf("spec.connections[%s -> %s]", c.From, to)
+			in, inErr := m.port(to, "inlet")
+			switch {
+			case inErr != nil:
+				ps.addErr(toPath, inErr)
+			case err == nil && in.Schema != out.Schema:
+				ps.add(toPath, ErrSchemaMismatch, "%s writes %s but %s reads %s", c.From, schemaString(out.Schema), to, schemaString(in.Schema))
+			}
+		}
+	}
+	return ps
+}
+
+// checkSources checks that every inlet reads exactly one stream: one
+// connection, or the existing topic it names.
+func checkSources(m *merged) Problems {
+	var ps Problems
+	fedBy := m.feeders()
+	for _, s := range m.streamlets {
 		for _, in := range s.Inlets {
 			ref := s.Name + "." + in.Name
-			path := fmt.Sprintf("%s.inlets[%s]", streamletPath(&s), in.Name)
-			sources := fedBy[ref]
+			path := fmt.Sprintf("%s.inlets[%s]", streamletPath(s.Streamlet), in.Name)
+			sources := slices.Clone(fedBy[ref])
 			if in.Topic != nil && in.Topic.Name != "" {
 				sources = append(sources, "topic "+in.Topic.Name)
 			}
 			switch {
 			case len(sources) == 0:
-				r.addf(path, ErrUnconnected, "connect an outlet to %s in spec.connections, or name an existing topic in its topic.name", ref)
+				ps.add(path, ErrUnconnected, "connect an outlet to %s in spec.connections, or name an existing topic in its topic.name", ref)
 			case len(sources) > 1:
 				slices.Sort(sources)
-				r.addf(path, ErrTwoSources, "fed by %s; an inlet reads one stream", strings.Join(sources, " and "))
+				ps.add(path, ErrTwoSources, "fed by %s; an inlet reads one stream", strings.Join(sources, " and "))
 			}
 		}
 	}
+	return ps
 }
 
-func splitRef(ref string) (string, string) {
-	s, p, _ := splitPortRef(ref)
-	return s, p
+// feeders maps each inlet that connections reach, "streamlet.inlet", to the
+// outlets connected to it.
+func (m *merged) feeders() map[string][]string {
+	fedBy := map[string][]string{}
+	for _, c := range m.spec.Connections {
+		for _, to := range c.To {
+			if _, err := m.port(to, "inlet"); err == nil {
+				fedBy[to] = append(fedBy[to], c.From)
+			}
+		}
+	}
+	return fedBy
 }
 
-// port finds the inlet or outlet named "streamlet.port", reporting at path
-// when there is none.
-func (r *resolver) port(path, ref, kind string) (Port, bool) {
+// port finds the inlet or outlet named "streamlet.port", or says why there
+// is none.
+func (m *merged) port(ref, kind string) (Port, error) {
 	sname, pname, ok := splitPortRef(ref)
 	if !ok {
-		r.addf(path, ErrNoSuchPort, "%q is not written streamlet.%s", ref, kind)
-		return Port{}, false
+		return Port{}, faultf(ErrNoSuchPort, "%q is not written streamlet.%s", ref, kind)
 	}
-	s, ok := r.streamlets[sname]
+	s, ok := m.byName[sname]
 	if !ok {
-		r.addf(path, ErrNoSuchStreamlet, "%q: no streamlet %q", ref, sname)
-		return Port{}, false
+		return Port{}, faultf(ErrNoSuchStreamlet, "%q: no streamlet %q", ref, sname)
 	}
 	ports := s.Outlets
 	if kind == "inlet" {
@@ -76,11 +120,21 @@ func (r *resolver) port(path, ref, kind string) (Port, bool) {
 	}
 	for _, p := range ports {
 		if p.Name == pname {
-			return p, true
+			return p, nil
 		}
 	}
-	r.addf(path, ErrNoSuchPort, "streamlet %q has no %s %q", sname, kind, pname)
-	return Port{}, false
+	return Port{}, faultf(ErrNoSuchPort, "streamlet %q has no %s %q", sname, kind, pname)
+}
+
+// splitPortRef splits "streamlet.port".
+func splitPortRef(ref string) (streamlet, port string, ok bool) {
+	streamlet, port, ok = strings.Cut(ref, ".")
+	return streamlet, port, ok && streamlet != "" && port != "" && !strings.Contains(port, ".")
+}
+
+func splitRef(ref string) (string, string) {
+	s, p, _ := splitPortRef(ref)
+	return s, p
 }
 
 func schemaString(s Schema) string {
@@ -94,9 +148,21 @@ func schemaString(s Schema) string {
 // checkCycles refuses feedback loops. Kafka could carry them, but a loop
 // makes an application's output feed its own input without end; Sluice's
 // policy is that applications are acyclic, and the message says so.
-func checkCycles(r *resolver) {
+func checkCycles(m *merged) Problems {
+	f := &loopFinder{next: m.downstream(), state: map[string]int{}, reported: map[string]bool{}}
+	for _, s := range m.spec.Streamlets {
+		if f.state[s.Name] == unseen {
+			f.visit(s.Name)
+		}
+	}
+	return f.problems
+}
+
+// downstream maps each streamlet to the streamlets its outlets feed, in
+// the order of the connections.
+func (m *merged) downstream() map[string][]string {
 	next := map[string][]string{}
-	for _, c := range r.spec.Connections {
+	for _, c := range m.spec.Connections {
 		from, _ := splitRef(c.From)
 		for _, to := range c.To {
 			if s, _ := splitRef(to); s != "" && !slices.Contains(next[from], s) {
@@ -104,41 +170,45 @@ func checkCycles(r *resolver) {
 			}
 		}
 	}
-	const (
-		unseen = iota
-		onPath
-		done
-	)
-	state := map[string]int{}
-	var path []string
-	reported := map[string]bool{}
-	var visit func(string)
-	visit = func(n string) {
-		state[n] = onPath
-		path = append(path, n)
-		for _, m := range next[n] {
-			switch state[m] {
-			case onPath:
-				i := slices.Index(path, m)
-				loop := append(slices.Clone(path[i:]), m)
-				key := canonicalLoop(loop)
-				if !reported[key] {
-					reported[key] = true
-					r.addf(fmt.Sprintf("spec.streamlets[%s]", m), ErrCycle,
-						"%s: Sluice applications are acyclic by policy; break the loop or feed back through an existing topic", strings.Join(loop, " -> "))
-				}
-			case unseen:
-				visit(m)
+	return next
+}
+
+// The states of a streamlet in the depth-first search for loops.
+const (
+	unseen = iota
+	onPath
+	done
+)
+
+// loopFinder searches the streamlet graph depth first and reports each
+// loop once, whichever streamlet it was entered at.
+type loopFinder struct {
+	next     map[string][]string
+	state    map[string]int
+	path     []string
+	reported map[string]bool
+	problems Problems
+}
+
+func (f *loopFinder) visit(n string) {
+	f.state[n] = onPath
+	f.path = append(f.path, n)
+	for _, m := range f.next[n] {
+		switch f.state[m] {
+		case onPath:
+			i := slices.Index(f.path, m)
+			loop := append(slices.Clone(f.path[i:]), m)
+			if key := canonicalLoop(loop); !f.reported[key] {
+				f.reported[key] = true
+				f.problems.add(fmt.Sprintf("spec.streamlets[%s]", m), ErrCycle,
+					"%s: Sluice applications are acyclic by policy; break the loop or feed back through an existing topic", strings.Join(loop, " -> "))
 			}
-		}
-		path = path[:len(path)-1]
-		state[n] = done
-	}
-	for _, s := range r.spec.Streamlets {
-		if state[s.Name] == unseen {
-			visit(s.Name)
+		case unseen:
+			f.visit(m)
 		}
 	}
+	f.path = f.path[:len(f.path)-1]
+	f.state[n] = done
 }
 
 // canonicalLoop names a loop independently of where it was entered.

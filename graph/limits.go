@@ -59,47 +59,54 @@ const (
 	MaxTopicName = 249
 )
 
-// checkCaps refuses lists longer than the CRD allows.
-func checkCaps(r *resolver) {
-	capped := func(path string, n, limit int) {
-		if n > limit {
-			r.addf(path, ErrBadValue, "%d entries, at most %d", n, limit)
-		}
-	}
-	spec := &r.spec
-	capped("spec.streamlets", len(spec.Streamlets), MaxStreamlets)
-	capped("spec.connections", len(spec.Connections), MaxConnections)
-	capped("spec.imagePullSecrets", len(spec.ImagePullSecrets), MaxImagePullSecrets)
-	capped("spec.kafka.topicDefaults.config", len(spec.Kafka.TopicDefaults.Config), MaxTopicConfig)
+// maxTopicReplicas is Kafka's largest replication factor (a short).
+const maxTopicReplicas = 32767
+
+// checkCaps refuses lists and maps longer than the CRD allows.
+func checkCaps(m *merged) Problems {
+	var ps Problems
+	spec := &m.spec
+	capped(&ps, "spec.streamlets", len(spec.Streamlets), MaxStreamlets)
+	capped(&ps, "spec.connections", len(spec.Connections), MaxConnections)
+	capped(&ps, "spec.imagePullSecrets", len(spec.ImagePullSecrets), MaxImagePullSecrets)
+	capped(&ps, "spec.kafka.topicDefaults.config", len(spec.Kafka.TopicDefaults.Config), MaxTopicConfig)
 	for _, c := range spec.Connections {
-		capped("spec.connections["+c.From+"].to", len(c.To), MaxConnectionTargets)
+		capped(&ps, "spec.connections["+c.From+"].to", len(c.To), MaxConnectionTargets)
 	}
-	for _, rt := range []struct {
-		path string
-		n    int
-	}{{"spec.runtimes.spark.sparkConf", sparkConfLen(spec.Runtimes.Spark)}, {"spec.runtimes.flink.flinkConfiguration", flinkConfLen(spec.Runtimes.Flink)}} {
-		capped(rt.path, rt.n, MaxRuntimeConf)
+	capped(&ps, "spec.runtimes.spark.sparkConf", sparkConfLen(spec.Runtimes.Spark), MaxRuntimeConf)
+	capped(&ps, "spec.runtimes.flink.flinkConfiguration", flinkConfLen(spec.Runtimes.Flink), MaxRuntimeConf)
+	for _, s := range m.streamlets {
+		checkStreamletCaps(&ps, s.Streamlet)
 	}
-	for i := range spec.Streamlets {
-		s := &spec.Streamlets[i]
-		path := streamletPath(s)
-		capped(path+".inlets", len(s.Inlets), MaxPortsPerStreamlet)
-		capped(path+".outlets", len(s.Outlets), MaxPortsPerStreamlet)
-		capped(path+".configParameters", len(s.ConfigParameters), MaxConfigParameters)
-		capped(path+".config", len(s.Config), MaxConfigValues)
-		capped(path+".env", len(s.Env), MaxEnv)
-		capped(path+".volumeMounts", len(s.VolumeMounts), MaxVolumeMounts)
-		capped(path+".labels", len(s.Labels), MaxStreamletLabels)
-		capped(path+".annotations", len(s.Annotations), MaxStreamletLabels)
-		capped(path+".spark.sparkConf", sparkConfLen(s.Spark), MaxRuntimeConf)
-		capped(path+".flink.flinkConfiguration", flinkConfLen(s.Flink), MaxRuntimeConf)
-		for _, ports := range [][]Port{s.Inlets, s.Outlets} {
-			for _, p := range ports {
-				if p.Topic != nil {
-					capped(path+"["+p.Name+"].topic.config", len(p.Topic.Config), MaxTopicConfig)
-				}
+	return ps
+}
+
+// checkStreamletCaps refuses a streamlet's lists and maps longer than the
+// CRD allows.
+func checkStreamletCaps(ps *Problems, s *Streamlet) {
+	path := streamletPath(s)
+	capped(ps, path+".inlets", len(s.Inlets), MaxPortsPerStreamlet)
+	capped(ps, path+".outlets", len(s.Outlets), MaxPortsPerStreamlet)
+	capped(ps, path+".configParameters", len(s.ConfigParameters), MaxConfigParameters)
+	capped(ps, path+".config", len(s.Config), MaxConfigValues)
+	capped(ps, path+".env", len(s.Env), MaxEnv)
+	capped(ps, path+".volumeMounts", len(s.VolumeMounts), MaxVolumeMounts)
+	capped(ps, path+".labels", len(s.Labels), MaxStreamletLabels)
+	capped(ps, path+".annotations", len(s.Annotations), MaxStreamletLabels)
+	capped(ps, path+".spark.sparkConf", sparkConfLen(s.Spark), MaxRuntimeConf)
+	capped(ps, path+".flink.flinkConfiguration", flinkConfLen(s.Flink), MaxRuntimeConf)
+	for _, ports := range [][]Port{s.Inlets, s.Outlets} {
+		for _, p := range ports {
+			if p.Topic != nil {
+				capped(ps, path+"["+p.Name+"].topic.config", len(p.Topic.Config), MaxTopicConfig)
 			}
 		}
+	}
+}
+
+func capped(ps *Problems, path string, n, limit int) {
+	if n > limit {
+		ps.add(path, ErrBadValue, "%d entries, at most %d", n, limit)
 	}
 }
 

@@ -30,38 +30,6 @@ func WorkloadName(app, streamlet string) string {
 	return app + "-" + streamlet
 }
 
-// checkLabelName reports why name is not a DNS-1035 label (lower-case
-// letters, digits and '-', starting with a letter), or nil.
-func checkLabelName(name string) error {
-	if name == "" {
-		return ErrRequired
-	}
-	if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-// checkObjectName reports why name is not a valid name of another object
-// (Secret, ConfigMap, PVC, ServiceAccount), or nil.
-func checkObjectName(name string) error {
-	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
-	}
-	return nil
-}
-
-// checkTopicName reports why name cannot be a Kafka topic, or nil.
-func checkTopicName(name string) error {
-	switch {
-	case len(name) > MaxTopicName:
-		return fmt.Errorf("%w: topic %q has %d characters, Kafka allows %d", ErrNameTooLong, name, len(name), MaxTopicName)
-	case !kafkaTopicName.MatchString(name) || name == "." || name == "..":
-		return fmt.Errorf("%w: topic %q: Kafka allows only letters, digits, '.', '_' and '-'", ErrInvalidName, name)
-	}
-	return nil
-}
-
 // topicHashLength is how many hex digits of the SHA-256 of a topic name a
 // derived KafkaTopic name carries.
 const topicHashLength = 8
@@ -111,4 +79,89 @@ func TopicObjectName(topic string) string {
 		readable = "topic"
 	}
 	return readable + "-" + hash
+}
+
+// checkNames checks the names of the application and its streamlets: each
+// a DNS-1035 label, every streamlet's declared once, and the names derived
+// from them within their caps.
+func checkNames(m *merged) Problems {
+	var ps Problems
+	if err := checkLabelName(m.name); err != nil {
+		ps.addErr("metadata.name", err)
+	}
+	if len(m.spec.Streamlets) == 0 {
+		ps.add("spec.streamlets", ErrRequired, "an application has at least one streamlet")
+	}
+	for _, s := range m.streamlets {
+		if err := checkLabelName(s.Name); err != nil {
+			ps.addErr(s.path+".name", err)
+		}
+		if s.repeat {
+			ps.add(s.path, ErrDuplicate, "streamlet %q is declared twice", s.Name)
+			continue
+		}
+		checkWorkloadName(&ps, m.name, &s)
+	}
+	return ps
+}
+
+// checkWorkloadName checks the length of "<app>-<streamlet>" against the cap
+// of the names derived from it.
+func checkWorkloadName(ps *Problems, app string, s *mergedStreamlet) {
+	name := WorkloadName(app, s.Name)
+	limit, why := MaxWorkloadName, "a Service name and label value"
+	switch s.Runtime {
+	case Flink:
+		limit, why = MaxFlinkName, "the Flink operator's limit on FlinkDeployment names"
+	case Spark:
+		limit, why = MaxSparkName, "the Spark operator adds -ui-svc to make a Service name"
+	}
+	if len(name) > limit {
+		ps.add(s.path+".name", ErrNameTooLong, "%q has %d characters, at most %d (%s); shorten the application or streamlet name",
+			name, len(name), limit, why)
+	}
+}
+
+// checkLabelName reports why name is not a DNS-1035 label (lower-case
+// letters, digits and '-', starting with a letter), or nil.
+func checkLabelName(name string) error {
+	if name == "" {
+		return ErrRequired
+	}
+	if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// checkObjectName reports why name is not a valid name of another object
+// (Secret, ConfigMap, PVC, ServiceAccount), or nil.
+func checkObjectName(name string) error {
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// checkTopicName reports why name cannot be a Kafka topic, or nil.
+func checkTopicName(name string) error {
+	switch {
+	case len(name) > MaxTopicName:
+		return fmt.Errorf("%w: topic %q has %d characters, Kafka allows %d", ErrNameTooLong, name, len(name), MaxTopicName)
+	case !kafkaTopicName.MatchString(name) || name == "." || name == "..":
+		return fmt.Errorf("%w: topic %q: Kafka allows only letters, digits, '.', '_' and '-'", ErrInvalidName, name)
+	}
+	return nil
+}
+
+// checkRef checks the name of another object (Secret, ConfigMap, PVC,
+// service account) that a field refers to.
+func checkRef(ps *Problems, path, name string) {
+	if name == "" {
+		ps.addErr(path, ErrRequired)
+		return
+	}
+	if err := checkObjectName(name); err != nil {
+		ps.addErr(path, err)
+	}
 }

@@ -8,62 +8,82 @@ import (
 	"strconv"
 )
 
-// resolveParameters checks every declared parameter and user value and
-// settles each parameter's final value.
-func resolveParameters(r *resolver) {
-	for i := range r.spec.Streamlets {
-		s := &r.spec.Streamlets[i]
-		path := streamletPath(s)
+// checkParameters checks every streamlet's declared parameters and the
+// values the user sets: each key declared once with a known type, each
+// value (or default) of its type, no parameter without a value, and no
+// value for an undeclared key.
+func checkParameters(m *merged) Problems {
+	var ps Problems
+	for _, s := range m.streamlets {
+		path := streamletPath(s.Streamlet)
 		declared := map[string]bool{}
-		var params []Parameter
 		for _, cp := range s.ConfigParameters {
 			p := fmt.Sprintf("%s.configParameters[%s]", path, cp.Key)
-			if cp.Key == "" {
-				r.add(path+".configParameters.key", ErrRequired)
-				continue
+			switch {
+			case cp.Key == "":
+				ps.addErr(path+".configParameters.key", ErrRequired)
+			case declared[cp.Key]:
+				ps.add(p, ErrDuplicate, "parameter %q is declared twice", cp.Key)
+			default:
+				declared[cp.Key] = true
+				checkParameter(&ps, path, s.Config, cp)
 			}
-			if declared[cp.Key] {
-				r.addf(p, ErrDuplicate, "parameter %q is declared twice", cp.Key)
-				continue
-			}
-			declared[cp.Key] = true
-			var pattern *regexp.Regexp
-			if cp.Pattern != "" {
-				if cp.Type != TypeString {
-					r.addf(p+".pattern", ErrNotAllowed, "a pattern applies to string parameters only")
-				}
-				var err error
-				if pattern, err = regexp.Compile("^(?:" + cp.Pattern + ")$"); err != nil {
-					r.addf(p+".pattern", ErrBadValue, "%v", err)
-				}
-			}
-			if !slices.Contains(parameterTypes, cp.Type) {
-				r.addf(p+".type", ErrBadValue, "%q is not one of bool, int32, int64, double, string, duration, memorysize", cp.Type)
-				continue
-			}
-			param := Parameter{Key: cp.Key, Type: cp.Type}
-			if v, set := s.Config[cp.Key]; set {
-				param.Value = v
-				if err := checkValue(cp.Type, pattern, v); err != nil {
-					r.addf(fmt.Sprintf("%s.config[%s]", path, cp.Key), ErrBadValue, "%v", err)
-				}
-			} else if cp.Default != nil {
-				param.Value, param.Defaulted = *cp.Default, true
-				if err := checkValue(cp.Type, pattern, *cp.Default); err != nil {
-					r.addf(p+".default", ErrBadValue, "%v", err)
-				}
-			} else {
-				r.addf(fmt.Sprintf("%s.config[%s]", path, cp.Key), ErrRequired, "parameter %q has no default; set a value", cp.Key)
-			}
-			params = append(params, param)
 		}
 		for _, key := range slices.Sorted(maps.Keys(s.Config)) {
 			if !declared[key] {
-				r.addf(fmt.Sprintf("%s.config[%s]", path, key), ErrUndeclaredKey, "streamlet %q declares no parameter %q", s.Name, key)
+				ps.add(fmt.Sprintf("%s.config[%s]", path, key), ErrUndeclaredKey, "streamlet %q declares no parameter %q", s.Name, key)
 			}
 		}
-		r.params[s.Name] = params
 	}
+	return ps
+}
+
+// checkParameter checks one declared parameter of the streamlet at path,
+// and its value in config or its default.
+func checkParameter(ps *Problems, path string, config map[string]Scalar, cp ConfigParameter) {
+	p := fmt.Sprintf("%s.configParameters[%s]", path, cp.Key)
+	var pattern *regexp.Regexp
+	if cp.Pattern != "" {
+		if cp.Type != TypeString {
+			ps.add(p+".pattern", ErrNotAllowed, "a pattern applies to string parameters only")
+		}
+		var err error
+		if pattern, err = regexp.Compile("^(?:" + cp.Pattern + ")$"); err != nil {
+			ps.add(p+".pattern", ErrBadValue, "%v", err)
+		}
+	}
+	if !slices.Contains(parameterTypes, cp.Type) {
+		ps.add(p+".type", ErrBadValue, "%q is not one of bool, int32, int64, double, string, duration, memorysize", cp.Type)
+		return
+	}
+	valuePath := fmt.Sprintf("%s.config[%s]", path, cp.Key)
+	if v, set := config[cp.Key]; set {
+		if err := checkValue(cp.Type, pattern, v); err != nil {
+			ps.add(valuePath, ErrBadValue, "%v", err)
+		}
+	} else if cp.Default != nil {
+		if err := checkValue(cp.Type, pattern, *cp.Default); err != nil {
+			ps.add(p+".default", ErrBadValue, "%v", err)
+		}
+	} else {
+		ps.add(valuePath, ErrRequired, "parameter %q has no default; set a value", cp.Key)
+	}
+}
+
+// resolveParameters settles the final value of each parameter of a valid
+// streamlet: the user's, else the default.
+func resolveParameters(s *Streamlet) []Parameter {
+	var params []Parameter
+	for _, cp := range s.ConfigParameters {
+		p := Parameter{Key: cp.Key, Type: cp.Type}
+		if v, set := s.Config[cp.Key]; set {
+			p.Value = v
+		} else if cp.Default != nil {
+			p.Value, p.Defaulted = *cp.Default, true
+		}
+		params = append(params, p)
+	}
+	return params
 }
 
 var parameterTypes = []ParameterType{TypeBool, TypeInt32, TypeInt64, TypeDouble, TypeString, TypeDuration, TypeMemorySize}

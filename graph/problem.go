@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -66,4 +69,25 @@ func (ps Problems) Strings() []string {
 		out[i] = p.Error()
 	}
 	return out
+}
+
+// add records a problem at path: what is wrong, of the kind of sentinel.
+func (ps *Problems) add(path string, sentinel error, format string, args ...any) {
+	ps.addErr(path, faultf(sentinel, format, args...))
+}
+
+// faultf says what is wrong, matching sentinel.
+func faultf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)
+}
+
+// addErr records a problem at path whose error says what is wrong.
+func (ps *Problems) addErr(path string, err error) {
+	*ps = append(*ps, Problem{Path: path, Err: err})
+}
+
+// sorted returns the problems in a stable order, each once.
+func (ps Problems) sorted() Problems {
+	slices.SortStableFunc(ps, func(a, b Problem) int { return cmp.Compare(a.Error(), b.Error()) })
+	return slices.CompactFunc(ps, func(a, b Problem) bool { return a.Error() == b.Error() })
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"cmp"
 	"maps"
+	"slices"
 	"strings"
 )
 
@@ -22,6 +23,62 @@ const (
 	upgradeSavepoint = "savepoint"
 	upgradeStateless = "stateless"
 )
+
+// The Flink configuration keys of the checkpoint and savepoint directories:
+// Flink 1.20's and 2.x's key, then the deprecated keys Flink still reads
+// (CheckpointingOptions.CHECKPOINTS_DIRECTORY and SAVEPOINT_DIRECTORY).
+// Sluice sets the second of each, state.checkpoints.dir and
+// state.savepoints.dir, under spec.state.
+var (
+	flinkCheckpointDirKeys = []string{"execution.checkpointing.dir", "state.checkpoints.dir", "state.backend.fs.checkpointdir"}
+	flinkSavepointDirKeys  = []string{"execution.checkpointing.savepoint-dir", "state.savepoints.dir", "savepoints.state.backend.fs.dir"}
+)
+
+// checkState checks spec.state, and that each flink streamlet whose upgrade
+// mode keeps state has the directories it needs.
+func checkState(m *merged) Problems {
+	var ps Problems
+	if st := m.spec.State; st != nil {
+		switch {
+		case (st.URI == "") == (st.PVC == ""):
+			ps.add("spec.state", ErrBadValue, "set exactly one of uri and pvc")
+		case st.PVC != "":
+			checkRef(&ps, "spec.state.pvc", st.PVC)
+		case !strings.Contains(st.URI, "://"):
+			ps.add("spec.state.uri", ErrBadValue, "%q is not a URI such as s3://bucket/path", st.URI)
+		}
+	}
+	for _, s := range m.declared() {
+		if s.Runtime == Flink && m.spec.State == nil {
+			checkFlinkStateDirs(&ps, s.path+".flink.upgradeMode", s.run.flink)
+		}
+	}
+	return ps
+}
+
+// checkFlinkStateDirs refuses, without spec.state (which sets both), an
+// upgrade mode the Flink operator's validator (DefaultValidator.
+// validateJobSpec) would refuse: every mode but stateless needs a checkpoint
+// directory, savepoint a savepoint directory too. Since operator 1.10,
+// last-state no longer needs high availability.
+func checkFlinkStateDirs(ps *Problems, path string, fl *FlinkSettings) {
+	if fl.UpgradeMode != "savepoint" && fl.UpgradeMode != "last-state" {
+		return
+	}
+	if !anySet(fl.FlinkConfiguration, flinkCheckpointDirKeys) {
+		ps.add(path, ErrMissingSetting, "upgrade mode %s needs a checkpoint directory: set spec.state, or %s in flinkConfiguration",
+			fl.UpgradeMode, flinkCheckpointDirKeys[1])
+	}
+	if fl.UpgradeMode == "savepoint" && !anySet(fl.FlinkConfiguration, flinkSavepointDirKeys) {
+		ps.add(path, ErrMissingSetting, "upgrade mode savepoint needs a savepoint directory: set spec.state, or %s in flinkConfiguration",
+			flinkSavepointDirKeys[1])
+	}
+}
+
+// anySet reports whether conf holds a non-blank value under one of keys.
+func anySet(conf map[string]string, keys []string) bool {
+	return slices.ContainsFunc(keys, func(k string) bool { return strings.TrimSpace(conf[k]) != "" })
+}
 
 // stateLocation is a streamlet's state directory under spec.state.
 func stateLocation(st *State, streamlet string) string {

@@ -43,6 +43,13 @@ const (
 	// (a scale, a configuration change, a new streamlet) of an application
 	// that was running: the phase stays Running meanwhile.
 	ConditionProgressing = "Progressing"
+	// ConditionReconciling and ConditionStalled are kstatus' pair, which
+	// Flux, `kubectl wait` and cli-utils read: Reconciling is True while the
+	// application heads for Ready on its own (starting, rolling out),
+	// Stalled when it needs a person (a rejected spec, a failed or degraded
+	// streamlet, topics lost).
+	ConditionReconciling = "Reconciling"
+	ConditionStalled     = "Stalled"
 )
 
 // StreamletStatus is the health of one streamlet, read from its workload.

@@ -56,7 +56,27 @@ func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, t
 	case !topics.ok && st.Phase != graph.PhaseFailed:
 		readyReason, readyMsg = "TopicsNotReady", topics.message
 	}
-	set(graph.ConditionReady, conditionStatus(valid && topics.ok && appliedOK && st.Phase == graph.PhaseRunning), readyReason, readyMsg)
+	readyOK := valid && topics.ok && appliedOK && st.Phase == graph.PhaseRunning
+	set(graph.ConditionReady, conditionStatus(readyOK), readyReason, readyMsg)
+	// kstatus' abnormal-true pair (Flux, kubectl wait, cli-utils): Stalled
+	// when a person must act, Reconciling while the application heads for
+	// Ready on its own.
+	stalled := !valid || st.Phase == graph.PhaseFailed || st.Phase == graph.PhaseDegraded
+	progressing := meta.IsStatusConditionTrue(conds, graph.ConditionProgressing)
+	switch {
+	case stalled:
+		set(graph.ConditionStalled, metav1.ConditionTrue, readyReason, readyMsg)
+	default:
+		set(graph.ConditionStalled, metav1.ConditionFalse, "NotStalled", "nothing needs a person")
+	}
+	switch {
+	case !stalled && readyOK && progressing:
+		set(graph.ConditionReconciling, metav1.ConditionTrue, "RollingOut", readyMsg)
+	case !stalled && !readyOK:
+		set(graph.ConditionReconciling, metav1.ConditionTrue, readyReason, readyMsg)
+	default:
+		set(graph.ConditionReconciling, metav1.ConditionFalse, "Reconciled", "the application is as its spec asks, or stalled")
+	}
 	return conds
 }
 

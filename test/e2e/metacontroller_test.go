@@ -48,9 +48,10 @@ func checkMetacontrollerBinary(shared string) error {
 	if err == nil {
 		err = fmt.Errorf("%s is not an executable file", bin)
 	}
-	return fmt.Errorf("the end-to-end tests run the real Metacontroller %s and need its binary at %s "+
-		"(a static linux/amd64 build of its release commit; see %s for where it comes from; "+
-		"set %s to the folder holding metacontroller/bin/metacontroller): %w",
+	return fmt.Errorf("the end-to-end tests run the real Metacontroller %s and need its binary at %s: "+
+		"a static linux/amd64 build of github.com/metacontroller/metacontroller at its release commit "+
+		"(CGO_ENABLED=0 go build ./pkg/cmd/metacontroller), kept in the shared folder beside crds/ "+
+		"(its README.md, %s, says how it was built); set %s to the folder holding metacontroller/bin/metacontroller: %w",
 		metacontrollerVersion, bin, filepath.Join(shared, "metacontroller", "README.md"), envShared, err)
 }
 

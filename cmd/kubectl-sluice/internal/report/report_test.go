@@ -1,0 +1,218 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/edit"
+	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/hooks"
+	"github.com/sluice-dev/sluice/manifests"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func example(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "manifests", "examples", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func blueprint(t *testing.T, name string) *graph.Blueprint {
+	t.Helper()
+	app, err := graph.Parse(example(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, problems := graph.Resolve(app)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return bp
+}
+
+// rendered is the status the hook answers for an example before any child
+// exists.
+func rendered(t *testing.T, name string) *graph.Status {
+	t.Helper()
+	ctrl, err := manifests.Controller(manifests.DefaultComponents()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hooks.Render(example(t, name), ctrl, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Status.ObservedGeneration = 1
+	return resp.Status
+}
+
+func TestDefaults(t *testing.T) {
+	want := []string{
+		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.group-by-window'",
+		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.watermark'",
+		"Default value '50' will be used for configuration parameter 'cdr-generator1.records-per-second'",
+		"Default value '50' will be used for configuration parameter 'cdr-generator2.records-per-second'",
+	}
+	if diff := cmp.Diff(want, Defaults(blueprint(t, "call-record-aggregator"))); diff != "" {
+		t.Errorf("Defaults mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestMessages(t *testing.T) {
+	got := []string{
+		Deployed("call-record-aggregator"),
+		Scaled("call-record-aggregator", "cdr-aggregator", 5),
+		Undeployed("call-record-aggregator"),
+	}
+	got = append(got, Configured("call-record-aggregator", []edit.ParameterChange{
+		{Streamlet: "cdr-generator1", Key: "records-per-second", Old: "50", New: "100", OldDefault: true},
+		{Streamlet: "cdr-generator2", Key: "records-per-second", Old: "70", New: "100"},
+	})...)
+	got = append(got, Configured("call-record-aggregator", []edit.ParameterChange{
+		{Streamlet: "cdr-generator1", Key: "records-per-second", Old: "50", New: "100", OldDefault: true},
+	})...)
+	got = append(got, Configured("call-record-aggregator", nil)...)
+	golden(t, "messages.golden", strings.Join(got, "\n")+"\n")
+}
+
+func TestStatusGolden(t *testing.T) {
+	for _, name := range []string{"call-record-aggregator", "fraud-scoring"} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			a := Application{Namespace: "demo", Name: name, Generation: 1, Status: rendered(t, name)}
+			if err := Status(&b, a); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "status-"+name+".golden", b.String())
+		})
+	}
+}
+
+func TestReady(t *testing.T) {
+	st := rendered(t, "call-record-aggregator")
+	cases := []struct {
+		name  string
+		app   Application
+		ready bool
+		why   string
+	}{
+		{"no status", Application{Generation: 1}, false, "no status yet: Metacontroller has not synced it (is Sluice installed?)"},
+		{"stale", Application{Generation: 2, Status: st}, false, "the status is of generation 1, the application is at 2: Metacontroller has not synced the last edit yet"},
+		{"not ready", Application{Generation: 1, Status: st}, false, "24 children requested"},
+	}
+	ready := *st
+	ready.Conditions = append(ready.Conditions[:0:0], st.Conditions...)
+	for i := range ready.Conditions {
+		if ready.Conditions[i].Type == graph.ConditionReady {
+			ready.Conditions[i].Status, ready.Conditions[i].Message = "True", "8/8 streamlets running"
+		}
+	}
+	cases = append(cases, struct {
+		name  string
+		app   Application
+		ready bool
+		why   string
+	}{"ready", Application{Generation: 1, Status: &ready}, true, "8/8 streamlets running"})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, why := tc.app.Ready()
+			if ok != tc.ready || why != tc.why {
+				t.Errorf("Ready() = %v, %q; want %v, %q", ok, why, tc.ready, tc.why)
+			}
+		})
+	}
+}
+
+func TestList(t *testing.T) {
+	st := rendered(t, "call-record-aggregator")
+	apps := []Application{
+		{Namespace: "b", Name: "fraud-scoring", Created: now.Add(-49 * time.Hour)},
+		{Namespace: "a", Name: "call-record-aggregator", Created: now.Add(-90 * time.Second), Status: st},
+		{Namespace: "a", Name: "clicks", Created: now.Add(-3 * time.Hour), Status: st},
+	}
+	var b bytes.Buffer
+	if err := List(&b, apps, true, now); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("\n")
+	if err := List(&b, apps[1:], false, now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "list.golden", b.String())
+}
+
+func TestProgress(t *testing.T) {
+	first := rendered(t, "call-record-aggregator")
+	second := *first
+	second.Streamlets = append([]graph.StreamletStatus(nil), first.Streamlets...)
+	second.Streamlets[0].Phase, second.Streamlets[0].ReadyReplicas, second.Streamlets[0].Message = graph.PhaseRunning, 2, ""
+	got := append(Progress(nil, first), "--")
+	got = append(got, Progress(first, &second)...)
+	got = append(got, "--")
+	got = append(got, Progress(&second, &second)...)
+	golden(t, "progress.golden", strings.Join(got, "\n")+"\n")
+}
+
+func TestUndeploy(t *testing.T) {
+	topics := []KafkaTopic{
+		{Name: "fraud-scoring.score.scores"},
+		{Name: "fraud-scoring.enrich.out", Unmanaged: true},
+		{Name: "fraud-scoring.payments.out", DeletionAllowed: true},
+	}
+	st := rendered(t, "fraud-scoring")
+	var b bytes.Buffer
+	for _, policy := range []graph.TopicDeletionPolicy{"", graph.Delete} {
+		if err := Undeploy(&b, "demo", "fraud-scoring", policy, append([]KafkaTopic(nil), topics...), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Undeploy(&b, "demo", "empty", graph.Retain, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString(Confirm("demo", "fraud-scoring") + "\n")
+	golden(t, "undeploy.golden", b.String())
+	for answer, want := range map[string]bool{"y\n": true, "YES": true, "": false, "n": false, "yes please": false} {
+		if got := Confirmed(answer); got != want {
+			t.Errorf("Confirmed(%q) = %v, want %v", answer, got, want)
+		}
+	}
+}
+
+func TestAge(t *testing.T) {
+	for d, want := range map[time.Duration]string{-time.Second: "0s", 45 * time.Second: "45s", 12 * time.Minute: "12m", 5 * time.Hour: "5h", 80 * time.Hour: "3d"} {
+		if got := Age(d); got != want {
+			t.Errorf("Age(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}

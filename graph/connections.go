@@ -17,7 +17,7 @@ func checkPorts(m *merged) Problems {
 			ports []Port
 		}{{"inlets", s.Inlets}, {"outlets", s.Outlets}} {
 			for _, p := range group.ports {
-				path := fmt.Sprintf("%s.%s[%s]", streamletPath(s.Streamlet), group.kind, p.Name)
+				path := fmt.Sprintf("%s.%s[%s]", s.path, group.kind, p.Name)
 				if err := checkLabelName(p.Name); err != nil {
 					ps.addErr(path+".name", err)
 				}
@@ -26,10 +26,10 @@ func checkPorts(m *merged) Problems {
 				}
 				seen[p.Name] = group.kind
 				if p.Schema.Format == "" {
-					ps.add(path+".schema.format", ErrRequired, "e.g. avro, protobuf, json")
+					ps.add(path+".schema.format", ErrRequired, "missing: the schema format, e.g. avro, protobuf, json")
 				}
 				if p.Schema.Name == "" {
-					ps.add(path+".schema.name", ErrRequired, "the record type, e.g. carly.data.CallRecord")
+					ps.add(path+".schema.name", ErrRequired, "missing: the record type, e.g. carly.data.CallRecord")
 				}
 			}
 		}
@@ -48,7 +48,7 @@ func checkConnections(m *merged) Problems {
 			ps.addErr(path, err)
 		}
 		if len(c.To) == 0 {
-			ps.add(path+".to", ErrRequired, "a connection goes to at least one inlet")
+			ps.add(path+".to", ErrRequired, "missing: a connection goes to at least one inlet")
 		}
 		for _, to := range c.To {
 			toPath := fmt.Sprintf("spec.connections[%s -> %s]", c.From, to)
@@ -72,14 +72,14 @@ func checkSources(m *merged) Problems {
 	for _, s := range m.streamlets {
 		for _, in := range s.Inlets {
 			ref := s.Name + "." + in.Name
-			path := fmt.Sprintf("%s.inlets[%s]", streamletPath(s.Streamlet), in.Name)
+			path := fmt.Sprintf("%s.inlets[%s]", s.path, in.Name)
 			sources := slices.Clone(fedBy[ref])
 			if in.Topic != nil && in.Topic.Name != "" {
 				sources = append(sources, "topic "+in.Topic.Name)
 			}
 			switch {
 			case len(sources) == 0:
-				ps.add(path, ErrUnconnected, "connect an outlet to %s in spec.connections, or name an existing topic in its topic.name", ref)
+				ps.add(path, ErrUnconnected, "no source: connect an outlet to %s in spec.connections, or name an existing topic in its topic.name", ref)
 			case len(sources) > 1:
 				slices.Sort(sources)
 				ps.add(path, ErrTwoSources, "fed by %s; an inlet reads one stream", strings.Join(sources, " and "))
@@ -108,11 +108,11 @@ func (m *merged) feeders() map[string][]string {
 func (m *merged) port(ref, kind string) (Port, error) {
 	sname, pname, ok := splitPortRef(ref)
 	if !ok {
-		return Port{}, faultf(ErrNoSuchPort, "%q is not written streamlet.%s", ref, kind)
+		return Port{}, reasonf(ErrNoSuchPort, "%q is not written streamlet.%s", ref, kind)
 	}
 	s, ok := m.byName[sname]
 	if !ok {
-		return Port{}, faultf(ErrNoSuchStreamlet, "%q: no streamlet %q", ref, sname)
+		return Port{}, reasonf(ErrNoSuchStreamlet, "%q: no streamlet %q", ref, sname)
 	}
 	ports := s.Outlets
 	if kind == "inlet" {
@@ -123,7 +123,7 @@ func (m *merged) port(ref, kind string) (Port, error) {
 			return p, nil
 		}
 	}
-	return Port{}, faultf(ErrNoSuchPort, "streamlet %q has no %s %q", sname, kind, pname)
+	return Port{}, reasonf(ErrNoSuchPort, "streamlet %q has no %s %q", sname, kind, pname)
 }
 
 // splitPortRef splits "streamlet.port".
@@ -201,7 +201,7 @@ func (f *loopFinder) visit(n string) {
 			if key := canonicalLoop(loop); !f.reported[key] {
 				f.reported[key] = true
 				f.problems.add(fmt.Sprintf("spec.streamlets[%s]", m), ErrCycle,
-					"%s: Sluice applications are acyclic by policy; break the loop or feed back through an existing topic", strings.Join(loop, " -> "))
+					"loop %s: Sluice applications are acyclic by policy; break the loop or feed back through an existing topic", strings.Join(loop, " -> "))
 			}
 		case unseen:
 			f.visit(m)

@@ -13,13 +13,13 @@ func checkKafka(m *merged) Problems {
 	var ps Problems
 	k := &m.spec.Kafka
 	if k.Cluster == "" {
-		ps.add("spec.kafka.cluster", ErrRequired, "the Strimzi Kafka cluster that holds the topics")
+		ps.add("spec.kafka.cluster", ErrRequired, "missing: the Strimzi Kafka cluster that holds the topics")
 	} else if errs := validation.IsValidLabelValue(k.Cluster); len(errs) > 0 {
 		ps.add("spec.kafka.cluster", ErrInvalidName, "%q is not a label value (label strimzi.io/cluster on every topic): %s",
 			k.Cluster, strings.Join(errs, "; "))
 	}
 	if k.BootstrapServers == "" {
-		ps.add("spec.kafka.bootstrapServers", ErrRequired, "streamlets need the Kafka bootstrap servers")
+		ps.add("spec.kafka.bootstrapServers", ErrRequired, "missing: streamlets need the Kafka bootstrap servers")
 	}
 	if tls := k.TLS; tls != nil {
 		checkRef(&ps, "spec.kafka.tls.caSecret", tls.CASecret)

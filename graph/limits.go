@@ -76,15 +76,14 @@ func checkCaps(m *merged) Problems {
 	capped(&ps, "spec.runtimes.spark.sparkConf", sparkConfLen(spec.Runtimes.Spark), MaxRuntimeConf)
 	capped(&ps, "spec.runtimes.flink.flinkConfiguration", flinkConfLen(spec.Runtimes.Flink), MaxRuntimeConf)
 	for _, s := range m.streamlets {
-		checkStreamletCaps(&ps, s.Streamlet)
+		checkStreamletCaps(&ps, s.path, s.Streamlet)
 	}
 	return ps
 }
 
 // checkStreamletCaps refuses a streamlet's lists and maps longer than the
 // CRD allows.
-func checkStreamletCaps(ps *Problems, s *Streamlet) {
-	path := streamletPath(s)
+func checkStreamletCaps(ps *Problems, path string, s *Streamlet) {
 	capped(ps, path+".inlets", len(s.Inlets), MaxPortsPerStreamlet)
 	capped(ps, path+".outlets", len(s.Outlets), MaxPortsPerStreamlet)
 	capped(ps, path+".configParameters", len(s.ConfigParameters), MaxConfigParameters)
@@ -95,10 +94,13 @@ func checkStreamletCaps(ps *Problems, s *Streamlet) {
 	capped(ps, path+".annotations", len(s.Annotations), MaxStreamletLabels)
 	capped(ps, path+".spark.sparkConf", sparkConfLen(s.Spark), MaxRuntimeConf)
 	capped(ps, path+".flink.flinkConfiguration", flinkConfLen(s.Flink), MaxRuntimeConf)
-	for _, ports := range [][]Port{s.Inlets, s.Outlets} {
-		for _, p := range ports {
+	for _, group := range []struct {
+		kind  string
+		ports []Port
+	}{{"inlets", s.Inlets}, {"outlets", s.Outlets}} {
+		for _, p := range group.ports {
 			if p.Topic != nil {
-				capped(ps, path+"["+p.Name+"].topic.config", len(p.Topic.Config), MaxTopicConfig)
+				capped(ps, path+"."+group.kind+"["+p.Name+"].topic.config", len(p.Topic.Config), MaxTopicConfig)
 			}
 		}
 	}

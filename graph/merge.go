@@ -25,7 +25,8 @@ type merged struct {
 // mergedStreamlet is one streamlet as written, beside its merged settings.
 type mergedStreamlet struct {
 	*Streamlet
-	// path is spec.streamlets[NAME], or spec.streamlets[i] without a name.
+	// path is spec.streamlets[NAME], or spec.streamlets[i] without a name
+	// (i its position as written), as type errors name it too.
 	path string
 	// repeat marks a second streamlet of a name already declared: it is
 	// reported as a duplicate, and the rules of its settings skip it.
@@ -49,13 +50,15 @@ func merge(app *StreamingApplication) *merged {
 		spec: normalize(app.Spec),
 	}
 	m.byName = make(map[string]*Streamlet, len(m.spec.Streamlets))
+	nameless := positionsWithoutName(app.Spec.Streamlets)
 	seen := map[string]bool{}
 	for i := range m.spec.Streamlets {
 		s := &m.spec.Streamlets[i]
-		ms := mergedStreamlet{Streamlet: s, path: streamletPath(s), repeat: checkLabelName(s.Name) == nil && seen[s.Name], run: mergeRun(&m.spec, s)}
-		if s.Name == "" {
-			ms.path = fmt.Sprintf("spec.streamlets[%d]", i)
+		ms := mergedStreamlet{Streamlet: s, path: fmt.Sprintf("spec.streamlets[%s]", s.Name), run: mergeRun(&m.spec, s)}
+		if s.Name == "" { // sorted first, in the order written
+			ms.path, nameless = fmt.Sprintf("spec.streamlets[%d]", nameless[0]), nameless[1:]
 		}
+		ms.repeat = checkLabelName(s.Name) == nil && seen[s.Name]
 		seen[s.Name] = true
 		if _, dup := m.byName[s.Name]; !dup {
 			m.byName[s.Name] = s
@@ -169,7 +172,14 @@ func sortedPorts(ports []Port) []Port {
 	return ports
 }
 
-// streamletPath is the path of a streamlet in messages.
-func streamletPath(s *Streamlet) string {
-	return fmt.Sprintf("spec.streamlets[%s]", s.Name)
+// positionsWithoutName are the positions of the streamlets without a name,
+// as written.
+func positionsWithoutName(streamlets []Streamlet) []int {
+	var out []int
+	for i, s := range streamlets {
+		if s.Name == "" {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package graph
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -90,7 +89,7 @@ func checkNames(m *merged) Problems {
 		ps.addErr("metadata.name", err)
 	}
 	if len(m.spec.Streamlets) == 0 {
-		ps.add("spec.streamlets", ErrRequired, "an application has at least one streamlet")
+		ps.add("spec.streamlets", ErrRequired, "missing: an application has at least one streamlet")
 	}
 	for _, s := range m.streamlets {
 		if err := checkLabelName(s.Name); err != nil {
@@ -126,10 +125,10 @@ func checkWorkloadName(ps *Problems, app string, s *mergedStreamlet) {
 // letters, digits and '-', starting with a letter), or nil.
 func checkLabelName(name string) error {
 	if name == "" {
-		return ErrRequired
+		return reasonf(ErrRequired, "missing")
 	}
 	if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
+		return reasonf(ErrInvalidName, "%q is not a valid name: %s", name, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -138,7 +137,7 @@ func checkLabelName(name string) error {
 // (Secret, ConfigMap, PVC, ServiceAccount), or nil.
 func checkObjectName(name string) error {
 	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalidName, name, strings.Join(errs, "; "))
+		return reasonf(ErrInvalidName, "%q is not a valid name: %s", name, strings.Join(errs, "; "))
 	}
 	return nil
 }
@@ -147,9 +146,9 @@ func checkObjectName(name string) error {
 func checkTopicName(name string) error {
 	switch {
 	case len(name) > MaxTopicName:
-		return fmt.Errorf("%w: topic %q has %d characters, Kafka allows %d", ErrNameTooLong, name, len(name), MaxTopicName)
+		return reasonf(ErrNameTooLong, "topic %q has %d characters, Kafka allows %d", name, len(name), MaxTopicName)
 	case !kafkaTopicName.MatchString(name) || name == "." || name == "..":
-		return fmt.Errorf("%w: topic %q: Kafka allows only letters, digits, '.', '_' and '-'", ErrInvalidName, name)
+		return reasonf(ErrInvalidName, "topic %q is not a name Kafka allows: only letters, digits, '.', '_' and '-', and not . or ..", name)
 	}
 	return nil
 }
@@ -158,7 +157,7 @@ func checkTopicName(name string) error {
 // service account) that a field refers to.
 func checkRef(ps *Problems, path, name string) {
 	if name == "" {
-		ps.addErr(path, ErrRequired)
+		ps.add(path, ErrRequired, "missing")
 		return
 	}
 	if err := checkObjectName(name); err != nil {

@@ -15,13 +15,13 @@ import (
 func checkParameters(m *merged) Problems {
 	var ps Problems
 	for _, s := range m.streamlets {
-		path := streamletPath(s.Streamlet)
+		path := s.path
 		declared := map[string]bool{}
 		for _, cp := range s.ConfigParameters {
 			p := fmt.Sprintf("%s.configParameters[%s]", path, cp.Key)
 			switch {
 			case cp.Key == "":
-				ps.addErr(path+".configParameters.key", ErrRequired)
+				ps.add(path+".configParameters.key", ErrRequired, "missing: every parameter has a key")
 			case declared[cp.Key]:
 				ps.add(p, ErrDuplicate, "parameter %q is declared twice", cp.Key)
 			default:

@@ -1,13 +1,8 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
-	"slices"
-	"strings"
 
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -83,10 +78,11 @@ func parseDocument(doc []byte) (*StreamingApplication, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	var app StreamingApplication
+	var tree any // the document as checked, once there is a wrong type
 	strict, err := kjson.UnmarshalStrict(js, &app)
 	var wrong Problems
 	if err != nil {
-		app, strict, wrong, err = decodeLeniently(js, true)
+		app, tree, strict, wrong, err = decodeLeniently(js, true)
 		if err != nil {
 			return nil, err
 		}
@@ -94,14 +90,7 @@ func parseDocument(doc []byte) (*StreamingApplication, error) {
 	if app.APIVersion != APIVersion || app.Kind != Kind {
 		return nil, fmt.Errorf("%s is %w", describeObject(app.APIVersion, app.Kind, app.Name), ErrNotApplication)
 	}
-	errs := make([]error, 0, len(strict)+len(wrong))
-	for _, e := range strict {
-		errs = append(errs, fieldError{e})
-	}
-	for _, p := range wrong {
-		errs = append(errs, p)
-	}
-	return &app, errors.Join(errs...)
+	return &app, append(unknownFields(strict, tree, js), wrong...).orNil()
 }
 
 // describeObject names a document of a stream in messages: kind/name and
@@ -136,63 +125,11 @@ func describeObject(apiVersion, kind, name string) string {
 func FromJSON(data []byte) (*StreamingApplication, error) {
 	var app StreamingApplication
 	if err := json.Unmarshal(data, &app); err != nil {
-		app, _, wrong, err := decodeLeniently(data, false)
+		app, _, _, wrong, err := decodeLeniently(data, false)
 		if err != nil {
 			return nil, err
 		}
-		return &app, errors.Join(wrong.errors()...)
+		return &app, wrong.orNil()
 	}
 	return &app, nil
 }
-
-func (ps Problems) errors() []error {
-	errs := make([]error, len(ps))
-	for i, p := range ps {
-		errs[i] = p
-	}
-	return errs
-}
-
-// decodeLeniently decodes an application whose JSON does not decode as it
-// stands: each value of the wrong type is reported at its path and left out,
-// and the rest is decoded as Parse (strict, returning the unknown fields) or
-// FromJSON does. It fails only for a document that is not JSON or not an
-// object.
-func decodeLeniently(js []byte, strict bool) (app StreamingApplication, unknown []error, wrong Problems, err error) {
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return app, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if _, ok := tree.(map[string]any); !ok {
-		return app, nil, nil, fmt.Errorf("%w: the document is %s, not an object", ErrMalformed, describeValue(tree))
-	}
-	c := &typeCheck{exact: strict}
-	c.value("", tree, reflect.TypeFor[StreamingApplication]())
-	cleaned, err := json.Marshal(tree)
-	if err == nil {
-		if strict {
-			unknown, err = kjson.UnmarshalStrict(cleaned, &app)
-		} else {
-			err = json.Unmarshal(cleaned, &app)
-		}
-	}
-	if err != nil { // what the check let through does not decode: a bug here
-		return app, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	slices.SortStableFunc(c.problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
-	return app, unknown, c.problems, nil
-}
-
-// fieldError is an unknown (or duplicate) field found by strict decoding;
-// it matches ErrUnknownField.
-type fieldError struct{ err error }
-
-// Error names the field and says what to check.
-func (e fieldError) Error() string {
-	return e.err.Error() + " (misspelt, or not part of " + APIVersion + ")"
-}
-
-// Is makes a fieldError match ErrUnknownField.
-func (e fieldError) Is(target error) bool { return target == ErrUnknownField }

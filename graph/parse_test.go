@@ -34,9 +34,12 @@ func TestParseStrict(t *testing.T) {
 		err       error
 		want      string
 	}{
-		{"misspelt field", strings.Replace(minimal, "replicas: 2", "replica: 2", 1), ErrUnknownField, `unknown field "spec.streamlets[0].replica"`},
-		{"unknown top-level spec field", strings.Replace(minimal, "  image:", "  imge: x\n  image:", 1), ErrUnknownField, `unknown field "spec.imge"`},
-		{"field name in the wrong case", strings.Replace(minimal, "replicas: 2", "Replicas: 2", 1), ErrUnknownField, `unknown field "spec.streamlets[0].Replicas"`},
+		{"misspelt field", strings.Replace(minimal, "replicas: 2", "replica: 2", 1), ErrUnknownField, "spec.streamlets[src].replica: unknown field"},
+		{"unknown top-level spec field", strings.Replace(minimal, "  image:", "  imge: x\n  image:", 1), ErrUnknownField, "spec.imge: unknown field"},
+		{"field name in the wrong case", strings.Replace(minimal, "replicas: 2", "Replicas: 2", 1), ErrUnknownField, "spec.streamlets[src].Replicas: unknown field"},
+		{"unknown field of a port's schema", strings.Replace(minimal, "name: Tick}", "name: Tick, fingerprnt: x}", 1), ErrUnknownField,
+			"spec.streamlets[src].outlets[out].schema.fingerprnt: unknown field (misspelt, or not part of sluice.dev/v1alpha1)"},
+		{"unknown field of a nameless streamlet", strings.Replace(minimal, "- name: src", "- nam: src", 1), ErrUnknownField, "spec.streamlets[0].nam: unknown field"},
 		{"duplicate field", strings.Replace(minimal, "replicas: 2", "replicas: 2\n    replicas: 3", 1), ErrMalformed, "replicas"},
 		{"wrong type", strings.Replace(minimal, "replicas: 2", "replicas: two", 1), ErrWrongType, "spec.streamlets[src].replicas: must be an integer"},
 		{"config value is a map", strings.Replace(minimal, "{rate: 7}", "{rate: {x: 1}}", 1), ErrWrongType, "string, number or boolean"},
@@ -216,7 +219,7 @@ func TestParseTypeErrors(t *testing.T) {
 			`spec.streamlets[src].replicas: must be an integer, not the string "two"`,
 		}},
 		{"beside an unknown field", "replicas: 2", "replicas: two\n    replica: 2", []string{
-			`unknown field "spec.streamlets[0].replica" (misspelt, or not part of sluice.dev/v1alpha1)`,
+			`spec.streamlets[src].replica: unknown field (misspelt, or not part of sluice.dev/v1alpha1)`,
 			`spec.streamlets[src].replicas: must be an integer, not the string "two"`,
 		}},
 	}
@@ -275,7 +278,7 @@ func TestFromJSONTypeErrors(t *testing.T) {
 	if bp != nil {
 		t.Error("ResolveJSON returned a blueprint of an application with a value of the wrong type")
 	}
-	want = append(want, "spec.kafka.bootstrapServers: streamlets need the Kafka bootstrap servers: required")
+	want = append(want, "spec.kafka.bootstrapServers: missing: streamlets need the Kafka bootstrap servers")
 	if diff := cmp.Diff(want, problems.Strings()); diff != "" {
 		t.Errorf("ResolveJSON problems mismatch (-want +got):\n%s", diff)
 	}

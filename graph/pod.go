@@ -92,7 +92,7 @@ func checkEnv(m *merged) Problems {
 		for _, e := range s.Env {
 			p := fmt.Sprintf("%s.env[%s]", s.path, e.Name)
 			if errs := validation.IsEnvVarName(e.Name); len(errs) > 0 {
-				ps.add(p, ErrInvalidName, "%s", strings.Join(errs, "; "))
+				ps.add(p, ErrInvalidName, "not a valid variable name: %s", strings.Join(errs, "; "))
 			}
 			if seen[e.Name] {
 				ps.add(p, ErrDuplicate, "variable set twice")
@@ -119,7 +119,7 @@ func checkEnvSource(ps *Problems, path string, e EnvVar) {
 			refs++
 			checkRef(ps, path+".valueFrom.name", ref.Name)
 			if ref.Key == "" {
-				ps.addErr(path+".valueFrom.key", ErrRequired)
+				ps.add(path+".valueFrom.key", ErrRequired, "missing")
 			}
 		}
 	}
@@ -137,7 +137,7 @@ func checkVolumeMounts(m *merged) Problems {
 		for _, v := range s.VolumeMounts {
 			p := fmt.Sprintf("%s.volumeMounts[%s]", s.path, v.Name)
 			if errs := validation.IsDNS1123Label(v.Name); len(errs) > 0 {
-				ps.add(p, ErrInvalidName, "%s", strings.Join(errs, "; "))
+				ps.add(p, ErrInvalidName, "not a valid volume name: %s", strings.Join(errs, "; "))
 			}
 			if slices.Contains(reservedVolumes, v.Name) {
 				ps.add(p, ErrNotAllowed, "volume name %q is used by Sluice", v.Name)
@@ -170,7 +170,7 @@ func checkVolumeSource(ps *Problems, path string, v VolumeMount) {
 		sources++
 		if v.EmptyDir.SizeLimit != "" {
 			if _, err := resource.ParseQuantity(v.EmptyDir.SizeLimit); err != nil {
-				ps.add(path+".emptyDir.sizeLimit", ErrBadValue, "%q: %v", v.EmptyDir.SizeLimit, err)
+				ps.add(path+".emptyDir.sizeLimit", ErrBadValue, "%q is not a quantity: %v", v.EmptyDir.SizeLimit, err)
 			}
 		}
 	}
@@ -187,14 +187,14 @@ func checkPodMetadata(m *merged) Problems {
 		for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 			p := fmt.Sprintf("%s.labels[%s]", s.path, k)
 			if errs := append(validation.IsQualifiedName(k), validation.IsValidLabelValue(s.Labels[k])...); len(errs) > 0 {
-				ps.add(p, ErrBadValue, "%s", strings.Join(errs, "; "))
+				ps.add(p, ErrBadValue, "not a valid label: %s", strings.Join(errs, "; "))
 			}
 			checkReservedKey(&ps, p, k)
 		}
 		for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
 			p := fmt.Sprintf("%s.annotations[%s]", s.path, k)
 			if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-				ps.add(p, ErrBadValue, "%s", strings.Join(errs, "; "))
+				ps.add(p, ErrBadValue, "not a valid annotation key: %s", strings.Join(errs, "; "))
 			}
 			checkReservedKey(&ps, p, k)
 		}

@@ -1,5 +1,7 @@
 package graph
 
+import "errors"
+
 // An application goes through four steps, each in its own files:
 //
 //   - merge (merge.go) sorts every set-like list and merges the runtime
@@ -34,15 +36,12 @@ func Resolve(app *StreamingApplication) (*Blueprint, Problems) {
 func ResolveJSON(data []byte) (*Blueprint, Problems) {
 	app, err := FromJSON(data)
 	if app == nil {
-		return nil, Problems{{Path: "spec", Err: err}}
+		return nil, Problems{{Path: "spec", Err: err}} // matches ErrMalformed
 	}
 	bp, problems := Resolve(app)
-	if err == nil {
-		return bp, problems
-	}
 	var wrong Problems
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() { // errors.Join of Problems
-		wrong = append(wrong, e.(Problem))
+	if !errors.As(err, &wrong) {
+		return bp, problems
 	}
 	return nil, append(wrong, problems...)
 }

@@ -14,7 +14,7 @@ func checkRuntimes(m *merged) Problems {
 			ps.add(s.path+".image", ErrRequired, "no image here and no spec.image")
 		}
 		if s.run.replicas < 0 {
-			ps.add(s.path+".replicas", ErrBadValue, "%d replicas", s.run.replicas)
+			ps.add(s.path+".replicas", ErrBadValue, "%d replicas: cannot be negative", s.run.replicas)
 		}
 		switch s.Runtime {
 		case Akka:
@@ -27,7 +27,7 @@ func checkRuntimes(m *merged) Problems {
 			checkNoBlock(&ps, s, "spark", s.Spark != nil)
 			checkNoResources(&ps, s, "flink.jobManager and flink.taskManager (cpu, memory)")
 		case "":
-			ps.add(s.path+".runtime", ErrRequired, "one of akka, spark, flink")
+			ps.add(s.path+".runtime", ErrRequired, "missing: one of akka, spark, flink")
 		default:
 			ps.add(s.path+".runtime", ErrUnknownRuntime, "%q is not akka, spark or flink", s.Runtime)
 		}
@@ -90,7 +90,7 @@ func checkSpark(m *merged) Problems {
 		}
 		sp, path := s.run.spark, s.path+".spark"
 		missing := func(field, what string) {
-			ps.add(path+"."+field, ErrMissingSetting, "%s: set it here or in spec.runtimes.spark", what)
+			ps.add(path+"."+field, ErrMissingSetting, "missing: %s; set it here or in spec.runtimes.spark", what)
 		}
 		if sp.Version == "" {
 			missing("version", "the Spark version")
@@ -115,7 +115,7 @@ func checkSpark(m *merged) Problems {
 			p    *SparkPod
 		}{{"driver", sp.Driver}, {"executor", sp.Executor}} {
 			if pod.p != nil && pod.p.Cores != nil && *pod.p.Cores < 1 {
-				ps.add(path+"."+pod.name+".cores", ErrBadValue, "%d cores", *pod.p.Cores)
+				ps.add(path+"."+pod.name+".cores", ErrBadValue, "%d cores: at least 1", *pod.p.Cores)
 			}
 		}
 	}
@@ -136,7 +136,7 @@ func checkFlink(m *merged) Problems {
 		}
 		fl, path := s.run.flink, s.path+".flink"
 		missing := func(field, what string) {
-			ps.add(path+"."+field, ErrMissingSetting, "%s: set it here or in spec.runtimes.flink", what)
+			ps.add(path+"."+field, ErrMissingSetting, "missing: %s; set it here or in spec.runtimes.flink", what)
 		}
 		if fl.Version == "" {
 			missing("version", "the Flink version (e.g. v1_20)")
@@ -169,7 +169,7 @@ func checkFlinkResources(ps *Problems, path string, fl *FlinkSettings, missing f
 		r    *FlinkResource
 	}{{"jobManager", fl.JobManager}, {"taskManager", fl.TaskManager}} {
 		if c.r != nil && c.r.CPU != nil && *c.r.CPU <= 0 {
-			ps.add(path+"."+c.name+".cpu", ErrBadValue, "%g CPUs", *c.r.CPU)
+			ps.add(path+"."+c.name+".cpu", ErrBadValue, "%g CPUs: more than 0", *c.r.CPU)
 		}
 	}
 	if fl.JobManager == nil || fl.JobManager.Memory == "" {

@@ -24,7 +24,7 @@ func checkTopicSettings(m *merged) Problems {
 		}{{"inlets", s.Inlets}, {"outlets", s.Outlets}} {
 			for _, p := range group.ports {
 				if p.Topic != nil {
-					checkTopicSettingsAt(&ps, fmt.Sprintf("%s.%s[%s].topic", streamletPath(s.Streamlet), group.kind, p.Name), p.Topic.TopicSettings)
+					checkTopicSettingsAt(&ps, fmt.Sprintf("%s.%s[%s].topic", s.path, group.kind, p.Name), p.Topic.TopicSettings)
 				}
 			}
 		}
@@ -50,7 +50,7 @@ func checkOutletTopics(m *merged) Problems {
 	byObject := map[string]string{} // KafkaTopic name -> path of its first outlet
 	for _, s := range m.streamlets {
 		for _, o := range s.Outlets {
-			path := fmt.Sprintf("%s.outlets[%s]", streamletPath(s.Streamlet), o.Name)
+			path := fmt.Sprintf("%s.outlets[%s]", s.path, o.Name)
 			t := outletTopic(m, s.Streamlet, o)
 			if err := checkTopicName(t.Name); err != nil {
 				ps.addErr(path+".topic.name", err)
@@ -79,9 +79,9 @@ func checkInletTopics(m *merged) Problems {
 			if in.Topic == nil {
 				continue
 			}
-			path := fmt.Sprintf("%s.inlets[%s].topic", streamletPath(s.Streamlet), in.Name)
+			path := fmt.Sprintf("%s.inlets[%s].topic", s.path, in.Name)
 			if in.Topic.Name == "" {
-				ps.add(path+".name", ErrRequired, "an inlet's topic names an existing topic")
+				ps.add(path+".name", ErrRequired, "missing: an inlet's topic names an existing topic")
 				continue
 			}
 			if in.Topic.Managed != nil && *in.Topic.Managed {

@@ -1,18 +1,55 @@
 package graph
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	kjson "sigs.k8s.io/json"
 )
+
+// decodeLeniently decodes an application whose JSON does not decode as it
+// stands: each value of the wrong type is reported at its path and left out,
+// and the rest is decoded as Parse (strict, returning the unknown fields) or
+// FromJSON does. It fails only for a document that is not JSON or not an
+// object.
+//
+// It also returns the document as checked, without those values: the
+// unknown fields' paths are paths in it.
+func decodeLeniently(js []byte, strict bool) (app StreamingApplication, tree any, unknown []error, wrong Problems, err error) {
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return app, nil, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if _, ok := tree.(map[string]any); !ok {
+		return app, nil, nil, nil, fmt.Errorf("%w: the document is %s, not an object", ErrMalformed, describeValue(tree))
+	}
+	c := &typeCheck{exact: strict}
+	c.value("", tree, reflect.TypeFor[StreamingApplication]())
+	cleaned, err := json.Marshal(tree)
+	if err == nil {
+		if strict {
+			unknown, err = kjson.UnmarshalStrict(cleaned, &app)
+		} else {
+			err = json.Unmarshal(cleaned, &app)
+		}
+	}
+	if err != nil { // what the check let through does not decode: a bug here
+		return app, nil, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	slices.SortStableFunc(c.problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+	return app, tree, unknown, c.problems, nil
+}
 
 // typeCheck walks a decoded JSON value beside the Go type it decodes into,
 // the way encoding/json does, and reports and removes every value that type
@@ -236,7 +273,7 @@ func (c *typeCheck) decodes(path string, v any, t reflect.Type) bool {
 		if errors.As(err, &typeErr) {
 			c.wrong(path, want(t), v)
 		} else {
-			c.problems = append(c.problems, Problem{Path: path, Err: typeError(err.Error())})
+			c.problems.add(path, ErrWrongType, "%s", err.Error())
 		}
 	}
 	return false
@@ -252,7 +289,7 @@ func (c *typeCheck) wrong(path, want string, v any) {
 			}
 		}
 	}
-	c.problems = append(c.problems, Problem{Path: path, Err: typeError(msg)})
+	c.problems.add(path, ErrWrongType, "%s", msg)
 }
 
 // want says what a type takes.
@@ -324,12 +361,3 @@ func isString(v any) bool {
 	_, ok := v.(string)
 	return ok
 }
-
-// typeError is a value of the wrong type; it matches ErrWrongType.
-type typeError string
-
-// Error says what the value must be and what it is.
-func (e typeError) Error() string { return string(e) }
-
-// Is makes a typeError match ErrWrongType.
-func (e typeError) Is(target error) bool { return target == ErrWrongType }

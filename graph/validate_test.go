@@ -18,8 +18,8 @@ func TestBaseIsValid(t *testing.T) {
 }
 
 // TestValidateProblems has one case per kind of problem. Each asserts the
-// sentinel error and that the message names the streamlet, port or
-// connection at fault.
+// sentinel error, that the message names the streamlet, port or connection
+// at fault, and that it says what is wrong without repeating the sentinel.
 func TestValidateProblems(t *testing.T) {
 	tests := []struct {
 		name string
@@ -321,6 +321,9 @@ func TestValidateProblems(t *testing.T) {
 					}
 				}
 				if !missing {
+					if reason := p.Err.Error(); strings.HasPrefix(reason, tc.err.Error()) || strings.HasSuffix(reason, ": "+tc.err.Error()) {
+						t.Errorf("%q repeats its sentinel %q", text, tc.err)
+					}
 					return
 				}
 			}

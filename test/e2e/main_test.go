@@ -53,6 +53,9 @@ var upstreamCRDs = []string{
 	"sparkoperator.k8s.io_sparkapplications.yaml",
 	"flink.apache.org_flinkdeployments.yaml",
 	"monitoring.coreos.com_podmonitors.yaml",
+	"monitoring.coreos.com_servicemonitors.yaml",
+	"monitoring.coreos.com_prometheusrules.yaml",
+	"kafka.strimzi.io_kafkausers.yaml",
 }
 
 // The two KafkaTopic CRDs of <shared>/crds: Strimzi 1.x serving v1 only, and the

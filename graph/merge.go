@@ -28,8 +28,9 @@ type mergedStreamlet struct {
 	// path is spec.streamlets[NAME], or spec.streamlets[i] without a name
 	// (i its position as written), as type errors name it too.
 	path string
-	// repeat marks a second streamlet of a name already declared: it is
-	// reported as a duplicate, and the rules of its settings skip it.
+	// repeat marks a later streamlet of a valid name already declared:
+	// checkNames reports it as a duplicate, and the rules of runtimes, pods
+	// and state skip it (see declared).
 	repeat bool
 	run    runSettings
 }
@@ -51,16 +52,15 @@ func merge(app *StreamingApplication) *merged {
 	}
 	m.byName = make(map[string]*Streamlet, len(m.spec.Streamlets))
 	nameless := positionsWithoutName(app.Spec.Streamlets)
-	seen := map[string]bool{}
 	for i := range m.spec.Streamlets {
 		s := &m.spec.Streamlets[i]
 		ms := mergedStreamlet{Streamlet: s, path: fmt.Sprintf("spec.streamlets[%s]", s.Name), run: mergeRun(&m.spec, s)}
 		if s.Name == "" { // sorted first, in the order written
 			ms.path, nameless = fmt.Sprintf("spec.streamlets[%d]", nameless[0]), nameless[1:]
 		}
-		ms.repeat = checkLabelName(s.Name) == nil && seen[s.Name]
-		seen[s.Name] = true
-		if _, dup := m.byName[s.Name]; !dup {
+		_, known := m.byName[s.Name]
+		ms.repeat = known && checkLabelName(s.Name) == nil
+		if !known {
 			m.byName[s.Name] = s
 		}
 		m.streamlets = append(m.streamlets, ms)
@@ -68,7 +68,8 @@ func merge(app *StreamingApplication) *merged {
 	return m
 }
 
-// declared are the streamlets but the repeats of a name.
+// declared are the streamlets but the repeats of a name, for the rules of
+// settings that only the first of a name may have.
 func (m *merged) declared() []*mergedStreamlet {
 	out := make([]*mergedStreamlet, 0, len(m.streamlets))
 	for i := range m.streamlets {

@@ -2,7 +2,8 @@ package graph
 
 import "errors"
 
-// An application goes through four steps, each in its own files:
+// After parsing (parse.go: the offline commands and the hook decode an
+// application there), an application goes through three steps:
 //
 //   - merge (merge.go) sorts every set-like list and merges the runtime
 //     defaults into each streamlet; it never reports a problem;
@@ -10,8 +11,6 @@ import "errors"
 //     each at its path; they never change the application;
 //   - build (build.go) resolves a valid application into its Blueprint; it
 //     never reports a problem.
-//
-// Parsing (parse.go) comes before, for the offline commands and the hook.
 
 // Validate returns every problem of app at once, each prefixed with the path
 // of the field at fault; nil when the application is valid.

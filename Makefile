@@ -5,12 +5,14 @@ GO       ?= go
 ADDR     ?= :8080
 EXAMPLE  ?= manifests/examples/call-record-aggregator.yaml
 # Packages that define the -update flag of their golden tests.
-GOLDEN_PKGS := ./children ./hooks
+GOLDEN_PKGS := ./children ./hooks ./diff ./draw ./cmd/kubectl-sluice/internal/report
 
 .PHONY: build run render test check unit e2e golden bench load fuzz
 
+# The hook binary and the kubectl plugin (copy bin/kubectl-sluice onto the PATH).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null)" -o bin/sluice .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null)" -o bin/kubectl-sluice ./cmd/kubectl-sluice
 
 run:
 	$(GO) run . serve --addr $(ADDR)

@@ -71,7 +71,7 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestMessages(t *testing.T) {
+func TestMessagesGolden(t *testing.T) {
 	got := []string{
 		Deployed("call-record-aggregator"),
 		Scaled("call-record-aggregator", "cdr-aggregator", 5),
@@ -136,7 +136,7 @@ func TestReady(t *testing.T) {
 	}
 }
 
-func TestList(t *testing.T) {
+func TestListGolden(t *testing.T) {
 	st := rendered(t, "call-record-aggregator")
 	apps := []Application{
 		{Namespace: "b", Name: "fraud-scoring", Created: now.Add(-49 * time.Hour)},
@@ -154,7 +154,7 @@ func TestList(t *testing.T) {
 	golden(t, "list.golden", b.String())
 }
 
-func TestProgress(t *testing.T) {
+func TestProgressGolden(t *testing.T) {
 	first := rendered(t, "call-record-aggregator")
 	second := *first
 	second.Streamlets = append([]graph.StreamletStatus(nil), first.Streamlets...)
@@ -166,7 +166,7 @@ func TestProgress(t *testing.T) {
 	golden(t, "progress.golden", strings.Join(got, "\n")+"\n")
 }
 
-func TestUndeploy(t *testing.T) {
+func TestUndeployGolden(t *testing.T) {
 	topics := []KafkaTopic{
 		{Name: "fraud-scoring.score.scores"},
 		{Name: "fraud-scoring.enrich.out", Unmanaged: true},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,9 +172,9 @@ func TestOfflineRefusesInvalid(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("Offline of an invalid NEW: err = %v, want ErrInvalid", err)
 	}
-	want := "invalid application:\nNEW: call-record-aggregator: spec.streamlets[merge].replicas: must be an integer, not the string \"two\""
-	if diff := cmp.Diff(want, err.Error()); diff != "" {
-		t.Errorf("error mismatch (-want +got):\n%s", diff)
+	// graph's own message follows the path.
+	if want := "invalid application:\nNEW: call-record-aggregator: spec.streamlets[merge].replicas: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error = %q, want it to start with %q", err, want)
 	}
 }
 

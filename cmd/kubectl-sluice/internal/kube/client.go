@@ -52,7 +52,9 @@ func New(flags *genericclioptions.ConfigFlags) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	disc, err := flags.ToDiscoveryClient()
+	// Uncached: a cached client answers from what it read before, and asks
+	// for every group first; one question is enough here.
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (c *Client) explain(ctx context.Context, err error, verb, resource, ns, nam
 	case apierrors.IsConflict(err) && verb == "patch":
 		return &Error{Sentence: fmt.Sprintf("%s: another field manager owns a field this changes; change it where it is managed (for example your GitOps repository), or run again with --force-conflicts to take it over", conflictMessage(err)), Err: errors.Join(ErrConflict, err)}
 	case apierrors.IsNotFound(err):
-		if resource == Applications.GroupResource().String() && !c.installed(ctx) {
+		if resource == Applications.GroupResource().String() && (unknownPath(err) || !c.installed(ctx)) {
 			return c.notInstalled(err)
 		}
 		if resource == Applications.GroupResource().String() && name != "" {
@@ -89,6 +89,18 @@ func (c *Client) installed(ctx context.Context) bool {
 		}
 	}
 	return false
+}
+
+// unknownPath reports whether a NotFound is the API server's answer for a
+// path it does not serve ("the server could not find the requested
+// resource"), not for a missing object, which names the object.
+func unknownPath(err error) bool {
+	var st apierrors.APIStatus
+	if !errors.As(err, &st) {
+		return false
+	}
+	d := st.Status().Details
+	return d == nil || d.Name == ""
 }
 
 // conflictMessage is the API server's account of an apply conflict, which

@@ -1,0 +1,697 @@
+package e2e
+
+// The kubectl plugin, kubectl-sluice, against the test API server with the real
+// Metacontroller: every test runs the built binary with the harness's kubeconfig and
+// checks what it printed, its exit code, and what the cluster then holds.
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/yaml"
+)
+
+var (
+	pluginOnce sync.Once
+	pluginBin  string
+	pluginErr  error
+)
+
+// plugin builds kubectl-sluice from the repository root once per run.
+func (c *cluster) plugin(t *testing.T) string {
+	t.Helper()
+	pluginOnce.Do(func() {
+		dir, err := os.MkdirTemp(c.dir, "plugin-")
+		if err != nil {
+			pluginErr = err
+			return
+		}
+		bin := filepath.Join(dir, "kubectl-sluice")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-sluice")
+		cmd.Dir = c.repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			pluginErr = fmt.Errorf("go build -o %s ./cmd/kubectl-sluice (in %s): %w\n%s", bin, c.repo, err, out)
+			return
+		}
+		pluginBin = bin
+	})
+	if pluginErr != nil {
+		t.Fatal(pluginErr)
+	}
+	return pluginBin
+}
+
+// pluginRun is one run of the plugin.
+type pluginRun struct {
+	args           []string
+	stdout, stderr string
+	code           int
+}
+
+func (r pluginRun) String() string {
+	return fmt.Sprintf("kubectl sluice %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
+}
+
+// sluiceIn runs the plugin with the harness's kubeconfig (unless args name
+// another), stdin as its standard input.
+func (c *cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
+	t.Helper()
+	full := args
+	if !slices.Contains(args, "--kubeconfig") {
+		full = append([]string{"--kubeconfig", c.kubeconfig}, args...)
+	}
+	cmd := exec.CommandContext(ctx(t), c.plugin(t), full...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := pluginRun{args: args, stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("kubectl sluice %s: %v", strings.Join(args, " "), err)
+	}
+	t.Logf("$ kubectl sluice %s  (exit %d)\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	return r
+}
+
+func (c *cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
+	t.Helper()
+	return c.sluiceIn(t, "", args...)
+}
+
+// expect fails the test unless the run exited with code and printed every
+// want on stdout (or stderr, for an exit other than 0).
+func expect(t *testing.T, r pluginRun, code int, want ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("want exit %d; %s", code, r)
+	}
+	out := r.stdout + r.stderr
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("the output lacks %q; %s", w, r)
+		}
+	}
+}
+
+// referenceFile writes the reference application into namespace ns, with edits,
+// and returns its path.
+func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
+	t.Helper()
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	spec := app.Object["spec"].(map[string]any)
+	for _, e := range edits {
+		e(t, spec)
+	}
+	b, err := yaml.Marshal(app.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.yaml", refApp, time.Now().UnixNano()))
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// liveApp reads the reference application of namespace ns.
+func (c *cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
+	t.Helper()
+	live, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
+// pluginDeploy deploys the reference application with the plugin into a new
+// namespace and waits until Metacontroller has settled it.
+func (c *cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *testing.T, spec map[string]any)) (string, *unstructured.Unstructured) {
+	t.Helper()
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, prefix)
+	r := c.sluicePlugin(t, "deploy", c.referenceFile(t, ns, edits...))
+	expect(t, r, 0, "[Done] Deployment of application `call-record-aggregator` has started.")
+	return ns, c.waitSettled(t, c.liveApp(t, ns))
+}
+
+// TestPluginDeploy: deploy validates offline (every problem, nothing sent, exit 1),
+// merges --conf values, prints every default it uses in the seed platform's words,
+// applies with server-side apply as kubectl-sluice, and the children appear.
+func TestPluginDeploy(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, "plugin-deploy")
+
+	bad := c.referenceFile(t, ns, func(t *testing.T, spec map[string]any) {
+		streamlet(t, spec, "merge")["replicas"] = "four"
+		streamlet(t, spec, "cdr-validator")["inlets"] = []any{}
+	})
+	r := c.sluicePlugin(t, "deploy", bad, "--conf", "cdr-generator1.records-per-second=fast", "--conf", "nosuch.k=v")
+	expect(t, r, 1,
+		`spec.streamlets[merge].replicas: must be an integer, not the string "four"`,
+		`cdr-generator1.records-per-second=fast: "fast" is not a int32`,
+		`nosuch.k=v: application call-record-aggregator has no streamlet "nosuch"`,
+		"nothing was sent")
+	if _, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{}); err == nil {
+		t.Fatal("an invalid deploy created the application")
+	}
+
+	file := c.referenceFile(t, ns)
+	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--dry-run=server")
+	expect(t, r, 0, "server dry run: nothing was stored")
+
+	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100")
+	expect(t, r, 0)
+	want := []string{
+		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.group-by-window'",
+		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.watermark'",
+		"Default value '50' will be used for configuration parameter 'cdr-generator2.records-per-second'",
+		"[Done] Deployment of application `call-record-aggregator` has started.",
+	}
+	if diff := cmp.Diff(want, lines(r.stdout)); diff != "" {
+		t.Errorf("deploy's output mismatch (-want +got):\n%s", diff)
+	}
+	live := c.waitSettled(t, c.liveApp(t, ns))
+	managers := map[string]bool{}
+	for _, mf := range live.GetManagedFields() {
+		managers[mf.Manager+"/"+string(mf.Operation)] = true
+	}
+	if !managers["kubectl-sluice/Apply"] {
+		t.Errorf("the application has no server-side apply of field manager kubectl-sluice: %v", managers)
+	}
+	kids := c.snapshot(t, live)
+	if len(kids) != 24 {
+		t.Errorf("Metacontroller made %d children, want 24: %v", len(kids), sortedKeys(kids))
+	}
+	cm := kids["ConfigMap "+configName("cdr-generator1")]
+	if cm == nil {
+		t.Fatalf("no ConfigMap %s", configName("cdr-generator1"))
+	}
+	data, _, _ := unstructured.NestedString(cm.Object, "data", "streamlet.json")
+	var conf struct{ Parameters map[string]any }
+	if err := json.Unmarshal([]byte(data), &conf); err != nil {
+		t.Fatal(err)
+	}
+	if got := conf.Parameters["records-per-second"]; got != 100.0 {
+		t.Errorf("cdr-generator1's records-per-second = %v, want 100 (from --conf)", got)
+	}
+
+	// Deploying the same file again changes nothing.
+	before := c.snapshot(t, live)
+	expect(t, c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100"), 0)
+	after := c.snapshot(t, c.waitSettled(t, c.liveApp(t, ns)))
+	if changed := changedKeys(before, after); len(changed) > 0 {
+		t.Errorf("deploying the same file again changed children: %v", changed)
+	}
+
+	// Nothing runs the workloads here, so --wait times out, with progress per streamlet.
+	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--wait", "--timeout", "2s")
+	expect(t, r, 1, "merge (akka): 0/4 Pending", "application call-record-aggregator is not Ready after 2s")
+}
+
+// makeReady writes, as their operators would, a status that says every workload
+// runs and every topic is ready: Deployments with every replica ready and updated,
+// SparkApplications RUNNING with every executor RUNNING, KafkaTopics Ready, each for
+// its current generation.
+func (c *cluster) makeReady(t *testing.T, parent *unstructured.Unstructured) {
+	t.Helper()
+	for _, child := range c.snapshot(t, parent) {
+		var status map[string]any
+		gen := child.GetGeneration()
+		switch child.GetKind() {
+		case "Deployment":
+			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "replicas")
+			status = map[string]any{"observedGeneration": gen, "replicas": n, "readyReplicas": n, "updatedReplicas": n, "availableReplicas": n,
+				"conditions": []any{
+					map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+					map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+				}}
+		case "SparkApplication":
+			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "executor", "instances")
+			executors := map[string]any{}
+			for i := range n {
+				executors[fmt.Sprintf("%s-exec-%d", child.GetName(), i+1)] = "RUNNING"
+			}
+			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors}
+		case "KafkaTopic":
+			status = map[string]any{"observedGeneration": gen, "conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+			}}
+		default:
+			continue
+		}
+		child.Object["status"] = status
+		r, err := c.api.resource(child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.UpdateStatus(ctx(t), child, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("update the status of %s: %v", objKey(child), err)
+		}
+	}
+}
+
+// TestPluginStatus: status prints the phase, conditions and the tables, -o json the
+// status itself, and exits 0 only when the application is Ready; list shows it.
+func TestPluginStatus(t *testing.T) {
+	c := setup(t)
+	ns, live := c.pluginDeploy(t, "plugin-status")
+
+	r := c.sluicePlugin(t, "status", refApp, "-n", ns)
+	expect(t, r, 1, "StreamingApplication "+ns+"/call-record-aggregator: Pending, 0/8 streamlets ready")
+	expectRows(t, r, []string{"CONDITION", "STATUS", "REASON", "MESSAGE"}, []string{"BlueprintValid", "True", "Valid"},
+		[]string{"Ready", "False"}, []string{"STREAMLET", "RUNTIME", "READY", "PHASE", "MESSAGE"}, []string{"merge", "akka", "0/4", "Pending"},
+		[]string{"cdr-aggregator", "spark", "0/2", "Pending"}, []string{"TOPIC", "READY", "MANAGED", "RETAINED", "READER", "MESSAGE"},
+		[]string{"call-record-aggregator.merge.out", "no", "yes", "no", "yes"}, []string{"ENDPOINT", "SERVICE", "URL"},
+		[]string{"cdr-ingress", "call-record-aggregator-cdr-ingress", "http://call-record-aggregator-cdr-ingress." + ns + ".svc:3000"},
+		[]string{"DEFAULTED", "PARAMETER", "VALUE"}, []string{"cdr-generator2.records-per-second", "50"})
+	r = c.sluicePlugin(t, "status", refApp, "-n", ns, "-o", "json")
+	expect(t, r, 1)
+	var st struct {
+		Phase      string
+		Streamlets []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Phase != "Pending" || len(st.Streamlets) != 8 {
+		t.Errorf("status -o json: phase %q, %d streamlets (%v); want Pending and 8", st.Phase, len(st.Streamlets), err)
+	}
+	expect(t, c.sluicePlugin(t, "status", refApp, "-n", ns, "--watch", "--timeout", "2s"), 1, "is not Ready after 2s")
+
+	c.makeReady(t, live)
+	var ready pluginRun
+	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
+		ready = c.sluicePlugin(t, "status", refApp, "-n", ns)
+		return ready.code == 0, ready.String()
+	})
+	expect(t, ready, 0, "Running, 8/8 streamlets ready")
+	expectRows(t, ready, []string{"Ready", "True"}, []string{"merge", "akka", "4/4", "Running"}, []string{"call-record-aggregator.merge.out", "yes", "yes", "no", "yes"})
+	c.waitSettled(t, c.liveApp(t, ns))
+
+	r = c.sluicePlugin(t, "list", "-n", ns)
+	expect(t, r, 0)
+	expectRows(t, r, []string{"NAME", "PHASE", "READY", "AGE"}, []string{refApp, "Running", "8/8"})
+	r = c.sluicePlugin(t, "list", "-A")
+	expect(t, r, 0)
+	expectRows(t, r, []string{"NAMESPACE", "NAME", "PHASE", "READY", "AGE"}, []string{ns, refApp, "Running", "8/8"})
+}
+
+// specOf returns the parent's spec.
+func specOf(t *testing.T, parent *unstructured.Unstructured) map[string]any {
+	t.Helper()
+	spec, _, _ := unstructured.NestedMap(parent.Object, "spec")
+	return spec
+}
+
+// TestPluginScaleAndConfigure: scale and configure change only their field of the
+// application, and Metacontroller then changes only that streamlet's children; an
+// unknown streamlet and a bad value are refused before anything is sent; a field
+// another manager owns is a conflict until --force-conflicts.
+func TestPluginScaleAndConfigure(t *testing.T) {
+	c := setup(t)
+	ns, live := c.pluginDeploy(t, "plugin-scale")
+
+	expect(t, c.sluicePlugin(t, "scale", refApp, "nosuch", "3", "-n", ns), 2,
+		`application call-record-aggregator has no streamlet "nosuch"; its streamlets: cdr-aggregator, cdr-generator1, cdr-generator2, cdr-ingress, cdr-validator, console-egress, error-egress, merge`)
+	expect(t, c.sluicePlugin(t, "scale", refApp, "cdr-aggregator", "0", "-n", ns), 1, "nothing was sent")
+
+	before, spec := c.snapshot(t, live), specOf(t, live)
+	r := c.sluicePlugin(t, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
+	expect(t, r, 0, "[Done] Streamlet cdr-aggregator in application call-record-aggregator is being scaled to 5 replicas.")
+	live = c.waitSettled(t, c.liveApp(t, ns))
+	streamlet(t, spec, "cdr-aggregator")["replicas"] = int64(5)
+	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
+		t.Errorf("scale changed more than the replicas of cdr-aggregator (-want +got):\n%s", diff)
+	}
+	after := c.snapshot(t, live)
+	if diff := cmp.Diff([]string{"SparkApplication " + workloadName("cdr-aggregator")}, changedKeys(before, after)); diff != "" {
+		t.Errorf("children changed by scaling cdr-aggregator (-want +got):\n%s", diff)
+	}
+	if n, _, _ := unstructured.NestedInt64(after["SparkApplication "+workloadName("cdr-aggregator")].Object, "spec", "executor", "instances"); n != 5 {
+		t.Errorf("cdr-aggregator has %d executors, want 5", n)
+	}
+
+	expect(t, c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=fast", "merge.x=1", "-n", ns), 1,
+		`cdr-generator1.records-per-second=fast: "fast" is not a int32`, `merge.x=1: streamlet merge declares no parameter "x"`, "nothing was sent")
+	before, spec = after, specOf(t, live)
+	r = c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=100", "-n", ns)
+	expect(t, r, 0, "Configuration parameter 'cdr-generator1.records-per-second': '50' (default) → '100'",
+		"1 streamlet restarts: cdr-generator1.")
+	live = c.waitSettled(t, c.liveApp(t, ns))
+	streamlet(t, spec, "cdr-generator1")["config"] = map[string]any{"records-per-second": int64(100)}
+	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
+		t.Errorf("configure changed more than one value (-want +got):\n%s", diff)
+	}
+	after = c.snapshot(t, live)
+	want := []string{"ConfigMap " + configName("cdr-generator1"), "SparkApplication " + workloadName("cdr-generator1")}
+	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+		t.Errorf("children changed by configuring cdr-generator1 (-want +got):\n%s", diff)
+	}
+	expect(t, c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=100", "-n", ns), 0, "Nothing to change")
+
+	// The scale did not drop what deploy applied: the parent is as deploy, scale and
+	// configure applied it, one field manager for all.
+	for _, mf := range live.GetManagedFields() {
+		if mf.Operation == metav1.ManagedFieldsOperationApply && mf.Manager != "kubectl-sluice" {
+			t.Errorf("unexpected apply manager %s", mf.Manager)
+		}
+	}
+}
+
+// TestPluginScaleConflict: an application applied by another field manager (a GitOps
+// tool: here kubectl apply --server-side) owns merge's replicas; scale reports the
+// conflict and changes nothing, --force-conflicts takes the field over.
+func TestPluginScaleConflict(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, "plugin-conflict")
+	c.kubectlOK(t, "apply", "--server-side", "--field-manager", "gitops", "-f", c.referenceFile(t, ns))
+	live := c.waitSettled(t, c.liveApp(t, ns))
+	r := c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns)
+	expect(t, r, 2, `conflict with "gitops"`, ".spec.streamlets[name=\"merge\"].replicas", "--force-conflicts")
+	if got := c.liveApp(t, ns).GetGeneration(); got != live.GetGeneration() {
+		t.Errorf("a refused scale changed the application (generation %d → %d)", live.GetGeneration(), got)
+	}
+	expect(t, c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns, "--force-conflicts"), 0, "being scaled to 6 replicas")
+	live = c.waitSettled(t, c.liveApp(t, ns))
+	if n, _, _ := unstructured.NestedInt64(c.snapshot(t, live)["Deployment "+workloadName("merge")].Object, "spec", "replicas"); n != 6 {
+		t.Errorf("merge's Deployment has %d replicas, want 6", n)
+	}
+}
+
+// diffResult is `kubectl sluice diff -o json`.
+type diffResult struct {
+	Changed  bool
+	Children []struct {
+		Action, Kind, Name string
+		Fields             []struct{ Path string }
+	}
+	Topics []struct{ Name, Fate string }
+}
+
+// predicted is a diff's children as changedKeys names them.
+func (d diffResult) predicted() []string {
+	var out []string
+	for _, ch := range d.Children {
+		k := ch.Kind + " " + ch.Name
+		switch ch.Action {
+		case "create":
+			k += " (created)"
+		case "delete":
+			k += " (deleted)"
+		}
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (d diffResult) fates() map[string]string {
+	out := map[string]string{}
+	for _, t := range d.Topics {
+		out[t.Name] = t.Fate
+	}
+	return out
+}
+
+func (c *cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
+	t.Helper()
+	r := c.sluicePlugin(t, "diff", file, "-n", ns, "-o", "json")
+	expect(t, r, code)
+	var d diffResult
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatalf("diff -o json: %v\n%s", err, r.stdout)
+	}
+	return d
+}
+
+// TestPluginDiff: after deploy the diff of the same file changes nothing (exit 0);
+// after an edit (cdr-generator2 removed, merge scaled) it predicts the children
+// Metacontroller then creates, changes and deletes, and the topic it retains
+// (Retain) or deletes (Delete).
+func TestPluginDiff(t *testing.T) {
+	for _, policy := range []string{"Retain", "Delete"} {
+		t.Run(policy, func(t *testing.T) {
+			c := setup(t)
+			setPolicy := func(t *testing.T, spec map[string]any) { spec["topicDeletionPolicy"] = policy }
+			ns, live := c.pluginDeploy(t, "plugin-diff-"+strings.ToLower(policy), setPolicy)
+			r := c.sluicePlugin(t, "diff", c.referenceFile(t, ns, setPolicy), "-n", ns)
+			expect(t, r, 0, "StreamingApplication "+ns+"/call-record-aggregator: no child changes", "call-record-aggregator.merge.out")
+
+			edited := c.referenceFile(t, ns, setPolicy, removeGenerator2, func(t *testing.T, spec map[string]any) {
+				streamlet(t, spec, "merge")["replicas"] = 2
+			})
+			expect(t, c.sluicePlugin(t, "diff", edited, "-n", ns), 1, "- SparkApplication call-record-aggregator-cdr-generator2", "spec.replicas: 4 → 2")
+			d := c.pluginDiff(t, edited, ns, 1)
+			topic := topicName("cdr-generator2", "out")
+			want := []string{
+				"ConfigMap " + configName("cdr-generator2") + " (deleted)",
+				"ConfigMap " + configName("merge"),
+				"Deployment " + workloadName("merge"),
+				"SparkApplication " + workloadName("cdr-generator2") + " (deleted)",
+			}
+			wantFate := "retained"
+			if policy == "Delete" {
+				want = append(want, "KafkaTopic "+topic) // marked first, then deleted
+				wantFate = "deleted"
+			}
+			slices.Sort(want)
+			if diff := cmp.Diff(want, d.predicted()); diff != "" {
+				t.Errorf("the diff's children (-want +got):\n%s", diff)
+			}
+			if got := d.fates()[topic]; got != wantFate {
+				t.Errorf("the diff says %s is %s, want %s", topic, got, wantFate)
+			}
+
+			before := c.snapshot(t, live)
+			events := c.watchTopics(t, ns, live.GetResourceVersion())
+			expect(t, c.sluicePlugin(t, "deploy", edited), 0)
+			live = c.waitSettled(t, c.liveApp(t, ns))
+			if policy == "Delete" {
+				waitTopicDeleted(t, events, topic, time.Minute)
+				live = c.waitSettled(t, live)
+			}
+			got := changedKeys(before, c.snapshot(t, live))
+			// What the diff predicts for one sync is what Metacontroller did, but for the
+			// topic marked for deletion, which the next sync deleted.
+			predicted := d.predicted()
+			if policy == "Delete" {
+				predicted[slices.Index(predicted, "KafkaTopic "+topic)] = "KafkaTopic " + topic + " (deleted)"
+				slices.Sort(predicted)
+			}
+			if diff := cmp.Diff(predicted, got); diff != "" {
+				t.Errorf("what Metacontroller did differs from the diff (-predicted +done):\n%s", diff)
+			}
+			ts := topicStatus(t, live, topic)
+			switch {
+			case policy == "Retain" && (ts == nil || ts["retained"] != true):
+				t.Errorf("status.topics[%s] = %v, want retained", topic, ts)
+			case policy == "Delete" && ts != nil:
+				t.Errorf("status.topics still lists the deleted %s: %v", topic, ts)
+			}
+			expect(t, c.sluicePlugin(t, "diff", edited, "-n", ns), 0, "no child changes")
+		})
+	}
+}
+
+// TestPluginUndeploy: undeploy says what happens to every topic, deletes nothing
+// without confirmation, and with it deletes the application; the finalize hook
+// releases every topic before the garbage collector deletes it.
+func TestPluginUndeploy(t *testing.T) {
+	c := setup(t)
+	ns, live := c.pluginDeploy(t, "plugin-undeploy")
+	var topics []string
+	for k := range c.snapshot(t, live) {
+		if name, ok := strings.CutPrefix(k, "KafkaTopic "); ok {
+			topics = append(topics, name)
+		}
+	}
+	slices.Sort(topics)
+
+	r := c.sluiceIn(t, "n\n", "undeploy", refApp, "-n", ns)
+	expect(t, r, 1, "topicDeletionPolicy Retain", "not confirmed: nothing was deleted")
+	for _, name := range topics {
+		if !strings.Contains(r.stdout, "  "+name+"  ") || !strings.Contains(r.stdout, "kept: released first") {
+			t.Errorf("undeploy does not say what happens to %s:\n%s", name, r.stdout)
+		}
+	}
+	if c.liveApp(t, ns).GetDeletionTimestamp() != nil {
+		t.Fatal("undeploy deleted the application without confirmation")
+	}
+
+	events := c.watchTopics(t, ns, live.GetResourceVersion())
+	r = c.sluicePlugin(t, "undeploy", refApp, "-n", ns, "--yes", "--wait", "--timeout", "2m")
+	expect(t, r, 0, "[Done] Application call-record-aggregator is being undeployed", "[Done] Application call-record-aggregator is deleted.")
+	deleted := map[string]bool{}
+	deadline := time.After(time.Minute)
+	for len(deleted) < len(topics) {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("the watch ended; deleted so far: %v", sortedKeys(deleted))
+			}
+			obj, isObj := ev.Object.(*unstructured.Unstructured)
+			if !isObj || ev.Type != watch.Deleted {
+				continue
+			}
+			deleted[obj.GetName()] = true
+			if obj.GetAnnotations()["strimzi.io/managed"] != "false" {
+				t.Errorf("KafkaTopic %s was deleted without strimzi.io/managed: \"false\"", obj.GetName())
+			}
+		case <-deadline:
+			t.Fatalf("topics deleted %v of %v", sortedKeys(deleted), topics)
+		}
+	}
+	c.waitGone(t, live, time.Minute)
+}
+
+// TestPluginGraph: both formats of a live application, coloured by its status.
+func TestPluginGraph(t *testing.T) {
+	c := setup(t)
+	ns, _ := c.pluginDeploy(t, "plugin-graph")
+	expect(t, c.sluicePlugin(t, "graph", refApp, "-n", ns), 0, `digraph "call-record-aggregator"`, `"merge" -> "cdr-validator"`)
+	expect(t, c.sluicePlugin(t, "graph", refApp, "-n", ns, "--format", "mermaid", "--status"), 0,
+		"flowchart LR", "0/4 Pending", "class s0,s1,s2,s3,s4,s5,s6,s7 waiting")
+}
+
+// TestPluginErrors: the errors a user meets are one sentence each: the application
+// does not exist, RBAC forbids the verb (named with the resource and namespace), the
+// cluster is unreachable, the CRD is not installed.
+func TestPluginErrors(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "plugin-errors")
+
+	expect(t, c.sluicePlugin(t, "status", "nosuch", "-n", ns), 2,
+		"kubectl sluice status: application "+ns+"/nosuch does not exist (kubectl sluice list -n "+ns+" lists the applications there)")
+
+	// alice may read applications in ns, nothing else.
+	c.kubectlOK(t, "create", "role", "sapp-reader", "-n", ns, "--verb=get,list", "--resource=streamingapplications.sluice.dev")
+	c.kubectlOK(t, "create", "rolebinding", "alice-reads", "-n", ns, "--role=sapp-reader", "--user=alice")
+	expect(t, c.sluicePlugin(t, "list", "-A", "--as", "alice"), 2,
+		"kubectl sluice list: RBAC forbids you to list streamingapplications.sluice.dev in any namespace")
+	expect(t, c.sluicePlugin(t, "deploy", c.referenceFile(t, ns), "--as", "alice"), 2,
+		"kubectl sluice deploy: RBAC forbids you to patch streamingapplications.sluice.dev in namespace "+ns)
+	expect(t, c.sluicePlugin(t, "status", refApp, "-n", "default", "--as", "alice"), 2,
+		"RBAC forbids you to get streamingapplications.sluice.dev in namespace default")
+
+	expect(t, c.sluicePlugin(t, "list", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify"), 2,
+		"kubectl sluice list: the cluster at https://127.0.0.1:1 is unreachable (connect: connection refused): check --kubeconfig, --context and the network")
+
+	proxy := c.withoutSluiceAPI(t)
+	for _, args := range [][]string{{"list", "-n", ns}, {"status", refApp, "-n", ns}, {"deploy", c.referenceFile(t, ns)}} {
+		r := c.sluicePlugin(t, append(args, "--kubeconfig", proxy)...)
+		expect(t, r, 2, "the StreamingApplication API (streamingapplications.sluice.dev/v1alpha1) is not installed in the cluster at ",
+			"install Sluice first")
+	}
+}
+
+// withoutSluiceAPI serves the test API server as a cluster where Sluice is not
+// installed: a proxy in front of it that leaves the sluice.dev group out of
+// discovery and answers 404 for its paths (removing the CRD would delete every
+// application of the run). It returns a kubeconfig for the proxy.
+func (c *cluster) withoutSluiceAPI(t *testing.T) string {
+	t.Helper()
+	target, err := url.Parse(c.api.config.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // the test API server's own certificate
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.URL.Path != "/apis" || resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		var list metav1.APIGroupList
+		if err := json.Unmarshal(body, &list); err != nil {
+			return err
+		}
+		list.Groups = slices.DeleteFunc(list.Groups, func(g metav1.APIGroup) bool { return g.Name == sappGVR.Group })
+		body, err = json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+		resp.Header.Set("Content-Type", "application/json")
+		return nil
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/apis/"+sappGVR.Group+"/") || r.URL.Path == "/apis/"+sappGVR.Group {
+			http.NotFound(w, r)
+			return
+		}
+		if r.URL.Path == "/apis" || r.URL.Path == "/api" {
+			r.Header.Set("Accept", "application/json") // the legacy discovery document, which is filtered
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: proxy
+  cluster: {server: %q, insecure-skip-tls-verify: true}
+users:
+- name: admin
+  user: {token: %q}
+contexts:
+- name: proxy
+  context: {cluster: proxy, user: admin}
+current-context: proxy
+`, srv.URL, token)
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return kubeconfig
+}
+
+// hasRow reports whether a line of out holds the fields, in order, from its start.
+func hasRow(out string, fields ...string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= len(fields) && slices.Equal(f[:len(fields)], fields) {
+			return true
+		}
+	}
+	return false
+}
+
+// expectRows fails the test unless out has every row.
+func expectRows(t *testing.T, r pluginRun, rows ...[]string) {
+	t.Helper()
+	for _, row := range rows {
+		if !hasRow(r.stdout, row...) {
+			t.Errorf("the output has no row %q; %s", strings.Join(row, " "), r)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 var allKinds = Kinds{
 	"ConfigMap": "v1", "Service": "v1", "Deployment": "apps/v1", KafkaTopicKind: "kafka.strimzi.io/v1",
 	SparkApplicationKind: SparkAPIVersion, FlinkDeploymentKind: FlinkAPIVersion, PodMonitorKind: MonitoringAPIVersion,
+	KafkaUserKind: "kafka.strimzi.io/v1",
 }
 
 // blueprint resolves manifests/examples/<name>.yaml, changed by mods.

@@ -49,7 +49,8 @@ type KafkaConfig struct {
 // KafkaLogin is the Kafka user's credentials, as files from its Secret.
 type KafkaLogin struct {
 	Type string `json:"type"`
-	// Username is the Strimzi KafkaUser's name (its Secret's name).
+	// Username is the Strimzi KafkaUser's name (its Secret's name): the
+	// streamlet's own when users are managed.
 	Username string `json:"username"`
 	// PasswordFile is set for scram-sha-512.
 	PasswordFile string `json:"passwordFile,omitempty"`
@@ -62,7 +63,11 @@ type KafkaLogin struct {
 type Port struct {
 	Topic string `json:"topic"`
 	// ConsumerGroup is set on inlets.
-	ConsumerGroup string       `json:"consumerGroup,omitempty"`
+	ConsumerGroup string `json:"consumerGroup,omitempty"`
+	// GroupIDPrefix is set on a Spark streamlet's inlets when Kafka users
+	// are managed: the Kafka source's groupIdPrefix option, the only groups
+	// its user may read.
+	GroupIDPrefix string       `json:"groupIdPrefix,omitempty"`
 	Schema        graph.Schema `json:"schema"`
 }
 
@@ -80,7 +85,7 @@ func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
 		c.Kafka.CAFile = kafkaCADir + "/ca.crt"
 	}
 	if auth := bp.Kafka.Authentication; auth != nil {
-		login := &KafkaLogin{Type: auth.Type, Username: auth.SecretName}
+		login := &KafkaLogin{Type: auth.Type, Username: bp.Kafka.UserSecret(bp.Name, s.Name)}
 		if auth.Type == graph.AuthTLS {
 			login.CertFile, login.KeyFile = kafkaUserDir+"/user.crt", kafkaUserDir+"/user.key"
 		} else {
@@ -88,8 +93,15 @@ func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
 		}
 		c.Kafka.Authentication = login
 	}
+	managed := bp.Kafka.Authentication != nil && bp.Kafka.Authentication.Managed
 	for _, w := range s.Inlets {
-		c.Inlets[w.Port] = Port{Topic: w.Topic, ConsumerGroup: w.ConsumerGroup, Schema: w.Schema}
+		p := Port{Topic: w.Topic, ConsumerGroup: w.ConsumerGroup, Schema: w.Schema}
+		if managed && s.Runtime == graph.Spark {
+			// Spark names its own consumer groups; its user may read those of
+			// this prefix only (see StreamletACLs).
+			p.GroupIDPrefix = w.ConsumerGroup
+		}
+		c.Inlets[w.Port] = p
 	}
 	for _, w := range s.Outlets {
 		c.Outlets[w.Port] = Port{Topic: w.Topic, Schema: w.Schema}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/graph"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -18,9 +20,20 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // derived names and fields are a versioned contract, and a reviewer reads
 // the diff of exactly the kind a change touches.
 func TestBuildersGolden(t *testing.T) {
-	for _, example := range []string{"call-record-aggregator", "clickstream-sessions", "fraud-scoring"} {
+	for _, tc := range []struct {
+		dir, example string
+		mods         []func(*graph.StreamingApplication)
+	}{
+		{"call-record-aggregator", "call-record-aggregator", nil},
+		{"clickstream-sessions", "clickstream-sessions", nil},
+		{"fraud-scoring", "fraud-scoring", nil},
+		// A KafkaUser per streamlet with its ACLs, and what it changes in the
+		// ConfigMaps and workloads.
+		{"call-record-aggregator-managed-users", "call-record-aggregator", []func(*graph.StreamingApplication){managedUsers}},
+	} {
+		example := tc.dir
 		byKind := map[string][]string{}
-		for _, u := range desired(t, blueprint(t, example)) {
+		for _, u := range desired(t, blueprint(t, tc.example, tc.mods...)) {
 			b, err := yaml.Marshal(u.Object)
 			if err != nil {
 				t.Fatal(err)

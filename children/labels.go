@@ -47,6 +47,8 @@ const (
 	ComponentConfig  = "config"
 	ComponentService = "endpoint"
 	ComponentMetrics = "metrics"
+	// ComponentKafkaUser is a streamlet's own Kafka identity.
+	ComponentKafkaUser = "kafka-user"
 )
 
 // Labels are the labels every child of a streamlet carries. Topics and the

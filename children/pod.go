@@ -39,8 +39,8 @@ func streamletPod(bp *graph.Blueprint, s *graph.ResolvedStreamlet) podParts {
 	if bp.Kafka.CASecret != "" {
 		p.add(graph.VolumeKafkaCA, kafkaCADir, true, secretVolume(bp.Kafka.CASecret))
 	}
-	if auth := bp.Kafka.Authentication; auth != nil {
-		p.add(graph.VolumeKafkaUser, kafkaUserDir, true, secretVolume(auth.SecretName))
+	if secret := bp.Kafka.UserSecret(bp.Name, s.Name); secret != "" {
+		p.add(graph.VolumeKafkaUser, kafkaUserDir, true, secretVolume(secret))
 	}
 	if s.StateClaim != "" {
 		p.add(graph.VolumeState, graph.StateMountPath, false, corev1.VolumeSource{

@@ -54,6 +54,7 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 			if s.State == "" && s.Runtime != graph.Akka {
 				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
 			}
+			ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s.Name))
 			out = append(out, withPods(ss, in.pods))
 		}
 		return out, onlyTrue(rolling)
@@ -71,6 +72,22 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 	}
 	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
 	return out, onlyTrue(rolling)
+}
+
+// kafkaCredentials says what a streamlet waits for of its own Kafka user
+// when users are managed; "" once the user is Ready, or without managed
+// users.
+func kafkaCredentials(in statusInput, streamlet string) string {
+	auth := in.blueprint.Kafka.Authentication
+	if _, listed := in.kinds[KafkaUserKind]; auth == nil || !auth.Managed || !listed {
+		return ""
+	}
+	name := graph.KafkaUserName(in.blueprint.Name, streamlet)
+	u, ok := in.observed.Get(KafkaUserKind, name)
+	if !ok {
+		return "waiting for Kafka credentials: KafkaUser " + name + " not created yet"
+	}
+	return KafkaUserHealth(u)
 }
 
 func onlyTrue(m map[string]bool) map[string]bool {
@@ -101,8 +118,11 @@ func withPods(ss graph.StreamletStatus, pods map[string]PodHealth) graph.Streaml
 }
 
 func joinMessages(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "":
+		return a
 	}
 	return a + "; " + b
 }

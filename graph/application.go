@@ -80,13 +80,21 @@ type KafkaTLS struct {
 	CASecret string `json:"caSecret"`
 }
 
-// KafkaAuthentication names the Secret a Strimzi KafkaUser wrote.
+// KafkaAuthentication is how streamlets authenticate to Kafka: with one
+// Strimzi KafkaUser's Secret that every streamlet shares (SecretName), or,
+// with Managed, with a KafkaUser per streamlet that Sluice makes with ACLs
+// for exactly what the streamlet reads and writes.
 type KafkaAuthentication struct {
 	// Type is scram-sha-512 (Secret key "password") or tls (keys user.crt
 	// and user.key).
 	Type string `json:"type"`
-	// SecretName is the Secret of the Kafka user.
-	SecretName string `json:"secretName"`
+	// SecretName is the Secret of the shared Kafka user; not set when
+	// Managed.
+	SecretName string `json:"secretName,omitempty"`
+	// Managed makes a KafkaUser per streamlet (the kafka-users component):
+	// its name is the streamlet's workload name, and so is the Secret
+	// Strimzi's User Operator writes for it.
+	Managed bool `json:"managed,omitempty"`
 }
 
 // Kafka authentication types.

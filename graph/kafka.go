@@ -28,9 +28,34 @@ func checkKafka(m *merged) Problems {
 		if auth.Type != AuthSCRAMSHA512 && auth.Type != AuthTLS {
 			ps.add("spec.kafka.authentication.type", ErrBadValue, "%q is not %s or %s", auth.Type, AuthSCRAMSHA512, AuthTLS)
 		}
-		checkRef(&ps, "spec.kafka.authentication.secretName", auth.SecretName)
+		switch {
+		case auth.Managed && auth.SecretName != "":
+			ps.add("spec.kafka.authentication.secretName", ErrBadValue,
+				"%q given with managed: true: each streamlet gets its own KafkaUser and Secret; remove secretName, or managed to share one user", auth.SecretName)
+		case !auth.Managed:
+			checkRef(&ps, "spec.kafka.authentication.secretName", auth.SecretName)
+		}
 	}
 	return ps
+}
+
+// KafkaUserName is the name of a streamlet's KafkaUser when users are
+// managed, and of the Secret the User Operator writes for it: the Kafka
+// principal (the SCRAM user name, or the certificate's CN).
+func KafkaUserName(app, streamlet string) string { return WorkloadName(app, streamlet) }
+
+// UserSecret is the Secret holding a streamlet's Kafka credentials: its own
+// KafkaUser's when users are managed, else the shared one; "" without
+// authentication.
+func (c KafkaConnection) UserSecret(app, streamlet string) string {
+	switch {
+	case c.Authentication == nil:
+		return ""
+	case c.Authentication.Managed:
+		return KafkaUserName(app, streamlet)
+	default:
+		return c.Authentication.SecretName
+	}
 }
 
 // kafkaConnection is what streamlets need of spec.kafka.

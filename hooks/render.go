@@ -25,6 +25,7 @@ var resourceKinds = map[string]string{
 	"sparkapplications": "SparkApplication",
 	"flinkdeployments":  "FlinkDeployment",
 	"podmonitors":       "PodMonitor",
+	"kafkausers":        "KafkaUser",
 }
 
 // EmptyRequest is the sync request the controller would send for parent

@@ -63,10 +63,10 @@ func childKinds(cc compositeController) []string {
 }
 
 func TestComponents(t *testing.T) {
-	if diff := cmp.Diff([]string{"flink", "monitoring", "pod-health", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
+	if diff := cmp.Diff([]string{"flink", "kafka-users", "monitoring", "pod-health", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
 		t.Errorf("Components() mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"flink", "monitoring", "spark"}, DefaultComponents()); diff != "" {
+	if diff := cmp.Diff([]string{"flink", "kafka-users", "monitoring", "spark"}, DefaultComponents()); diff != "" {
 		t.Errorf("DefaultComponents() mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -86,6 +86,7 @@ func TestController(t *testing.T) {
 		{"base", nil, base},
 		{"defaults", DefaultComponents(), append(append([]string(nil), base...),
 			"flink.apache.org/v1beta1 flinkdeployments",
+			"kafka.strimzi.io/v1 kafkausers",
 			"monitoring.coreos.com/v1 podmonitors",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications")},
 		{"order is the callers'", []string{"spark", "flink"}, append(append([]string(nil), base...),
@@ -104,6 +105,7 @@ func TestController(t *testing.T) {
 			"apps/v1 deployments",
 			"kafka.strimzi.io/v1beta2 kafkatopics",
 			"flink.apache.org/v1beta1 flinkdeployments",
+			"kafka.strimzi.io/v1 kafkausers",
 			"monitoring.coreos.com/v1 podmonitors",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications",
 		}},

@@ -33,6 +33,7 @@ var componentValues = map[string]string{
 	"spark":           "components.spark",
 	"flink":           "components.flink",
 	"monitoring":      "components.monitoring",
+	"kafka-users":     "components.kafkaUsers",
 	"pod-health":      "components.podHealth",
 	"strimzi-v1beta2": "components.strimziV1beta2",
 }

@@ -68,7 +68,7 @@ const (
 // components are Sluice's kustomize components: spark, flink and monitoring add
 // child kinds to the CompositeController, pod-health its customize hook. The
 // test cluster runs with all of them.
-var components = []string{"spark", "flink", "monitoring", "pod-health"}
+var components = []string{"spark", "flink", "monitoring", "kafka-users", "pod-health"}
 
 // cluster is the running test environment shared by every test.
 type cluster struct {

@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var kafkaUsersGVR = schema.GroupVersionResource{Group: "kafka.strimzi.io", Version: "v1", Resource: "kafkausers"}
+
+// TestManagedKafkaUsers deploys the reference application with managed
+// users through the real Metacontroller: a KafkaUser per streamlet, accepted
+// under Strimzi's CRD, each streamlet waiting for its credentials until the
+// (simulated) User Operator reports its user Ready; an edit that removes a
+// connection revokes its ACLs, and removing a streamlet removes its user.
+func TestManagedKafkaUsers(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, "users")
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	_ = unstructured.SetNestedMap(app.Object, map[string]any{"type": "scram-sha-512", "managed": true}, "spec", "kafka", "authentication")
+	if _, err := c.api.createStrict(ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", objKey(app), err)
+	}
+	live := c.waitSettled(t, app)
+	users := c.api.dyn.Resource(kafkaUsersGVR).Namespace(ns)
+	list, err := users.List(ctx(t), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 8 {
+		t.Fatalf("%d KafkaUsers, want one per streamlet (8)", len(list.Items))
+	}
+	merge := workloadName("merge")
+	for _, s := range []string{"merge", "cdr-aggregator"} {
+		if msg := streamletStatus(t, live, s)["message"]; !strings.Contains(msg.(string), "waiting for Kafka credentials: KafkaUser "+workloadName(s)) {
+			t.Errorf("streamlet %s: message %q does not wait for its credentials", s, msg)
+		}
+	}
+
+	// The User Operator reports merge's user Ready: merge stops waiting.
+	u, err := users.Get(ctx(t), merge, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Object["status"] = map[string]any{"observedGeneration": u.GetGeneration(), "username": merge, "secret": merge,
+		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}}
+	if _, err := users.UpdateStatus(ctx(t), u, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("write KafkaUser status: %v", err)
+	}
+	poll(t, time.Minute, "merge's status to stop waiting for credentials", func() (bool, string) {
+		p, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		msg, _ := streamletStatus(t, p, "merge")["message"].(string)
+		return !strings.Contains(msg, "waiting for Kafka credentials"), msg
+	})
+
+	// merge.in-2 reads cdr-ingress.out; without that connection and inlet
+	// its user may no longer read it.
+	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		m := streamlet(t, spec, "merge")
+		inlets, _ := m["inlets"].([]any)
+		m["inlets"] = slices.DeleteFunc(inlets, func(p any) bool { return p.(map[string]any)["name"] == "in-2" })
+		conns, _ := spec["connections"].([]any)
+		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-ingress.out" })
+	})
+	live = c.waitSettled(t, live)
+	u, err = users.Get(ctx(t), merge, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acls, _, _ := unstructured.NestedSlice(u.Object, "spec", "authorization", "acls")
+	for _, a := range acls {
+		name, _, _ := unstructured.NestedString(a.(map[string]any), "resource", "name")
+		if name == topicName("cdr-ingress", "out") || name == refApp+".merge.in-2" {
+			t.Errorf("merge's user still has %v after its connection was removed", a)
+		}
+	}
+
+	// Removing console-egress removes its user.
+	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		list, _ := spec["streamlets"].([]any)
+		spec["streamlets"] = slices.DeleteFunc(list, func(s any) bool { return s.(map[string]any)["name"] == "console-egress" })
+		conns, _ := spec["connections"].([]any)
+		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-aggregator.out" })
+	})
+	c.waitSettled(t, live)
+	if _, err := users.Get(ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
+		t.Error("the removed streamlet's KafkaUser is still there")
+	}
+}

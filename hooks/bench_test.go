@@ -4,116 +4,229 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/test/request"
 )
 
-// The benchmarks report the hook's cost for the reference application with
-// every child observed. BenchmarkJSONRoundTrip is the baseline measured in
-// the same run: decoding the request and encoding an answer of the same size,
-// which any hook pays; compare Sync's ns/op with it as a ratio, not in
-// absolute time (these machines are shared and noisy).
+// The benchmarks report the hook's cost on requests shaped like
+// Metacontroller's (test/request: every child observed with its
+// last-applied annotation, managedFields, owner reference and status), each
+// beside two floors measured on the same bytes in the same run: "scan",
+// json.Valid over the body, and "generic", encoding/json decoding the body
+// into any and encoding its children, which any hook pays. Compare "hook"
+// with them as ratios, not in absolute time (these machines are shared and
+// noisy); BENCHMARKS.md has the figures and the commands.
 
-// benchRequest is the reference application's request once every child is
-// observed, its parent changed by edits.
-func benchRequest(b *testing.B, edits ...func(*Request)) []byte {
-	b.Helper()
-	c := newCluster(b, example(b, cra), allComponents()...)
-	c.sync()
-	c.sync()
-	req := c.request()
-	for _, e := range edits {
-		e(req)
-	}
-	return requestJSON(b, req)
+// benchCase is one request of the benchmarks: a parent, synced once so
+// that every child exists and runs.
+type benchCase struct {
+	name   string
+	parent func(testing.TB) string
 }
 
-func BenchmarkJSONRoundTrip(b *testing.B) {
-	body := benchRequest(b)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var req Request
-		if err := json.Unmarshal(body, &req); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := json.Marshal(req.Children); err != nil {
-			b.Fatal(err)
-		}
-	}
+var benchCases = []benchCase{
+	{"streamlets=10", func(testing.TB) string { return string(request.Application(10)) }},
+	{"reference", func(t testing.TB) string { return example(t, cra) }},
+	{"streamlets=100", func(testing.TB) string { return string(request.Application(100)) }},
+	{"largest", largestParent},
 }
 
+// largestParent is the largest application (limits_test.go): the most
+// children, the application-wide lists at their caps.
+func largestParent(t testing.TB) string {
+	b, err := json.Marshal(largestApplication(graph.MaxStreamlets, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// bodies caches the request of each case: the largest takes seconds to make.
+var bodies sync.Map
+
+// runningRequest is the sync request Metacontroller sends once every child
+// of parentYAML (under every component) exists and runs.
+func runningRequest(t testing.TB, parentYAML string) []byte {
+	t.Helper()
+	if b, ok := bodies.Load(parentYAML); ok {
+		return b.([]byte)
+	}
+	ctrl := controller(t, allComponents()...)
+	parent, err := decodeObject([]byte(parentYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parent.GetNamespace() == "" {
+		parent.SetNamespace("demo")
+	}
+	parent.SetUID(parentUID)
+	parent.SetGeneration(1)
+	req, err := EmptyRequest(ctrl, parent.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := Sync(req, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Status.Problems) > 0 {
+		t.Fatalf("the application has problems: %q", resp.Status.Problems)
+	}
+	var answered []map[string]any
+	for _, u := range resp.Children {
+		answered = append(answered, u.Object)
+	}
+	body, err := request.Sync(request.Answer{
+		Controller: ctrl.Object, Parent: parent.Object, Keys: slices.Sorted(maps.Keys(req.Children)),
+		Children: answered, Status: resp.Status,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies.Store(parentYAML, body)
+	return body
+}
+
+// BenchmarkSync answers each request as `sluice serve` does (read, decode,
+// sync, encode, buffered by the timeout handler), beside the two floors.
 func BenchmarkSync(b *testing.B) {
-	benchSync(b, benchRequest(b))
+	for _, bc := range benchCases {
+		b.Run(bc.name, func(b *testing.B) {
+			if bc.name == "largest" && testing.Short() {
+				b.Skip("the largest request takes seconds to make")
+			}
+			body := runningRequest(b, bc.parent(b))
+			b.Run("scan", func(b *testing.B) { benchScan(b, body) })
+			b.Run("generic", func(b *testing.B) { benchGeneric(b, body) })
+			b.Run("hook", func(b *testing.B) { benchHook(b, body) })
+		})
+	}
 }
 
+// BenchmarkSyncFrozen is the reference application with an invalid spec:
+// every child answered from its last-applied annotation.
 func BenchmarkSyncFrozen(b *testing.B) {
-	benchSync(b, benchRequest(b, func(req *Request) {
-		req.Parent.Object["spec"].(map[string]any)["streamlets"] = "broken"
-	}))
+	var req map[string]any
+	if err := json.Unmarshal(runningRequest(b, example(b, cra)), &req); err != nil {
+		b.Fatal(err)
+	}
+	_ = unstructured.SetNestedField(req, "broken", "parent", "spec", "streamlets")
+	body, err := json.Marshal(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scan", func(b *testing.B) { benchScan(b, body) })
+	b.Run("generic", func(b *testing.B) { benchGeneric(b, body) })
+	b.Run("hook", func(b *testing.B) { benchHook(b, body) })
 }
 
-// benchSync decodes, syncs and encodes body, as the server does.
-func benchSync(b *testing.B, body []byte) {
+// benchScan is the scan floor: json.Valid over the body.
+func benchScan(b *testing.B, body []byte) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var req Request
+		if !json.Valid(body) {
+			b.Fatal("invalid JSON")
+		}
+	}
+}
+
+// benchGeneric is the generic floor: the body decoded into any by
+// encoding/json, and its observed children encoded as one list.
+func benchGeneric(b *testing.B, body []byte) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var req map[string]any
 		if err := json.Unmarshal(body, &req); err != nil {
 			b.Fatal(err)
 		}
-		resp, err := Sync(&req, now)
-		if err != nil {
-			b.Fatal(err)
+		var kids []any
+		for _, byName := range req["children"].(map[string]any) {
+			for _, u := range byName.(map[string]any) {
+				kids = append(kids, u)
+			}
 		}
-		if _, err := json.Marshal(resp); err != nil {
+		if _, err := json.Marshal(kids); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// largestBody is the request Metacontroller would send for the largest
-// application (limits_test.go) once every child exists, each observed child
-// carrying a managedFields entry as big as itself (the cluster stand-in
-// keeps only a token one; the API server's lists every field set).
-func largestBody(b *testing.B) []byte {
-	b.Helper()
-	c, _ := largestCluster(b)
-	req := c.request()
-	req.Controller = controller(b, allComponents()...)
-	for _, byName := range req.Children {
-		for _, u := range byName {
-			self := u.DeepCopy()
-			ann := self.GetAnnotations()
-			delete(ann, children.AnnotationLastApplied)
-			self.SetAnnotations(ann)
-			fields := self.Object
-			u.SetManagedFields([]metav1.ManagedFieldsEntry{{
-				Manager: "metacontroller", Operation: metav1.ManagedFieldsOperationUpdate,
-				APIVersion: u.GetAPIVersion(), FieldsType: "FieldsV1", Time: ptr(metav1Now()),
-			}})
-			entries, _, _ := unstructured.NestedSlice(u.Object, "metadata", "managedFields")
-			entries[0].(map[string]any)["fieldsV1"] = fields
-			_ = unstructured.SetNestedSlice(u.Object, entries, "metadata", "managedFields")
+// benchHook answers body through the handler.
+func benchHook(b *testing.B, body []byte) {
+	h := benchHandler()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := &discardWriter{header: http.Header{}}
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/sync", bytes.NewReader(body)))
+		if w.code != http.StatusOK {
+			b.Fatalf("HTTP %d", w.code)
 		}
 	}
-	return requestJSON(b, req)
+}
+
+// benchHandler is the handler of `sluice serve`, logging nowhere, with a
+// timeout long enough for the largest request under a profiler.
+func benchHandler() *Handler {
+	cfg := DefaultConfig()
+	cfg.Timeout, cfg.Logger = 10*time.Minute, slog.New(slog.DiscardHandler)
+	return NewHandler(cfg)
+}
+
+// TestGeneratedRequestsRun holds the generated requests to what they stand
+// for: an application whose every child exists and runs, which the hook
+// answers with the same children and a Running status.
+func TestGeneratedRequestsRun(t *testing.T) {
+	for _, bc := range benchCases {
+		if bc.name == "largest" {
+			continue // BenchmarkSync's smoke pass covers it
+		}
+		t.Run(bc.name, func(t *testing.T) {
+			body := runningRequest(t, bc.parent(t))
+			var req Request
+			if _, err := decodeRequest(bytes.NewReader(body), &req); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := Sync(&req, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status.Phase != graph.PhaseRunning {
+				t.Errorf("phase %s, want Running; status %+v", resp.Status.Phase, resp.Status)
+			}
+			observed := 0
+			for key, byName := range req.Children {
+				for _, u := range byName {
+					observed++
+					if len(u.GetManagedFields()) == 0 || u.GetUID() == "" || len(u.GetOwnerReferences()) != 1 {
+						t.Errorf("%s %s lacks managedFields, uid or owner reference", key, u.GetName())
+					}
+				}
+			}
+			if len(resp.Children) != observed {
+				t.Errorf("%d children answered, %d observed", len(resp.Children), observed)
+			}
+		})
+	}
 }
 
 // BenchmarkSyncLargest answers the largest application's request through
-// the handler, as `sluice serve` does (the body read whole, decoded, synced,
-// encoded, buffered by the timeout handler), with a timeout long enough to
-// finish. Besides B/op it reports the peak heap in use while answering, over
-// the heap in use before (which holds the body): what one request costs.
+// the handler. Besides B/op it reports the peak heap in use while
+// answering, over the heap in use before (which holds the body): what one
+// request costs.
 func BenchmarkSyncLargest(b *testing.B) {
 	benchLargest(b, 1)
 }
@@ -124,10 +237,11 @@ func BenchmarkSyncLargestTwice(b *testing.B) {
 }
 
 func benchLargest(b *testing.B, concurrent int) {
-	body := largestBody(b)
-	cfg := DefaultConfig()
-	cfg.Timeout, cfg.Logger = 10*time.Minute, slog.New(slog.DiscardHandler)
-	h := NewHandler(cfg)
+	if testing.Short() {
+		b.Skip("the largest request takes seconds to make")
+	}
+	body := runningRequest(b, largestParent(b))
+	h := benchHandler()
 	b.SetBytes(int64(concurrent * len(body)))
 	b.ReportAllocs()
 	runtime.GC()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -75,10 +77,19 @@ func value(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	if s := string(b); len([]rune(s)) > maxValue {
-		return string([]rune(s)[:maxValue]) + "…"
+	s := string(b)
+	if len([]rune(s)) <= maxValue {
+		return s
 	}
-	return string(b)
+	if m, ok := v.(map[string]any); ok {
+		// An object too long to print names its fields: the diff of a
+		// change shows the fields that change, one by one.
+		s = "{" + strings.Join(slices.Sorted(maps.Keys(m)), ", ") + "}"
+		if len([]rune(s)) <= maxValue {
+			return s
+		}
+	}
+	return string([]rune(s)[:maxValue]) + "…"
 }
 
 // trimLines drops the trailing blanks tabwriter leaves after a last column.

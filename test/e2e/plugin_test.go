@@ -256,7 +256,8 @@ func (c *cluster) makeReady(t *testing.T, parent *unstructured.Unstructured) {
 			for i := range n {
 				executors[fmt.Sprintf("%s-exec-%d", child.GetName(), i+1)] = "RUNNING"
 			}
-			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors}
+			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors,
+				"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
 		case "KafkaTopic":
 			status = map[string]any{"observedGeneration": gen, "conditions": []any{
 				map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},

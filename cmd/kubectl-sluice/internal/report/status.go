@@ -48,6 +48,15 @@ func (a Application) Ready() (bool, string) {
 // table per streamlet and per topic, its endpoints and the parameters that
 // fell back to their defaults.
 func Status(w io.Writer, a Application) error {
+	var b strings.Builder
+	if err := status(&b, a); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, trimLines(b.String()))
+	return err
+}
+
+func status(w io.Writer, a Application) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	st := a.Status
 	if st == nil {
@@ -178,3 +187,12 @@ func orDash(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// trimLines drops the blanks tabwriter leaves after an empty last column.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}

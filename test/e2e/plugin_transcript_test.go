@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// envTranscript names a file to write TestPluginTranscript's transcript to.
+const envTranscript = "SLUICE_PLUGIN_TRANSCRIPT"
+
+// TestPluginTranscript runs the reference application through the plugin as a user
+// would, in namespace demo (the example's own): deploy, status, status once its
+// operators report it running (here the test writes their statuses), scale, diff of
+// an edit, undeploy. Each step's exit code is checked; the transcript (commands and
+// output, without --kubeconfig) is logged, and written to $SLUICE_PLUGIN_TRANSCRIPT
+// when set: the README's "Command line" section shows it.
+func TestPluginTranscript(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	const ns = "demo"
+	nsObj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
+	if _, err := c.api.createStrict(ctx(t), nsObj); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ref, err := os.ReadFile(filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal(ref, &obj); err != nil {
+		t.Fatal(err)
+	}
+	removeGenerator2(t, obj["spec"].(map[string]any))
+	edited, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{refApp + ".yaml": ref, refApp + "-v2.yaml": edited} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var transcript bytes.Buffer
+	step := func(code int, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx(t), c.plugin(t), append([]string{"--kubeconfig", c.kubeconfig}, args...)...)
+		cmd.Dir = dir
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		got := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			got = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&transcript, "$ kubectl sluice %s\n%s", strings.Join(args, " "), out.String())
+		if got != 0 {
+			fmt.Fprintf(&transcript, "(exit %d)\n", got)
+		}
+		transcript.WriteString("\n")
+		if got != code {
+			t.Fatalf("kubectl sluice %s: exit %d, want %d:\n%s", strings.Join(args, " "), got, code, out.String())
+		}
+		return out.String()
+	}
+
+	step(0, "deploy", refApp+".yaml")
+	live := c.waitSettled(t, c.liveApp(t, ns))
+	step(1, "status", refApp, "-n", ns)
+	c.makeReady(t, live)
+	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
+		st, _, _ := unstructured.NestedString(c.liveApp(t, ns).Object, "status", "phase")
+		return st == "Running", st
+	})
+	live = c.waitSettled(t, c.liveApp(t, ns))
+	transcript.WriteString("# (the Spark operator, Kubernetes and Strimzi report the workloads and topics ready)\n\n")
+	step(0, "status", refApp, "-n", ns)
+	step(0, "diff", refApp+".yaml")
+	step(1, "diff", refApp+"-v2.yaml")
+	step(0, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
+	live = c.waitSettled(t, c.liveApp(t, ns))
+	step(0, "undeploy", refApp, "-n", ns, "--yes", "--wait")
+	c.waitGone(t, live, deleteTimeout)
+	step(0, "list", "-n", ns)
+
+	t.Logf("transcript:\n%s", transcript.String())
+	if path := os.Getenv(envTranscript); path != "" {
+		if err := os.WriteFile(path, transcript.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var bad usageError
 	if errors.As(err, &bad) || isFlagError(err) {
-		fmt.Fprintf(stderr, "kubectl sluice %s: %v\nSee 'kubectl sluice %s --help'.\n", cmd.Name(), err, strings.TrimPrefix(cmd.CommandPath(), "kubectl-sluice "))
+		fmt.Fprintf(stderr, "kubectl sluice %s: %v\nSee '%s --help'.\n", cmd.Name(), err, cmd.CommandPath())
 		return 2
 	}
 	for line := range strings.SplitSeq(err.Error(), "\n") {

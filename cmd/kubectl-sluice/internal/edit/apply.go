@@ -28,7 +28,7 @@ func Owned(live *unstructured.Unstructured, manager string) (*unstructured.Unstr
 			continue
 		}
 		var set map[string]any
-		if err := json.Unmarshal(mf.FieldsV1.Raw, &set); err != nil {
+		if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &set); err != nil {
 			return nil, fmt.Errorf("managedFields of %s: %w", manager, err)
 		}
 		if m, ok := project(live.Object, set).(map[string]any); ok {

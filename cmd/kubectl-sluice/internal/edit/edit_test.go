@@ -156,11 +156,9 @@ func live(t *testing.T) *unstructured.Unstructured {
 		"status": map[string]any{"phase": "Running"},
 	}}
 	u.SetManagedFields([]metav1.ManagedFieldsEntry{
-		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(
-			`{"f:metadata":{"f:labels":{"f:team":{}}},"f:spec":{"f:image":{},"f:streamlets":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:runtime":{},"f:replicas":{},"f:config":{"f:k":{}}},"k:{\"name\":\"merge\"}":{".":{},"f:name":{},"f:runtime":{}}}}}`)}},
-		{Manager: "argocd", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(
-			`{"f:metadata":{"f:labels":{"f:other":{}}},"f:spec":{"f:streamlets":{"k:{\"name\":\"merge\"}":{"f:replicas":{}}}}}`)}},
-		{Manager: "metacontroller", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:phase":{}}}`)}},
+		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:labels":{"f:team":{}}},"f:spec":{"f:image":{},"f:streamlets":{"k:{\"name\":\"a\"}":{".":{},"f:name":{},"f:runtime":{},"f:replicas":{},"f:config":{"f:k":{}}},"k:{\"name\":\"merge\"}":{".":{},"f:name":{},"f:runtime":{}}}}}`)},
+		{Manager: "argocd", Operation: metav1.ManagedFieldsOperationApply, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:labels":{"f:other":{}}},"f:spec":{"f:streamlets":{"k:{\"name\":\"merge\"}":{"f:replicas":{}}}}}`)},
+		{Manager: "metacontroller", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:phase":{}}}`)},
 	})
 	return u
 }

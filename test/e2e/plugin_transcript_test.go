@@ -87,7 +87,7 @@ func TestPluginTranscript(t *testing.T) {
 		st, _, _ := unstructured.NestedString(c.liveApp(t, ns).Object, "status", "phase")
 		return st == "Running", st
 	})
-	live = c.waitSettled(t, c.liveApp(t, ns))
+	c.waitSettled(t, c.liveApp(t, ns))
 	transcript.WriteString("# (the Spark operator, Kubernetes and Strimzi report the workloads and topics ready)\n\n")
 	step(0, "status", refApp, "-n", ns)
 	step(0, "diff", refApp+".yaml")

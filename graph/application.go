@@ -73,6 +73,12 @@ type Kafka struct {
 	Authentication *KafkaAuthentication `json:"authentication,omitempty"`
 	// TopicDefaults apply to every topic Sluice makes.
 	TopicDefaults TopicSettings `json:"topicDefaults,omitzero"`
+	// TopicPrefix, when set, starts every derived topic and consumer group
+	// name (e.g. the namespace, so that two applications of one name in two
+	// namespaces on one Kafka cluster do not share topics). It can only be
+	// set when the application is created: changing it would rename every
+	// topic.
+	TopicPrefix string `json:"topicPrefix,omitempty"`
 }
 
 // KafkaTLS names the Secret with the cluster CA certificate (key ca.crt).

@@ -40,7 +40,7 @@ func resolveStreamlet(m *merged, s *mergedStreamlet, w *wiring) ResolvedStreamle
 	for _, in := range s.Inlets {
 		ref := s.Name + "." + in.Name
 		t := w.source(ref, in)
-		rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: t.Name, ConsumerGroup: ConsumerGroup(m.name, s.Name, in.Name)})
+		rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: t.Name, ConsumerGroup: m.spec.Kafka.TopicPrefix + ConsumerGroup(m.name, s.Name, in.Name)})
 		t.Readers = append(t.Readers, ref)
 	}
 	for _, o := range s.Outlets {

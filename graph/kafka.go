@@ -21,6 +21,14 @@ func checkKafka(m *merged) Problems {
 	if k.BootstrapServers == "" {
 		ps.add("spec.kafka.bootstrapServers", ErrRequired, "missing: streamlets need the Kafka bootstrap servers")
 	}
+	if p := k.TopicPrefix; p != "" {
+		switch {
+		case len(p) > MaxTopicPrefixLength:
+			ps.add("spec.kafka.topicPrefix", ErrBadValue, "%d characters, at most %d (a derived topic name must stay within Kafka's %d)", len(p), MaxTopicPrefixLength, MaxTopicName)
+		case !kafkaTopicName.MatchString(p):
+			ps.add("spec.kafka.topicPrefix", ErrInvalidName, "%q: only letters, digits, '.', '_' and '-' may start a Kafka topic name", p)
+		}
+	}
 	if tls := k.TLS; tls != nil {
 		checkRef(&ps, "spec.kafka.tls.caSecret", tls.CASecret)
 	}

@@ -55,6 +55,10 @@ const (
 	// MaxSparkName caps a SparkApplication's name: the Spark operator appends
 	// "-ui-svc" to make the UI Service's DNS-1035 name.
 	MaxSparkName = MaxWorkloadName - len("-ui-svc")
+	// MaxTopicPrefixLength caps spec.kafka.topicPrefix: with it, the longest
+	// derived topic name (<app>.<streamlet>.<outlet>) stays within Kafka's
+	// limit.
+	MaxTopicPrefixLength = MaxTopicName - (3*MaxNameLength + 2)
 	// MaxTopicName is Kafka's limit on topic names, explicit or derived.
 	MaxTopicName = 249
 )

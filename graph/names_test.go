@@ -55,3 +55,26 @@ func TestCapsMatchKubernetes(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicPrefix: spec.kafka.topicPrefix starts every derived topic and
+// consumer group name, and leaves explicit topic names alone.
+func TestTopicPrefix(t *testing.T) {
+	app := base()
+	app.Spec.Kafka.TopicPrefix = "team-a."
+	bp, problems := Resolve(app)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	for _, topic := range bp.Topics {
+		if topic.Managed && topic.Outlet != "" && !strings.HasPrefix(topic.Name, "team-a."+bp.Name+".") {
+			t.Errorf("topic %s lacks the prefix", topic.Name)
+		}
+	}
+	for _, s := range bp.Streamlets {
+		for _, in := range s.Inlets {
+			if !strings.HasPrefix(in.ConsumerGroup, "team-a."+bp.Name+"."+s.Name+".") {
+				t.Errorf("consumer group %s lacks the prefix", in.ConsumerGroup)
+			}
+		}
+	}
+}

@@ -101,7 +101,7 @@ func checkInletTopics(m *merged) Problems {
 func outletTopic(m *merged, s *Streamlet, o Port) Topic {
 	defaults := m.spec.Kafka.TopicDefaults
 	t := Topic{
-		Name: TopicName(m.name, s.Name, o.Name), Streamlet: s.Name, Outlet: o.Name,
+		Name: m.spec.Kafka.TopicPrefix + TopicName(m.name, s.Name, o.Name), Streamlet: s.Name, Outlet: o.Name,
 		Managed: true, Schema: o.Schema,
 		Partitions: defaults.Partitions, Replicas: defaults.Replicas,
 		Config: maps.Clone(defaults.Config),

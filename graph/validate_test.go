@@ -216,6 +216,16 @@ func TestValidateProblems(t *testing.T) {
 			s.ConfigParameters = []ConfigParameter{{Key: "target", Type: TypeString}}
 		}, ErrRequired, []string{"spec.streamlets[egress].config[target]", "no default"}},
 		{"no image", func(t *testing.T, a *StreamingApplication) { a.Spec.Image = "" }, ErrRequired, []string{"spec.streamlets[egress].image"}},
+		{"topic prefix with a slash", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.TopicPrefix = "team/a." }, ErrInvalidName,
+			[]string{"spec.kafka.topicPrefix", `"team/a."`}},
+		{"topic prefix over 58", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.TopicPrefix = strings.Repeat("p", 59) }, ErrBadValue,
+			[]string{"spec.kafka.topicPrefix", "at most 58"}},
+		{"managed users with a shared secret", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Kafka.Authentication = &KafkaAuthentication{Type: AuthTLS, SecretName: "shared", Managed: true}
+		}, ErrBadValue, []string{"spec.kafka.authentication.secretName", "managed: true"}},
+		{"shared user without its secret", func(t *testing.T, a *StreamingApplication) {
+			a.Spec.Kafka.Authentication = &KafkaAuthentication{Type: AuthTLS}
+		}, ErrRequired, []string{"spec.kafka.authentication.secretName"}},
 		{"kafka cluster not a label value", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = "kafka/main" }, ErrInvalidName,
 			[]string{"spec.kafka.cluster", "kafka/main", "strimzi.io/cluster"}},
 		{"kafka cluster over 63 characters", func(t *testing.T, a *StreamingApplication) { a.Spec.Kafka.Cluster = strings.Repeat("k", 64) }, ErrInvalidName,

@@ -88,6 +88,7 @@ func TestCRDCapsAreTheConstants(t *testing.T) {
 		"spec.kafka.cluster maxLength":                         graph.MaxLabelValueLength,
 		"spec.kafka.bootstrapServers maxLength":                graph.MaxTextLength,
 		"spec.kafka.tls.caSecret maxLength":                    graph.MaxObjectNameLength,
+		"spec.kafka.topicPrefix maxLength":                     graph.MaxTopicPrefixLength,
 		"spec.kafka.authentication.secretName maxLength":       graph.MaxObjectNameLength,
 		"spec.kafka.topicDefaults.config maxProperties":        graph.MaxTopicConfig,
 		"spec.state.uri maxLength":                             graph.MaxTextLength,
@@ -212,6 +213,7 @@ func TestCRDHeaderListsTheConstants(t *testing.T) {
 		"MaxWorkloadName":      graph.MaxWorkloadName,
 		"MaxSparkName":         graph.MaxSparkName,
 		"MaxFlinkName":         graph.MaxFlinkName,
+		"MaxTopicPrefixLength": graph.MaxTopicPrefixLength,
 	}
 	line := regexp.MustCompile(`^#.*\s(\d+)\s+(Max[A-Za-z]+)$`)
 	got := map[string]int{}

@@ -90,6 +90,11 @@ func TestTopicGrants(t *testing.T) {
 	if err := c.dryRunCreate(t, own); err != nil {
 		t.Errorf("a name under the application's own prefix refused: %v", err)
 	}
+	prefixed := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": "team-b." + refApp + ".merged"})
+	_ = unstructured.SetNestedField(prefixed.Object, "team-b.", "spec", "kafka", "topicPrefix")
+	if err := c.dryRunCreate(t, prefixed); err != nil {
+		t.Errorf("a name under the application's own prefixed names refused: %v", err)
+	}
 	for _, topic := range []string{"shared.users", "team-a.orders"} {
 		if err := c.dryRunCreate(t, withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": topic})); err != nil {
 			t.Errorf("granted topic %s refused: %v", topic, err)
@@ -186,5 +191,66 @@ func TestTopicGrantsChartMatchesComponent(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("the chart made %d of the policy and binding sluice-topic-grants, want both", found)
+	}
+}
+
+// TestTopicPrefixImmutable: spec.kafka.topicPrefix is set at creation or
+// never, and never changes (the CRD's transition rule); the prefixed names
+// are derived.
+func TestTopicPrefixImmutable(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	ns := c.newNamespace(t, "prefix")
+	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
+	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	plain := app.DeepCopy()
+	plain.SetName("plain")
+	_ = unstructured.SetNestedField(app.Object, ns+".", "spec", "kafka", "topicPrefix")
+	for _, a := range []*unstructured.Unstructured{app, plain} {
+		if _, err := c.api.createStrict(ctx(t), a); err != nil {
+			t.Fatalf("create %s: %v", objKey(a), err)
+		}
+	}
+	for _, tc := range []struct {
+		name, app string
+		prefix    any // nil removes it
+	}{
+		{"changed", refApp, "other."},
+		{"removed", refApp, nil},
+		{"added later", "plain", ns + "."},
+	} {
+		var err error
+		for range 5 { // Metacontroller writes the parent too (its finalizer)
+			var live *unstructured.Unstructured
+			if live, err = parents.Get(ctx(t), tc.app, metav1.GetOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.prefix == nil {
+				unstructured.RemoveNestedField(live.Object, "spec", "kafka", "topicPrefix")
+			} else {
+				_ = unstructured.SetNestedField(live.Object, tc.prefix, "spec", "kafka", "topicPrefix")
+			}
+			if _, err = parents.Update(ctx(t), live, strictUpdate); !apierrors.IsConflict(err) {
+				break
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), "topicPrefix can only be set when the application is created") {
+			t.Errorf("topicPrefix %s: %v, want the CRD's refusal", tc.name, err)
+		}
+	}
+	// The same prefix, unchanged, is fine.
+	var err error
+	for range 5 {
+		var live *unstructured.Unstructured
+		if live, err = parents.Get(ctx(t), refApp, metav1.GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		_ = unstructured.SetNestedField(live.Object, "edited", "metadata", "annotations", "note")
+		if _, err = parents.Update(ctx(t), live, strictUpdate); !apierrors.IsConflict(err) {
+			break
+		}
+	}
+	if err != nil {
+		t.Errorf("an update keeping the prefix: %v", err)
 	}
 }

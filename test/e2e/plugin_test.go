@@ -181,6 +181,14 @@ func TestPluginDeploy(t *testing.T) {
 	}
 
 	file := c.referenceFile(t, ns)
+	// Before the application exists, its diff is every child to create.
+	d := c.pluginDiff(t, file, ns, 1)
+	if creates := d.predicted(); len(creates) != 24 || !slices.ContainsFunc(creates, func(k string) bool { return k == "KafkaTopic "+topicName("merge", "out")+" (created)" }) {
+		t.Errorf("the diff of a new application: %v, want 24 children created", creates)
+	}
+	if got := d.fates()[topicName("merge", "out")]; got != "created" {
+		t.Errorf("the diff of a new application says its topic is %q, want created", got)
+	}
 	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--dry-run=server")
 	expect(t, r, 0, "server dry run: nothing was stored")
 

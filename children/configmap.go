@@ -69,6 +69,10 @@ type Port struct {
 	// its user may read.
 	GroupIDPrefix string       `json:"groupIdPrefix,omitempty"`
 	Schema        graph.Schema `json:"schema"`
+	// Cluster and Kafka are set on a port whose topic lives on another
+	// cluster than spec.kafka (spec.kafkaClusters): how to reach that one.
+	Cluster string       `json:"cluster,omitempty"`
+	Kafka   *KafkaConfig `json:"kafka,omitempty"`
 }
 
 // Config returns the content of a streamlet's configuration file.
@@ -81,22 +85,13 @@ func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
 		Parameters: map[string]any{},
 		State:      s.State,
 	}
-	if bp.Kafka.CASecret != "" {
-		c.Kafka.CAFile = kafkaCADir + "/ca.crt"
-	}
-	if auth := bp.Kafka.Authentication; auth != nil {
-		login := &KafkaLogin{Type: auth.Type, Username: bp.Kafka.UserSecret(bp.Name, s.Name)}
-		if auth.Type == graph.AuthTLS {
-			login.CertFile, login.KeyFile = kafkaUserDir+"/user.crt", kafkaUserDir+"/user.key"
-		} else {
-			login.PasswordFile = kafkaUserDir + "/password"
-		}
-		c.Kafka.Authentication = login
-	}
-	managed := bp.Kafka.Authentication != nil && bp.Kafka.Authentication.Managed
+	c.Kafka = *kafkaConfig(bp, s, "")
 	for _, w := range s.Inlets {
-		p := Port{Topic: w.Topic, ConsumerGroup: w.ConsumerGroup, Schema: w.Schema}
-		if managed && s.Runtime == graph.Spark {
+		p := Port{Topic: w.Topic, ConsumerGroup: w.ConsumerGroup, Schema: w.Schema, Cluster: w.Cluster}
+		if w.Cluster != "" {
+			p.Kafka = kafkaConfig(bp, s, w.Cluster)
+		}
+		if auth := bp.Connection(w.Cluster).Authentication; auth != nil && auth.Managed && s.Runtime == graph.Spark {
 			// Spark names its own consumer groups; its user may read those of
 			// this prefix only (see StreamletACLs).
 			p.GroupIDPrefix = w.ConsumerGroup
@@ -104,13 +99,39 @@ func Config(bp *graph.Blueprint, s *graph.ResolvedStreamlet) StreamletConfig {
 		c.Inlets[w.Port] = p
 	}
 	for _, w := range s.Outlets {
-		c.Outlets[w.Port] = Port{Topic: w.Topic, Schema: w.Schema}
+		p := Port{Topic: w.Topic, Schema: w.Schema, Cluster: w.Cluster}
+		if w.Cluster != "" {
+			p.Kafka = kafkaConfig(bp, s, w.Cluster)
+		}
+		c.Outlets[w.Port] = p
 	}
 	for _, p := range s.Parameters {
 		c.Parameters[p.Key] = parameterValue(p)
 	}
 	if s.Endpoint != nil {
 		c.Endpoint = &s.Endpoint.ContainerPort
+	}
+	return c
+}
+
+// kafkaConfig is how a streamlet reaches the cluster named cluster ("" the
+// default): its bootstrap servers and the files of the credentials its pods
+// mount (see streamletPod).
+func kafkaConfig(bp *graph.Blueprint, s *graph.ResolvedStreamlet, cluster string) *KafkaConfig {
+	conn := bp.Connection(cluster)
+	c := &KafkaConfig{BootstrapServers: conn.BootstrapServers}
+	caDir, userDir := kafkaDirs(cluster)
+	if conn.CASecret != "" {
+		c.CAFile = caDir + "/ca.crt"
+	}
+	if auth := conn.Authentication; auth != nil {
+		login := &KafkaLogin{Type: auth.Type, Username: conn.UserSecret(bp.Name, s.Name, cluster)}
+		if auth.Type == graph.AuthTLS {
+			login.CertFile, login.KeyFile = userDir+"/user.crt", userDir+"/user.key"
+		} else {
+			login.PasswordFile = userDir + "/password"
+		}
+		c.Authentication = login
 	}
 	return c
 }

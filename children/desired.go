@@ -85,8 +85,8 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	if s.Endpoint != nil {
 		d.add(ServiceKind, what+" endpoint", func() any { return NewService(bp, s) })
 	}
-	if auth := bp.Kafka.Authentication; auth != nil && auth.Managed {
-		d.add(KafkaUserKind, what+" Kafka user", func() any { return NewKafkaUser(bp, s, d.kinds[KafkaUserKind]) })
+	for _, cluster := range managedUsers(bp, s) {
+		d.add(KafkaUserKind, what+" Kafka user", func() any { return NewKafkaUser(bp, s, cluster, d.kinds[KafkaUserKind]) })
 	}
 	return nil
 }

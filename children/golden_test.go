@@ -29,7 +29,10 @@ func TestBuildersGolden(t *testing.T) {
 		{"fraud-scoring", "fraud-scoring", nil},
 		// A KafkaUser per streamlet with its ACLs, and what it changes in the
 		// ConfigMaps and workloads.
-		{"call-record-aggregator-managed-users", "call-record-aggregator", []func(*graph.StreamingApplication){managedUsers}},
+		{"call-record-aggregator-managed-users", "call-record-aggregator", []func(*graph.StreamingApplication){withManagedUsers}},
+		// Two Kafka clusters: cdr-aggregator writes its topic on "analytics",
+		// whose users are managed; console-egress reads it there.
+		{"call-record-aggregator-two-clusters", "call-record-aggregator", []func(*graph.StreamingApplication){withTwoClusters}},
 	} {
 		example := tc.dir
 		byKind := map[string][]string{}

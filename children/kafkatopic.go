@@ -36,7 +36,7 @@ type KafkaTopicSpec struct {
 func NewKafkaTopic(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *KafkaTopic {
 	labels := Labels(bp.Name, t.Streamlet, ComponentTopic)
 	labels[LabelOutlet] = t.Outlet
-	labels[LabelStrimziCluster] = bp.Kafka.Cluster
+	labels[LabelStrimziCluster] = bp.Connection(t.Cluster).Cluster
 	var annotations map[string]string
 	if t.Schema.Fingerprint != "" {
 		annotations = map[string]string{AnnotationSchemaFingerprint: t.Schema.Fingerprint}

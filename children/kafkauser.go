@@ -61,37 +61,55 @@ const (
 	aclPrefix  = "prefix"
 )
 
-// NewKafkaUser is a streamlet's own Kafka identity when users are managed:
-// it may read and describe each inlet's topic and read that inlet's consumer
-// group, write and describe each outlet's topic, and nothing else — no
+// NewKafkaUser is a streamlet's own Kafka identity on the cluster named
+// cluster ("" the default) when that cluster's users are managed: it may
+// read and describe each inlet's topic there and read that inlet's consumer
+// group, write and describe each outlet's topic there, and nothing else — no
 // wildcard, no All, no cluster operation. Idempotent producers need no more
 // than Write on their topics (Kafka 3.0 and later, KIP-679). A Spark
 // streamlet keeps its offsets in its checkpoint and names its own consumer
 // groups from the prefix streamlet.json gives it (groupIdPrefix, the inlet's
 // consumer group), so it reads the groups of that prefix.
-func NewKafkaUser(bp *graph.Blueprint, s *graph.ResolvedStreamlet, apiVersion string) *KafkaUser {
+func NewKafkaUser(bp *graph.Blueprint, s *graph.ResolvedStreamlet, cluster, apiVersion string) *KafkaUser {
+	conn := bp.Connection(cluster)
 	return &KafkaUser{
 		TypeMeta: metav1.TypeMeta{APIVersion: apiVersion, Kind: KafkaUserKind},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      graph.KafkaUserName(bp.Name, s.Name),
+			Name:      graph.ClusterUserName(bp.Name, s.Name, cluster),
 			Namespace: bp.Namespace,
-			Labels:    withStrimziCluster(Labels(bp.Name, s.Name, ComponentKafkaUser), bp.Kafka.Cluster),
+			Labels:    withStrimziCluster(Labels(bp.Name, s.Name, ComponentKafkaUser), conn.Cluster),
 		},
 		Spec: KafkaUserSpec{
-			Authentication: KafkaUserAuthentication{Type: bp.Kafka.Authentication.Type},
-			Authorization:  KafkaUserAuthorization{Type: "simple", ACLs: StreamletACLs(s)},
+			Authentication: KafkaUserAuthentication{Type: conn.Authentication.Type},
+			Authorization:  KafkaUserAuthorization{Type: "simple", ACLs: StreamletACLs(s, cluster)},
 		},
 	}
 }
 
-// StreamletACLs are the ACLs of a streamlet's Kafka user, sorted by
-// resource type, name and pattern.
-func StreamletACLs(s *graph.ResolvedStreamlet) []KafkaACL {
+// managedUsers are the clusters ("" the default) on which a streamlet gets
+// a KafkaUser of its own: the default cluster when its users are managed,
+// and each other cluster its ports use whose users are.
+func managedUsers(bp *graph.Blueprint, s *graph.ResolvedStreamlet) []string {
+	var out []string
+	for _, cluster := range append([]string{""}, s.Clusters()...) {
+		if auth := bp.Connection(cluster).Authentication; auth != nil && auth.Managed {
+			out = append(out, cluster)
+		}
+	}
+	return out
+}
+
+// StreamletACLs are the ACLs of a streamlet's Kafka user on one cluster
+// ("" the default), sorted by resource type, name and pattern.
+func StreamletACLs(s *graph.ResolvedStreamlet, cluster string) []KafkaACL {
 	acls := map[KafkaACLResource][]string{}
 	grant := func(r KafkaACLResource, ops ...string) {
 		acls[r] = append(acls[r], ops...)
 	}
 	for _, w := range s.Inlets {
+		if w.Cluster != cluster {
+			continue
+		}
 		grant(KafkaACLResource{Type: aclTopic, Name: w.Topic, PatternType: aclLiteral}, "Read", "Describe")
 		group := KafkaACLResource{Type: aclGroup, Name: w.ConsumerGroup, PatternType: aclLiteral}
 		if s.Runtime == graph.Spark {
@@ -100,7 +118,9 @@ func StreamletACLs(s *graph.ResolvedStreamlet) []KafkaACL {
 		grant(group, "Read")
 	}
 	for _, w := range s.Outlets {
-		grant(KafkaACLResource{Type: aclTopic, Name: w.Topic, PatternType: aclLiteral}, "Write", "Describe")
+		if w.Cluster == cluster {
+			grant(KafkaACLResource{Type: aclTopic, Name: w.Topic, PatternType: aclLiteral}, "Write", "Describe")
+		}
 	}
 	out := make([]KafkaACL, 0, len(acls))
 	for r, ops := range acls {

@@ -13,8 +13,23 @@ import (
 
 // managedUsers turns an application's authentication into a KafkaUser per
 // streamlet.
-func managedUsers(a *graph.StreamingApplication) {
+func withManagedUsers(a *graph.StreamingApplication) {
 	a.Spec.Kafka.Authentication = &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, Managed: true}
+}
+
+// withTwoClusters adds a second Kafka cluster, "analytics" (TLS, managed
+// users), and puts cdr-aggregator's outlet topic on it.
+func withTwoClusters(a *graph.StreamingApplication) {
+	a.Spec.KafkaClusters = []graph.KafkaCluster{{
+		Name: "analytics", Cluster: "analytics-strimzi", BootstrapServers: "analytics-strimzi-kafka-bootstrap.kafka:9093",
+		TLS:            &graph.KafkaTLS{CASecret: "analytics-strimzi-cluster-ca-cert"},
+		Authentication: &graph.KafkaAuthentication{Type: graph.AuthTLS, Managed: true},
+	}}
+	for i := range a.Spec.Streamlets {
+		if s := &a.Spec.Streamlets[i]; s.Name == "cdr-aggregator" {
+			s.Outlets[0].Topic = &graph.TopicSpec{Cluster: "analytics"}
+		}
+	}
 }
 
 // acl is a short form of one ACL for the tables: "topic literal NAME Describe,Read".
@@ -82,12 +97,12 @@ func TestStreamletACLs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			bp := blueprint(t, tc.example, append(tc.mods, managedUsers)...)
+			bp := blueprint(t, tc.example, append(tc.mods, withManagedUsers)...)
 			i := slices.IndexFunc(bp.Streamlets, func(s graph.ResolvedStreamlet) bool { return s.Name == tc.streamlet })
 			if i < 0 {
 				t.Fatalf("no streamlet %s", tc.streamlet)
 			}
-			if diff := cmp.Diff(tc.want, aclStrings(StreamletACLs(&bp.Streamlets[i]))); diff != "" {
+			if diff := cmp.Diff(tc.want, aclStrings(StreamletACLs(&bp.Streamlets[i], ""))); diff != "" {
 				t.Errorf("ACLs mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -99,17 +114,17 @@ func TestStreamletACLs(t *testing.T) {
 // group; nobody gets a wildcard, All, or a cluster or transactionalId grant.
 func TestACLsFollowTheBlueprint(t *testing.T) {
 	for _, example := range []string{"call-record-aggregator", "clickstream-sessions", "fraud-scoring"} {
-		bp := blueprint(t, example, managedUsers)
+		bp := blueprint(t, example, withManagedUsers)
 		byStreamlet := map[string][]string{}
 		for i := range bp.Streamlets {
 			s := &bp.Streamlets[i]
-			for _, a := range StreamletACLs(s) {
+			for _, a := range StreamletACLs(s, "") {
 				if strings.Contains(a.Resource.Name, "*") || slices.Contains(a.Operations, "All") ||
 					(a.Resource.Type != aclTopic && a.Resource.Type != aclGroup) {
 					t.Errorf("%s/%s: ACL %+v is broader than a port", example, s.Name, a)
 				}
 			}
-			byStreamlet[s.Name] = aclStrings(StreamletACLs(s))
+			byStreamlet[s.Name] = aclStrings(StreamletACLs(s, ""))
 		}
 		for _, topic := range bp.Topics {
 			if topic.Streamlet != "" && !slices.Contains(byStreamlet[topic.Streamlet], acl("topic", "literal", topic.Name, "Describe", "Write")) {
@@ -129,7 +144,7 @@ func TestACLsFollowTheBlueprint(t *testing.T) {
 // user's Secret and names it in streamlet.json, a Spark inlet gets its group
 // prefix, and a streamlet waits for its user's credentials in the status.
 func TestManagedUserWiring(t *testing.T) {
-	bp := blueprint(t, "call-record-aggregator", managedUsers)
+	bp := blueprint(t, "call-record-aggregator", withManagedUsers)
 	objs := desired(t, bp)
 	users := 0
 	for _, u := range objs {
@@ -173,4 +188,41 @@ func TestManagedUserWiring(t *testing.T) {
 
 func nestedSlice(u interface{ UnstructuredContent() map[string]any }, path ...string) ([]any, bool, error) {
 	return unstructured.NestedSlice(u.UnstructuredContent(), path...)
+}
+
+// TestTwoClusterWiring: a streamlet that uses two clusters gets a KafkaUser
+// on each cluster whose users are managed, with ACLs for its ports there
+// only; its pods mount both clusters' credentials; its streamlet.json names
+// the other cluster's bootstrap servers and files on the port.
+func TestTwoClusterWiring(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator", withTwoClusters)
+	objs := desired(t, bp)
+	var users []string
+	for _, u := range objs {
+		if u.GetKind() == KafkaUserKind {
+			users = append(users, u.GetName()+" "+u.GetLabels()[LabelStrimziCluster])
+		}
+	}
+	if diff := cmp.Diff([]string{
+		"call-record-aggregator-cdr-aggregator-analytics analytics-strimzi",
+		"call-record-aggregator-console-egress-analytics analytics-strimzi",
+	}, users); diff != "" {
+		t.Errorf("KafkaUsers mismatch (-want +got):\n%s", diff)
+	}
+	i := slices.IndexFunc(bp.Streamlets, func(s graph.ResolvedStreamlet) bool { return s.Name == "cdr-aggregator" })
+	if diff := cmp.Diff([]string{acl("topic", "literal", "call-record-aggregator.cdr-aggregator.out", "Describe", "Write")},
+		aclStrings(StreamletACLs(&bp.Streamlets[i], "analytics"))); diff != "" {
+		t.Errorf("analytics ACLs mismatch (-want +got):\n%s", diff)
+	}
+	topic := find(t, objs, KafkaTopicKind, "call-record-aggregator.cdr-aggregator.out")
+	if got := topic.GetLabels()[LabelStrimziCluster]; got != "analytics-strimzi" {
+		t.Errorf("the analytics topic is labelled for cluster %q", got)
+	}
+	data := str(find(t, objs, ConfigMapKind, "call-record-aggregator-console-egress-config"), "data", ConfigFile)
+	for _, want := range []string{`"cluster": "analytics"`, `"bootstrapServers": "analytics-strimzi-kafka-bootstrap.kafka:9093"`,
+		`"caFile": "/var/run/secrets/sluice/kafka-ca-analytics/ca.crt"`, `"certFile": "/var/run/secrets/sluice/kafka-user-analytics/user.crt"`} {
+		if !strings.Contains(data, want) {
+			t.Errorf("console-egress's streamlet.json lacks %s:\n%s", want, data)
+		}
+	}
 }

@@ -14,6 +14,16 @@ const (
 	kafkaUserDir = "/var/run/secrets/sluice/kafka-user"
 )
 
+// kafkaDirs are where a cluster's CA and user credentials are mounted: the
+// default cluster's at kafkaCADir and kafkaUserDir, another's beside them,
+// suffixed with its name.
+func kafkaDirs(cluster string) (caDir, userDir string) {
+	if cluster == "" {
+		return kafkaCADir, kafkaUserDir
+	}
+	return kafkaCADir + "-" + cluster, kafkaUserDir + "-" + cluster
+}
+
 // Environment variables Sluice sets in every streamlet container.
 const (
 	EnvConfigFile = "SLUICE_CONFIG_FILE"
@@ -36,11 +46,16 @@ func streamletPod(bp *graph.Blueprint, s *graph.ResolvedStreamlet) podParts {
 	p.add(graph.VolumeConfig, graph.ConfigDir, true, corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 		LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(bp.Name, s.Name)},
 	}})
-	if bp.Kafka.CASecret != "" {
-		p.add(graph.VolumeKafkaCA, kafkaCADir, true, secretVolume(bp.Kafka.CASecret))
-	}
-	if secret := bp.Kafka.UserSecret(bp.Name, s.Name); secret != "" {
-		p.add(graph.VolumeKafkaUser, kafkaUserDir, true, secretVolume(secret))
+	for _, cluster := range append([]string{""}, s.Clusters()...) {
+		conn := bp.Connection(cluster)
+		caDir, userDir := kafkaDirs(cluster)
+		caVolume, userVolume := graph.KafkaVolumes(cluster)
+		if conn.CASecret != "" {
+			p.add(caVolume, caDir, true, secretVolume(conn.CASecret))
+		}
+		if secret := conn.UserSecret(bp.Name, s.Name, cluster); secret != "" {
+			p.add(userVolume, userDir, true, secretVolume(secret))
+		}
 	}
 	if s.StateClaim != "" {
 		p.add(graph.VolumeState, graph.StateMountPath, false, corev1.VolumeSource{

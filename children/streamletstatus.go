@@ -54,7 +54,7 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 			if s.State == "" && s.Runtime != graph.Akka {
 				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
 			}
-			ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s.Name))
+			ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s))
 			out = append(out, withPods(ss, in.pods))
 		}
 		return out, onlyTrue(rolling)
@@ -74,20 +74,25 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 	return out, onlyTrue(rolling)
 }
 
-// kafkaCredentials says what a streamlet waits for of its own Kafka user
-// when users are managed; "" once the user is Ready, or without managed
+// kafkaCredentials says what a streamlet waits for of its own Kafka users
+// when users are managed; "" once every one is Ready, or without managed
 // users.
-func kafkaCredentials(in statusInput, streamlet string) string {
-	auth := in.blueprint.Kafka.Authentication
-	if _, listed := in.kinds[KafkaUserKind]; auth == nil || !auth.Managed || !listed {
+func kafkaCredentials(in statusInput, s *graph.ResolvedStreamlet) string {
+	if _, listed := in.kinds[KafkaUserKind]; !listed {
 		return ""
 	}
-	name := graph.KafkaUserName(in.blueprint.Name, streamlet)
-	u, ok := in.observed.Get(KafkaUserKind, name)
-	if !ok {
-		return "waiting for Kafka credentials: KafkaUser " + name + " not created yet"
+	var waiting []string
+	for _, cluster := range managedUsers(in.blueprint, s) {
+		name := graph.ClusterUserName(in.blueprint.Name, s.Name, cluster)
+		u, ok := in.observed.Get(KafkaUserKind, name)
+		switch {
+		case !ok:
+			waiting = append(waiting, "waiting for Kafka credentials: KafkaUser "+name+" not created yet")
+		case KafkaUserHealth(u) != "":
+			waiting = append(waiting, KafkaUserHealth(u))
+		}
 	}
-	return KafkaUserHealth(u)
+	return strings.Join(waiting, "; ")
 }
 
 func onlyTrue(m map[string]bool) map[string]bool {

@@ -34,6 +34,9 @@ type Spec struct {
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 	// Kafka says where the streams live.
 	Kafka Kafka `json:"kafka"`
+	// KafkaClusters are more Kafka clusters the application's ports may use
+	// (topic.cluster names one), beside the default spec.kafka.
+	KafkaClusters []KafkaCluster `json:"kafkaClusters,omitempty"`
 	// TopicDeletionPolicy says whether topics may ever be deleted: Retain
 	// (the default) or Delete.
 	TopicDeletionPolicy TopicDeletionPolicy `json:"topicDeletionPolicy,omitempty"`
@@ -79,6 +82,18 @@ type Kafka struct {
 	// set when the application is created: changing it would rename every
 	// topic.
 	TopicPrefix string `json:"topicPrefix,omitempty"`
+}
+
+// KafkaCluster is one more Kafka cluster, by the name ports give in
+// topic.cluster: how streamlets reach it and the defaults of the topics made
+// on it.
+type KafkaCluster struct {
+	Name             string               `json:"name"`
+	Cluster          string               `json:"cluster"`
+	BootstrapServers string               `json:"bootstrapServers"`
+	TLS              *KafkaTLS            `json:"tls,omitempty"`
+	Authentication   *KafkaAuthentication `json:"authentication,omitempty"`
+	TopicDefaults    TopicSettings        `json:"topicDefaults,omitzero"`
 }
 
 // KafkaTLS names the Secret with the cluster CA certificate (key ca.crt).
@@ -249,6 +264,10 @@ type TopicSpec struct {
 	Name string `json:"name,omitempty"`
 	// Managed false wires an existing topic without making a KafkaTopic.
 	Managed *bool `json:"managed,omitempty"`
+	// Cluster names the spec.kafkaClusters entry the topic lives on: an
+	// outlet's topic is made there, an inlet's existing topic is read there;
+	// empty for spec.kafka.
+	Cluster string `json:"cluster,omitempty"`
 
 	TopicSettings `json:",inline"`
 }

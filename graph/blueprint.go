@@ -1,5 +1,7 @@
 package graph
 
+import "slices"
+
 // Blueprint is a valid application resolved into what its children need:
 // the Kafka connection, every streamlet with its merged runtime settings,
 // wired ports, final parameter values and state, and every topic with its
@@ -9,8 +11,10 @@ type Blueprint struct {
 	Name       string
 	Namespace  string
 	Generation int64
-	// Kafka is how every streamlet reaches the cluster.
+	// Kafka is how every streamlet reaches the default cluster, spec.kafka.
 	Kafka KafkaConnection
+	// KafkaClusters are the other clusters, by the name ports use.
+	KafkaClusters map[string]KafkaConnection
 	// Policy says whether topics may be deleted (Retain when unset).
 	Policy TopicDeletionPolicy
 	// ImagePullSecrets name the Secrets put onto every pod, sorted.
@@ -33,6 +37,27 @@ type KafkaConnection struct {
 	CASecret string
 	// Authentication is the Kafka user's Secret; nil without authentication.
 	Authentication *KafkaAuthentication
+}
+
+// Connection is how to reach the cluster named name ("" the default).
+func (b *Blueprint) Connection(name string) KafkaConnection {
+	if name == "" {
+		return b.Kafka
+	}
+	return b.KafkaClusters[name]
+}
+
+// Clusters are the clusters a streamlet's ports use besides the default,
+// sorted.
+func (s *ResolvedStreamlet) Clusters() []string {
+	var out []string
+	for _, w := range append(slices.Clone(s.Inlets), s.Outlets...) {
+		if w.Cluster != "" && !slices.Contains(out, w.Cluster) {
+			out = append(out, w.Cluster)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ResolvedStreamlet is one streamlet as its children see it.
@@ -82,6 +107,9 @@ type Wire struct {
 	Topic string
 	// ConsumerGroup is set on inlets: <app>.<streamlet>.<inlet>.
 	ConsumerGroup string
+	// Cluster is the spec.kafkaClusters entry of the topic; "" for the
+	// default cluster.
+	Cluster string
 }
 
 // Topic is one Kafka topic the application writes or reads.
@@ -96,7 +124,10 @@ type Topic struct {
 	Streamlet string
 	Outlet    string
 	// Managed topics get a KafkaTopic; unmanaged ones are only wired.
-	Managed    bool
+	Managed bool
+	// Cluster is the spec.kafkaClusters entry the topic lives on; "" for
+	// the default cluster.
+	Cluster    string
 	Partitions *int32
 	Replicas   *int32
 	Config     map[string]Scalar

@@ -11,6 +11,7 @@ func build(m *merged) *Blueprint {
 	bp := &Blueprint{
 		Name: m.name, Namespace: m.namespace, Generation: m.generation,
 		Kafka:            kafkaConnection(m.spec.Kafka),
+		KafkaClusters:    kafkaClusterConnections(m.spec.KafkaClusters),
 		Policy:           cmp.Or(m.spec.TopicDeletionPolicy, Retain),
 		ImagePullSecrets: m.spec.ImagePullSecrets,
 		Metrics:          m.spec.Metrics,
@@ -40,11 +41,13 @@ func resolveStreamlet(m *merged, s *mergedStreamlet, w *wiring) ResolvedStreamle
 	for _, in := range s.Inlets {
 		ref := s.Name + "." + in.Name
 		t := w.source(ref, in)
-		rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: t.Name, ConsumerGroup: m.spec.Kafka.TopicPrefix + ConsumerGroup(m.name, s.Name, in.Name)})
+		rs.Inlets = append(rs.Inlets, Wire{Port: in.Name, Schema: in.Schema, Topic: t.Name, Cluster: t.Cluster,
+			ConsumerGroup: m.spec.Kafka.TopicPrefix + ConsumerGroup(m.name, s.Name, in.Name)})
 		t.Readers = append(t.Readers, ref)
 	}
 	for _, o := range s.Outlets {
-		rs.Outlets = append(rs.Outlets, Wire{Port: o.Name, Schema: o.Schema, Topic: w.written[s.Name+"."+o.Name].Name})
+		t := w.written[s.Name+"."+o.Name]
+		rs.Outlets = append(rs.Outlets, Wire{Port: o.Name, Schema: o.Schema, Topic: t.Name, Cluster: t.Cluster})
 	}
 	return rs
 }

@@ -21,6 +21,7 @@ const (
 	MaxTopicConfig       = 64
 	MaxStreamletLabels   = 64 // labels, and separately annotations
 	MaxRuntimeConf       = 128
+	MaxKafkaClusters     = 8 // spec.kafkaClusters
 )
 
 // Caps on the strings of an application.
@@ -55,6 +56,10 @@ const (
 	// MaxSparkName caps a SparkApplication's name: the Spark operator appends
 	// "-ui-svc" to make the UI Service's DNS-1035 name.
 	MaxSparkName = MaxWorkloadName - len("-ui-svc")
+	// MaxKafkaClusterNameLength caps a spec.kafkaClusters name (and a
+	// port's topic.cluster): it becomes part of volume names
+	// (sluice-kafka-user-<name>) and KafkaUser names.
+	MaxKafkaClusterNameLength = 40
 	// MaxTopicPrefixLength caps spec.kafka.topicPrefix: with it, the longest
 	// derived topic name (<app>.<streamlet>.<outlet>) stays within Kafka's
 	// limit.

@@ -25,6 +25,22 @@ const (
 
 var reservedVolumes = []string{VolumeConfig, VolumeKafkaCA, VolumeKafkaUser, VolumeState}
 
+// KafkaVolumes are the names of the volumes of a cluster's CA and user
+// Secrets ("" the default cluster): VolumeKafkaCA and VolumeKafkaUser, or
+// those suffixed with the name of a spec.kafkaClusters entry.
+func KafkaVolumes(cluster string) (ca, user string) {
+	if cluster == "" {
+		return VolumeKafkaCA, VolumeKafkaUser
+	}
+	return VolumeKafkaCA + "-" + cluster, VolumeKafkaUser + "-" + cluster
+}
+
+// reservedVolume reports whether Sluice uses a volume name: its own, or one
+// of a cluster's credentials.
+func reservedVolume(name string) bool {
+	return slices.Contains(reservedVolumes, name) || strings.HasPrefix(name, VolumeKafkaCA+"-") || strings.HasPrefix(name, VolumeKafkaUser+"-")
+}
+
 // reservedLabelPrefixes are the label and annotation keys Sluice sets.
 var reservedLabelPrefixes = []string{"sluice.dev/", "app.kubernetes.io/"}
 
@@ -139,7 +155,7 @@ func checkVolumeMounts(m *merged) Problems {
 			if errs := validation.IsDNS1123Label(v.Name); len(errs) > 0 {
 				ps.add(p, ErrInvalidName, "not a valid volume name: %s", strings.Join(errs, "; "))
 			}
-			if slices.Contains(reservedVolumes, v.Name) {
+			if reservedVolume(v.Name) {
 				ps.add(p, ErrNotAllowed, "volume name %q is used by Sluice", v.Name)
 			}
 			if seen[v.Name] {

@@ -20,6 +20,7 @@ var (
 	ErrMissingSetting  = errors.New("missing runtime setting")
 	ErrNoSuchStreamlet = errors.New("no such streamlet")
 	ErrNoSuchPort      = errors.New("no such port")
+	ErrNoSuchCluster   = errors.New("no such Kafka cluster")
 	ErrSchemaMismatch  = errors.New("schema mismatch")
 	ErrUnconnected     = errors.New("inlet has no source")
 	ErrTwoSources      = errors.New("inlet has more than one source")

@@ -66,6 +66,8 @@ var rules = []rule{
 	checkParameters,
 	// kafka.go and topics.go
 	checkKafka, checkTopicSettings, checkOutletTopics, checkInletTopics,
+	// clusters.go: several Kafka clusters
+	checkKafkaClusters, checkPortClusters,
 	// limits.go: caps
 	checkCaps,
 }

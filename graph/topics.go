@@ -100,8 +100,16 @@ func checkInletTopics(m *merged) Problems {
 // defaults under its own settings.
 func outletTopic(m *merged, s *Streamlet, o Port) Topic {
 	defaults := m.spec.Kafka.TopicDefaults
+	var cluster string
+	if o.Topic != nil && o.Topic.Cluster != "" {
+		cluster = o.Topic.Cluster
+		if c, ok := m.kafkaCluster(cluster); ok {
+			defaults = c.TopicDefaults
+		}
+	}
 	t := Topic{
-		Name: m.spec.Kafka.TopicPrefix + TopicName(m.name, s.Name, o.Name), Streamlet: s.Name, Outlet: o.Name,
+		Cluster: cluster,
+		Name:    m.spec.Kafka.TopicPrefix + TopicName(m.name, s.Name, o.Name), Streamlet: s.Name, Outlet: o.Name,
 		Managed: true, Schema: o.Schema,
 		Partitions: defaults.Partitions, Replicas: defaults.Replicas,
 		Config: maps.Clone(defaults.Config),
@@ -141,7 +149,7 @@ func resolveTopics(m *merged) []Topic {
 				continue
 			}
 			known[in.Topic.Name] = true
-			topics = append(topics, Topic{Name: in.Topic.Name, ObjectName: TopicObjectName(in.Topic.Name), Schema: in.Schema})
+			topics = append(topics, Topic{Name: in.Topic.Name, ObjectName: TopicObjectName(in.Topic.Name), Schema: in.Schema, Cluster: in.Topic.Cluster})
 		}
 	}
 	slices.SortFunc(topics, func(a, b Topic) int { return cmp.Compare(a.Name, b.Name) })

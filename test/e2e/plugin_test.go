@@ -181,11 +181,9 @@ func TestPluginDeploy(t *testing.T) {
 	}
 
 	file := c.referenceFile(t, ns)
-	// Before the application exists, its diff is every child to create.
+	// Before the application exists, its diff is every child to create: checked
+	// below against what Metacontroller creates.
 	d := c.pluginDiff(t, file, ns, 1)
-	if creates := d.predicted(); len(creates) != 24 || !slices.ContainsFunc(creates, func(k string) bool { return k == "KafkaTopic "+topicName("merge", "out")+" (created)" }) {
-		t.Errorf("the diff of a new application: %v, want 24 children created", creates)
-	}
 	if got := d.fates()[topicName("merge", "out")]; got != "created" {
 		t.Errorf("the diff of a new application says its topic is %q, want created", got)
 	}
@@ -212,8 +210,11 @@ func TestPluginDeploy(t *testing.T) {
 		t.Errorf("the application has no server-side apply of field manager kubectl-sluice: %v", managers)
 	}
 	kids := c.snapshot(t, live)
-	if len(kids) != 24 {
-		t.Errorf("Metacontroller made %d children, want 24: %v", len(kids), sortedKeys(kids))
+	if diff := cmp.Diff(d.predicted(), changedKeys(nil, kids)); diff != "" {
+		t.Errorf("the children Metacontroller made differ from the diff's creates (-predicted +made):\n%s", diff)
+	}
+	if len(kids) < 24 {
+		t.Errorf("Metacontroller made %d children, want the reference application's 24 at least: %v", len(kids), sortedKeys(kids))
 	}
 	cm := kids["ConfigMap "+configName("cdr-generator1")]
 	if cm == nil {
@@ -486,9 +487,12 @@ func TestPluginDiff(t *testing.T) {
 				want = append(want, "KafkaTopic "+topic) // marked first, then deleted
 				wantFate = "deleted"
 			}
-			slices.Sort(want)
-			if diff := cmp.Diff(want, d.predicted()); diff != "" {
-				t.Errorf("the diff's children (-want +got):\n%s", diff)
+			// These at least; a component may add child kinds (monitoring's rules per
+			// streamlet), which the check against what Metacontroller did covers.
+			for _, w := range want {
+				if !slices.Contains(d.predicted(), w) {
+					t.Errorf("the diff's children lack %s: %v", w, d.predicted())
+				}
 			}
 			if got := d.fates()[topic]; got != wantFate {
 				t.Errorf("the diff says %s is %s, want %s", topic, got, wantFate)

@@ -51,6 +51,9 @@ type Spec struct {
 	Streamlets []Streamlet `json:"streamlets"`
 	// Connections wire outlets to inlets.
 	Connections []Connection `json:"connections,omitempty"`
+	// Suspend stops every streamlet; topics, configuration and Services
+	// stay (see suspend.go).
+	Suspend bool `json:"suspend,omitempty"`
 }
 
 // TopicDeletionPolicy says what happens to a topic whose outlet goes away.
@@ -183,6 +186,9 @@ type FlinkSettings struct {
 	JobManager         *FlinkResource    `json:"jobManager,omitempty"`
 	TaskManager        *FlinkResource    `json:"taskManager,omitempty"`
 	FlinkConfiguration map[string]string `json:"flinkConfiguration,omitempty"`
+	// SavepointTriggerNonce asks the Flink operator for a savepoint each
+	// time it changes.
+	SavepointTriggerNonce *int64 `json:"savepointTriggerNonce,omitempty"`
 }
 
 // FlinkVersions are the values FlinkDeployment's spec.flinkVersion takes:
@@ -240,6 +246,12 @@ type Streamlet struct {
 
 	Spark *SparkSettings `json:"spark,omitempty"`
 	Flink *FlinkSettings `json:"flink,omitempty"`
+
+	// Suspend stops this streamlet (see suspend.go).
+	Suspend bool `json:"suspend,omitempty"`
+	// Autoscaling hands the streamlet's scale to its runtime's autoscaler
+	// (see autoscaling.go).
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 }
 
 // Port is an inlet or an outlet.

@@ -97,6 +97,13 @@ type ResolvedStreamlet struct {
 	// StateClaim is the PersistentVolumeClaim mounted at StateMountPath
 	// that holds State; empty when the state is elsewhere or there is none.
 	StateClaim string
+
+	// Suspended stops the streamlet's workload (spec.suspend or its own).
+	Suspended bool
+	// Autoscaling is the range its autoscaler scales it in; nil when the
+	// streamlet runs Replicas. With autoscaling, Replicas is the starting
+	// size.
+	Autoscaling *Autoscaler
 }
 
 // Wire is a port bound to its topic.

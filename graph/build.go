@@ -38,6 +38,8 @@ func resolveStreamlet(m *merged, s *mergedStreamlet, w *wiring) ResolvedStreamle
 		Spark: s.run.spark, Flink: s.run.flink,
 	}
 	resolveState(&rs, m.spec.State)
+	resolveAutoscaling(&rs, s.Streamlet)
+	rs.Suspended = isSuspended(&m.spec, s.Streamlet)
 	for _, in := range s.Inlets {
 		ref := s.Name + "." + in.Name
 		t := w.source(ref, in)

@@ -68,6 +68,8 @@ var rules = []rule{
 	checkKafka, checkTopicSettings, checkOutletTopics, checkInletTopics,
 	// clusters.go: several Kafka clusters
 	checkKafkaClusters, checkPortClusters,
+	// autoscaling.go
+	checkAutoscaling,
 	// limits.go: caps
 	checkCaps,
 }

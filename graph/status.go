@@ -8,7 +8,8 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 type Status struct {
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// Phase is the runtime health of what runs: Pending, Running, Degraded,
-	// Failed; Invalid only when the spec is rejected and nothing of it runs.
+	// Failed, Suspended; Invalid only when the spec is rejected and nothing
+	// of it runs.
 	Phase Phase `json:"phase,omitempty"`
 	// StreamletsReady is "N/M" for the printer column.
 	StreamletsReady string             `json:"streamletsReady,omitempty"`
@@ -31,6 +32,9 @@ const (
 	PhaseDegraded Phase = "Degraded"
 	PhaseFailed   Phase = "Failed"
 	PhaseInvalid  Phase = "Invalid"
+	// PhaseSuspended: the streamlet's workload is suspended as its spec
+	// asks; an application is Suspended once every streamlet is.
+	PhaseSuspended Phase = "Suspended"
 )
 
 // Condition types.
@@ -66,6 +70,35 @@ type StreamletStatus struct {
 	// State is where a stateful (spark, flink) streamlet keeps its state;
 	// empty when it has none and restarts stateless.
 	State string `json:"state,omitempty"`
+	// Autoscaling is what scales an autoscaled streamlet and what it
+	// reports; ExpectedReplicas is then its last decision.
+	Autoscaling *AutoscalingStatus `json:"autoscaling,omitempty"`
+	// Savepoint is a Flink streamlet's last savepoint and the upgrade mode
+	// in force, as its FlinkDeployment's status says.
+	Savepoint *SavepointStatus `json:"savepoint,omitempty"`
+}
+
+// AutoscalingStatus is an autoscaled streamlet's range and its
+// autoscaler's word.
+type AutoscalingStatus struct {
+	MinReplicas int32 `json:"minReplicas"`
+	MaxReplicas int32 `json:"maxReplicas"`
+	// Ready and Active are the ScaledObject's conditions of an akka
+	// streamlet ("True", "False" or "Unknown"): KEDA reads the lag, and
+	// the lag is above the activation threshold.
+	Ready  string `json:"ready,omitempty"`
+	Active string `json:"active,omitempty"`
+	// Message says what scales the streamlet and what stands in its way.
+	Message string `json:"message,omitempty"`
+}
+
+// SavepointStatus is where a Flink streamlet's state was last saved.
+type SavepointStatus struct {
+	// Location and Time are the last savepoint's; empty before the first.
+	Location string `json:"location,omitempty"`
+	Time     string `json:"time,omitempty"`
+	// UpgradeMode is the upgrade mode the operator last reconciled.
+	UpgradeMode string `json:"upgradeMode,omitempty"`
 }
 
 // TopicStatus is the state of one Kafka topic the application uses: one

@@ -130,7 +130,7 @@ func TestKubeStateMetricsConfig(t *testing.T) {
 			if !ok || s["type"] != "string" {
 				t.Errorf("%s: path %v is not a string of the CRD", m.Name, m.Each.StateSet.Path)
 			}
-			want := []string{string(graph.PhasePending), string(graph.PhaseRunning), string(graph.PhaseDegraded), string(graph.PhaseFailed), string(graph.PhaseInvalid)}
+			want := []string{string(graph.PhasePending), string(graph.PhaseRunning), string(graph.PhaseDegraded), string(graph.PhaseFailed), string(graph.PhaseInvalid), string(graph.PhaseSuspended)}
 			if diff := cmp.Diff(want, m.Each.StateSet.List); diff != "" {
 				t.Errorf("%s: states mismatch (-Sluice's phases +config):\n%s", m.Name, diff)
 			}

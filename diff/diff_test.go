@@ -212,6 +212,27 @@ func TestFields(t *testing.T) {
 	}
 }
 
+// TestWriteMultiline: a string of several lines changes line by line.
+func TestWriteMultiline(t *testing.T) {
+	r := &Result{Namespace: "demo", Name: "app", Changed: true, Children: []Child{{Action: Change, Kind: "PrometheusRule", Name: "r",
+		Fields: []Field{{Path: "spec.expr", Old: "sum(\n  lag{group=\"a\"}\n) > 1", New: "sum(\n  lag{group=\"b\"}\n) > 1"}}}}}
+	var b bytes.Buffer
+	if err := r.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `StreamingApplication demo/app: 1 to change
+~ PrometheusRule r
+    spec.expr:
+        (1 lines the same)
+      -   lag{group="a"}
+      +   lag{group="b"}
+        (1 lines the same)
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("Write mismatch (-want +got):\n%s", diff)
+	}
+}
+
 // golden compares got with the file, or rewrites it with -update; a second
 // run over the rewritten file proves it stable.
 func golden(t *testing.T, path string, got []byte) {

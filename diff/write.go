@@ -27,6 +27,11 @@ func (r *Result) Write(w io.Writer) error {
 		}
 		b.WriteString("\n")
 		for _, f := range c.Fields {
+			if old, new, ok := multiline(f); ok {
+				fmt.Fprintf(&b, "    %s:\n", f.Path)
+				writeLines(&b, old, new)
+				continue
+			}
 			fmt.Fprintf(&b, "    %s: %s → %s\n", f.Path, value(f.Old), value(f.New))
 		}
 	}
@@ -90,6 +95,42 @@ func value(v any) string {
 		}
 	}
 	return string([]rune(s)[:maxValue]) + "…"
+}
+
+// multiline returns a change of a string that spans lines on either side,
+// split into lines.
+func multiline(f Field) ([]string, []string, bool) {
+	old, ok1 := f.Old.(string)
+	new, ok2 := f.New.(string)
+	if !ok1 || !ok2 || !strings.Contains(old+new, "\n") {
+		return nil, nil, false
+	}
+	return strings.Split(old, "\n"), strings.Split(new, "\n"), true
+}
+
+// writeLines prints the lines that differ between two texts, - old and +
+// new, between the lines they start and end with in common.
+func writeLines(b *strings.Builder, old, new []string) {
+	pre := 0
+	for pre < len(old) && pre < len(new) && old[pre] == new[pre] {
+		pre++
+	}
+	post := 0
+	for post < len(old)-pre && post < len(new)-pre && old[len(old)-1-post] == new[len(new)-1-post] {
+		post++
+	}
+	if pre > 0 {
+		fmt.Fprintf(b, "        (%d lines the same)\n", pre)
+	}
+	for _, l := range old[pre : len(old)-post] {
+		fmt.Fprintf(b, "      - %s\n", l)
+	}
+	for _, l := range new[pre : len(new)-post] {
+		fmt.Fprintf(b, "      + %s\n", l)
+	}
+	if post > 0 {
+		fmt.Fprintf(b, "        (%d lines the same)\n", post)
+	}
 }
 
 // trimLines drops the trailing blanks tabwriter leaves after a last column.

@@ -5,7 +5,7 @@ GO       ?= go
 ADDR     ?= :8080
 EXAMPLE  ?= manifests/examples/call-record-aggregator.yaml
 # Packages that define the -update flag of their golden tests.
-GOLDEN_PKGS := ./children ./hooks ./diff ./draw ./cmd/kubectl-sluice ./cmd/kubectl-sluice/internal/report
+GOLDEN_PKGS := ./children ./hooks ./hooks/diff ./graph/draw ./cmd/kubectl-sluice ./cmd/kubectl-sluice/internal/report
 
 .PHONY: build run render test check unit e2e golden bench load fuzz
 

@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sluice-dev/sluice/diff"
+	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-dev/sluice/draw"
+	"github.com/sluice-dev/sluice/graph/draw"
 	"github.com/sluice-dev/sluice/graph"
 )
 

@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/edit"
-	"github.com/sluice-dev/sluice/diff"
+	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
 )
 

@@ -27,7 +27,7 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // reference reads the reference application.
 func reference(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "manifests", "examples", "call-record-aggregator.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "manifests", "examples", "call-record-aggregator.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

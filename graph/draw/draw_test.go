@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 func blueprint(t *testing.T, example string) *graph.Blueprint {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "manifests", "examples", example+".yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "manifests", "examples", example+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,8 @@ var allKinds = Kinds{
 	"ConfigMap": "v1", "Service": "v1", "Deployment": "apps/v1", KafkaTopicKind: "kafka.strimzi.io/v1",
 	SparkApplicationKind: SparkAPIVersion, FlinkDeploymentKind: FlinkAPIVersion, PodMonitorKind: MonitoringAPIVersion,
 	KafkaUserKind: "kafka.strimzi.io/v1",
+
+	ScaledObjectKind: KEDAAPIVersion, TriggerAuthenticationKind: KEDAAPIVersion,
 }
 
 // blueprint resolves manifests/examples/<name>.yaml, changed by mods.

@@ -46,7 +46,10 @@ func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, t
 		set(graph.ConditionProgressing, metav1.ConditionFalse, "Settled", "no rollout in progress")
 	}
 	readyReason, readyMsg := string(st.Phase), streamletsMessage(st.StreamletsReady, st.Streamlets)
+	suspended := st.Phase == graph.PhaseSuspended
 	switch {
+	case suspended && valid && appliedOK:
+		readyMsg = fmt.Sprintf("%s suspended; set spec.suspend (or each streamlet's suspend) to false to resume", count(len(st.Streamlets), "streamlet"))
 	case nothingCreated:
 		readyReason, readyMsg = "BlueprintInvalid", "nothing was created: the blueprint is invalid (see BlueprintValid)"
 	case !valid:
@@ -72,7 +75,7 @@ func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, t
 	switch {
 	case !stalled && readyOK && progressing:
 		set(graph.ConditionReconciling, metav1.ConditionTrue, "RollingOut", readyMsg)
-	case !stalled && !readyOK:
+	case !stalled && !readyOK && !suspended:
 		set(graph.ConditionReconciling, metav1.ConditionTrue, readyReason, readyMsg)
 	default:
 		set(graph.ConditionReconciling, metav1.ConditionFalse, "Reconciled", "the application is as its spec asks, or stalled")

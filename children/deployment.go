@@ -16,10 +16,15 @@ import (
 const ContainerName = "streamlet"
 
 // NewDeployment runs an akka (plain JVM or any container) streamlet. checksum is
-// its configuration's checksum: a configuration change rolls its pods.
+// its configuration's checksum: a configuration change rolls its pods. A
+// suspended streamlet runs 0 pods; an autoscaled one starts with its
+// starting size, and then keeps what its scaler decides (autoscale.go).
 func NewDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *appsv1.Deployment {
 	pod := streamletPod(bp, s)
 	replicas := s.Replicas
+	if s.Suspended {
+		replicas = 0
+	}
 	return &appsv1.Deployment{
 		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: DeploymentKind},
 		ObjectMeta: metav1.ObjectMeta{
@@ -72,6 +77,7 @@ func DeploymentHealth(u *unstructured.Unstructured) Health {
 		}
 		return h
 	}
+	h.Stopped = h.Expected == 0 && d.Status.Replicas == 0 && h.Ready == 0
 	var progressing appsv1.DeploymentCondition
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentProgressing {

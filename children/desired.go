@@ -85,6 +85,15 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	if s.Endpoint != nil {
 		d.add(ServiceKind, what+" endpoint", func() any { return NewService(bp, s) })
 	}
+	if s.Runtime == graph.Akka && s.Autoscaling != nil {
+		d.add(ScaledObjectKind, what+" autoscaling", func() any { return NewScaledObject(bp, s) })
+		for _, cluster := range triggerAuthClusters(bp, s) {
+			d.add(TriggerAuthenticationKind, what+" autoscaling", func() any { return NewTriggerAuthentication(bp, s, cluster) })
+		}
+		if _, listed := d.kinds[TriggerAuthenticationKind]; listed && needsAutoscalerConfigMap(bp, s) {
+			d.add(ConfigMapKind, what+" autoscaling", func() any { return NewAutoscalerConfigMap(bp, s) })
+		}
+	}
 	for _, cluster := range managedUsers(bp, s) {
 		d.add(KafkaUserKind, what+" Kafka user", func() any { return NewKafkaUser(bp, s, cluster, d.kinds[KafkaUserKind]) })
 	}

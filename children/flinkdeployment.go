@@ -2,7 +2,11 @@ package children
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -57,7 +61,16 @@ type FlinkJob struct {
 	Parallelism int32    `json:"parallelism"`
 	UpgradeMode string   `json:"upgradeMode"`
 	State       string   `json:"state"`
+	// SavepointTriggerNonce, when it changes, asks the operator for a
+	// savepoint.
+	SavepointTriggerNonce *int64 `json:"savepointTriggerNonce,omitempty"`
 }
+
+// Job states of a FlinkDeployment's spec.
+const (
+	flinkJobRunning   = "running"
+	flinkJobSuspended = "suspended"
+)
 
 // FlinkDeploymentStatus is the part of the Flink operator's status that
 // Sluice reads.
@@ -104,7 +117,7 @@ func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksu
 			Image:              s.Image,
 			FlinkVersion:       fl.Version,
 			ServiceAccount:     fl.ServiceAccountName,
-			FlinkConfiguration: fl.FlinkConfiguration,
+			FlinkConfiguration: flinkConfiguration(s),
 			PodTemplate: &corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels(bp, s), Annotations: podAnnotations(s, checksum)},
 				Spec: corev1.PodSpec{
@@ -123,14 +136,47 @@ func NewFlinkDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksu
 			JobManager:  FlinkComponent{Resource: flinkResource(fl.JobManager)},
 			TaskManager: FlinkComponent{Resource: flinkResource(fl.TaskManager)},
 			Job: FlinkJob{
-				JarURI:      fl.JarURI,
-				EntryClass:  s.ClassName,
-				Parallelism: s.Replicas,
-				UpgradeMode: fl.UpgradeMode,
-				State:       "running",
+				JarURI:                fl.JarURI,
+				EntryClass:            s.ClassName,
+				Parallelism:           s.Replicas,
+				UpgradeMode:           fl.UpgradeMode,
+				State:                 flinkJobState(s),
+				SavepointTriggerNonce: fl.SavepointTriggerNonce,
 			},
 		},
 	}
+}
+
+// flinkJobState is suspended for a suspended streamlet: the operator stops
+// the job, first taking a savepoint under upgrade mode savepoint (with
+// last-state it keeps the job's latest checkpoint), and restores it on
+// resume.
+func flinkJobState(s *graph.ResolvedStreamlet) string {
+	if s.Suspended {
+		return flinkJobSuspended
+	}
+	return flinkJobRunning
+}
+
+// flinkConfiguration is the streamlet's Flink configuration, with the
+// operator's autoscaler turned on within its range when it is autoscaled
+// (graph refuses these keys in the user's configuration then). The job's
+// parallelism is the starting size; the autoscaler's overrides do not
+// change the spec.
+func flinkConfiguration(s *graph.ResolvedStreamlet) map[string]string {
+	conf := s.Flink.FlinkConfiguration
+	a := s.Autoscaling
+	if a == nil {
+		return conf
+	}
+	out := maps.Clone(conf)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[graph.FlinkAutoscalerEnabled] = "true"
+	out[graph.FlinkAutoscalerMinParallelism] = strconv.Itoa(int(a.MinReplicas))
+	out[graph.FlinkAutoscalerMaxParallelism] = strconv.Itoa(int(a.MaxReplicas))
+	return out
 }
 
 func flinkResource(r *graph.FlinkResource) FlinkResource {
@@ -160,6 +206,7 @@ func FlinkHealth(u *unstructured.Unstructured) Health {
 		}
 		return h
 	}
+	h.Stopped = lifecycle == "SUSPENDED" || job == "SUSPENDED"
 	switch {
 	case jm == "ERROR" || job == "FAILED" || lifecycle == "FAILED":
 		h.Phase = graph.PhaseFailed
@@ -186,4 +233,73 @@ func FlinkHealth(u *unstructured.Unstructured) Health {
 		}
 	}
 	return h
+}
+
+// observedFlinkState is what FlinkSavepoint reads of a FlinkDeployment's
+// status, apart from FlinkHealth: a value it cannot read leaves the
+// streamlet's health alone.
+type observedFlinkState struct {
+	Status struct {
+		JobStatus struct {
+			SavepointInfo struct {
+				LastSavepoint struct {
+					Location  string `json:"location"`
+					TimeStamp int64  `json:"timeStamp"`
+				} `json:"lastSavepoint"`
+			} `json:"savepointInfo"`
+			UpgradeSavepointPath string `json:"upgradeSavepointPath"`
+		} `json:"jobStatus"`
+		ReconciliationStatus struct {
+			LastReconciledSpec string `json:"lastReconciledSpec"`
+		} `json:"reconciliationStatus"`
+	} `json:"status"`
+}
+
+// FlinkSavepoint reads where a Flink streamlet's state was last saved and
+// the upgrade mode the operator last reconciled: the last savepoint's
+// location and time (else the savepoint of its last upgrade or suspend),
+// and job.upgradeMode of its last reconciled spec. nil when the status
+// says none of it.
+func FlinkSavepoint(u *unstructured.Unstructured) *graph.SavepointStatus {
+	fs, ok := decode[observedFlinkState](u)
+	if !ok {
+		return nil
+	}
+	js := fs.Status.JobStatus
+	sp := &graph.SavepointStatus{
+		Location:    cmp.Or(js.SavepointInfo.LastSavepoint.Location, js.UpgradeSavepointPath),
+		UpgradeMode: reconciledUpgradeMode(fs.Status.ReconciliationStatus.LastReconciledSpec),
+	}
+	if ts := js.SavepointInfo.LastSavepoint.TimeStamp; ts > 0 && js.SavepointInfo.LastSavepoint.Location != "" {
+		sp.Time = time.UnixMilli(ts).UTC().Format(time.RFC3339)
+	}
+	if *sp == (graph.SavepointStatus{}) {
+		return nil
+	}
+	return sp
+}
+
+// reconciledUpgradeMode is job.upgradeMode of the operator's last reconciled
+// spec, a JSON document: the spec under "spec" (with "resource_metadata"
+// beside it), or the spec itself in older operators.
+func reconciledUpgradeMode(spec string) string {
+	if spec == "" {
+		return ""
+	}
+	type job struct {
+		Job struct {
+			UpgradeMode string `json:"upgradeMode"`
+		} `json:"job"`
+	}
+	var doc struct {
+		job
+		Spec *job `json:"spec"`
+	}
+	if json.Unmarshal([]byte(spec), &doc) != nil {
+		return ""
+	}
+	if doc.Spec != nil && doc.Spec.Job.UpgradeMode != "" {
+		return doc.Spec.Job.UpgradeMode
+	}
+	return doc.Job.UpgradeMode
 }

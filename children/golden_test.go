@@ -33,6 +33,25 @@ func TestBuildersGolden(t *testing.T) {
 		// Two Kafka clusters: cdr-aggregator writes its topic on "analytics",
 		// whose users are managed; console-egress reads it there.
 		{"call-record-aggregator-two-clusters", "call-record-aggregator", []func(*graph.StreamingApplication){withTwoClusters}},
+		// Autoscaling over Kafka TLS and SCRAM: enrich (akka) by KEDA on its
+		// two inlets, score (flink) by the Flink operator's autoscaler.
+		{"fraud-scoring-autoscaled", "fraud-scoring", []func(*graph.StreamingApplication){
+			withAutoscaling("enrich", graph.Autoscaling{MaxReplicas: 6, LagThreshold: ptr(int64(200)), ActivationLagThreshold: ptr(int64(5))}),
+			withAutoscaling("score", graph.Autoscaling{MinReplicas: ptr(int32(2)), MaxReplicas: 8}),
+		}},
+		// Autoscaling over Kafka TLS client authentication: bot-filter
+		// (akka) scaled to zero while idle, metrics (spark) by dynamic
+		// allocation.
+		{"clickstream-sessions-autoscaled", "clickstream-sessions", []func(*graph.StreamingApplication){
+			withAutoscaling("bot-filter", graph.Autoscaling{MinReplicas: ptr(int32(0)), MaxReplicas: 4}),
+			withAutoscaling("metrics", graph.Autoscaling{MaxReplicas: 5}),
+		}},
+		// The reference application suspended, merge autoscaled: every
+		// workload stopped, merge's ScaledObject paused at 0.
+		{"call-record-aggregator-suspended", "call-record-aggregator", []func(*graph.StreamingApplication){
+			withAutoscaling("merge", graph.Autoscaling{MaxReplicas: 12}),
+			func(a *graph.StreamingApplication) { a.Spec.Suspend = true },
+		}},
 	} {
 		example := tc.dir
 		byKind := map[string][]string{}

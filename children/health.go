@@ -19,6 +19,10 @@ type Health struct {
 	// new generation, a scale, a resubmission): a rollout is not an outage
 	// of an application that was running.
 	Rolling bool
+	// Stopped is true once the workload runs nothing, as a suspend asks: a
+	// Deployment at 0 pods, a SparkApplication SUSPENDED, a Flink job
+	// SUSPENDED (see suspend.go for what that means to the status).
+	Stopped bool
 }
 
 // decode reads an observed child as the typed object T; ok is false when

@@ -15,3 +15,23 @@ func ConfigMapName(app, streamlet string) string { return WorkloadName(app, stre
 
 // PodMonitorName names the application's PodMonitor: <app>.
 func PodMonitorName(app string) string { return app }
+
+// ScaledObjectName names an autoscaled akka streamlet's ScaledObject:
+// <app>-<streamlet>, as its Deployment.
+func ScaledObjectName(app, streamlet string) string { return WorkloadName(app, streamlet) }
+
+// TriggerAuthenticationName names the credentials KEDA reads a cluster's
+// lag with: <app>-<streamlet> for spec.kafka, <app>-<streamlet>-<cluster>
+// for a spec.kafkaClusters entry.
+func TriggerAuthenticationName(app, streamlet, cluster string) string {
+	if cluster == "" {
+		return WorkloadName(app, streamlet)
+	}
+	return WorkloadName(app, streamlet) + "-" + cluster
+}
+
+// AutoscalerConfigMapName names the ConfigMap of the SCRAM user names KEDA
+// reads: <app>-<streamlet>-autoscaler.
+func AutoscalerConfigMapName(app, streamlet string) string {
+	return WorkloadName(app, streamlet) + "-autoscaler"
+}

@@ -22,16 +22,20 @@ type phaseInput struct {
 //
 //  1. Invalid: the spec was rejected and nothing of it runs.
 //  2. Pending: there is no streamlet to run yet.
-//  3. Failed: every streamlet failed.
-//  4. Degraded: a streamlet failed or is degraded (a rollout that failed or
+//  3. Suspended: every streamlet is suspended, as the spec asks (its topics
+//     are not its health while nothing reads or writes them).
+//  4. Failed: every streamlet failed.
+//  5. Degraded: a streamlet failed or is degraded (a rollout that failed or
 //     stalled, pods lost, a crash loop).
-//  5. Running: every streamlet runs and every managed topic is Ready; a
-//     streamlet rolling out an edit while it still serves counts as running
-//     (the Progressing condition says so).
-//  6. Running: the application ran before and the streamlets that do not
-//     run only roll out an edit (resubmitted, not created yet), topics Ready.
-//  7. Degraded: the application ran before; a streamlet or topic is lost.
-//  8. Pending: it never ran yet.
+//  6. Running: every streamlet runs or is suspended as the spec asks, and
+//     every managed topic is Ready; a streamlet rolling out an edit while
+//     it still serves counts as running (the Progressing condition says
+//     so).
+//  7. Running: the application ran before and the streamlets that do not
+//     run only roll out an edit (resubmitted, not created yet, suspending,
+//     resuming), topics Ready.
+//  8. Degraded: the application ran before; a streamlet or topic is lost.
+//  9. Pending: it never ran yet.
 func applicationPhase(in phaseInput) graph.Phase {
 	if in.invalidAndNothingRuns {
 		return graph.PhaseInvalid
@@ -43,16 +47,18 @@ func applicationPhase(in phaseInput) graph.Phase {
 	onlyRolling := true
 	for _, s := range in.streamlets {
 		counts[s.Phase]++
-		if s.Phase != graph.PhaseRunning && !in.rolling[s.Name] {
+		if s.Phase != graph.PhaseRunning && s.Phase != graph.PhaseSuspended && !in.rolling[s.Name] {
 			onlyRolling = false
 		}
 	}
 	switch {
+	case counts[graph.PhaseSuspended] == len(in.streamlets):
+		return graph.PhaseSuspended
 	case counts[graph.PhaseFailed] == len(in.streamlets):
 		return graph.PhaseFailed
 	case counts[graph.PhaseFailed] > 0 || counts[graph.PhaseDegraded] > 0:
 		return graph.PhaseDegraded
-	case counts[graph.PhaseRunning] == len(in.streamlets) && in.topicsReady:
+	case counts[graph.PhaseRunning]+counts[graph.PhaseSuspended] == len(in.streamlets) && in.topicsReady:
 		return graph.PhaseRunning
 	case in.wasReady && onlyRolling && in.topicsReady:
 		return graph.PhaseRunning

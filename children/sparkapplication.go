@@ -39,6 +39,22 @@ type SparkApplicationSpec struct {
 	Volumes             []corev1.Volume    `json:"volumes,omitempty"`
 	Driver              SparkDriver        `json:"driver"`
 	Executor            SparkExecutor      `json:"executor"`
+	// DynamicAllocation scales an autoscaled streamlet's executors.
+	DynamicAllocation *SparkDynamicAllocation `json:"dynamicAllocation,omitempty"`
+	// Suspend, set only while the streamlet is suspended, makes the
+	// operator stop the application's pods (the checkpoint stays).
+	Suspend *bool `json:"suspend,omitempty"`
+}
+
+// SparkDynamicAllocation is the operator's dynamic allocation: it sets
+// spark.dynamicAllocation.* from it. Shuffle tracking keeps executors that
+// hold shuffle data, so no external shuffle service is needed.
+type SparkDynamicAllocation struct {
+	Enabled                bool   `json:"enabled"`
+	InitialExecutors       *int32 `json:"initialExecutors,omitempty"`
+	MinExecutors           *int32 `json:"minExecutors,omitempty"`
+	MaxExecutors           *int32 `json:"maxExecutors,omitempty"`
+	ShuffleTrackingEnabled *bool  `json:"shuffleTrackingEnabled,omitempty"`
 }
 
 // SparkRestartPolicy says when the operator resubmits the application.
@@ -89,6 +105,10 @@ type observedSparkApplication struct {
 		Executor struct {
 			Instances int32 `json:"instances"`
 		} `json:"executor"`
+		DynamicAllocation struct {
+			Enabled      bool  `json:"enabled"`
+			MinExecutors int32 `json:"minExecutors"`
+		} `json:"dynamicAllocation"`
 	} `json:"spec"`
 	Status SparkApplicationStatus `json:"status"`
 }
@@ -102,6 +122,10 @@ const (
 
 // NewSparkApplication runs a Spark streamlet: a streaming job, restarted always,
 // with one executor per replica, checkpointing where graph resolved its state.
+// An autoscaled one starts with its starting size and lets Spark's dynamic
+// allocation scale its executors within its range; a suspended one is
+// suspended (the operator deletes its pods and submits it again on resume,
+// from its checkpoint).
 func NewSparkApplication(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum string) *SparkApplication {
 	sp := s.Spark
 	pod := streamletPod(bp, s)
@@ -140,19 +164,43 @@ func NewSparkApplication(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checks
 				OnFailureRetryInterval:           &retry,
 				OnSubmissionFailureRetryInterval: &submitRetry,
 			},
-			Volumes:  pod.volumes,
-			Driver:   SparkDriver{SparkPodSpec: podSpec(sp.Driver), ServiceAccount: sp.ServiceAccountName},
-			Executor: SparkExecutor{SparkPodSpec: podSpec(sp.Executor), Instances: &replicas},
+			Volumes:           pod.volumes,
+			Driver:            SparkDriver{SparkPodSpec: podSpec(sp.Driver), ServiceAccount: sp.ServiceAccountName},
+			Executor:          SparkExecutor{SparkPodSpec: podSpec(sp.Executor), Instances: &replicas},
+			DynamicAllocation: sparkDynamicAllocation(s),
+			Suspend:           suspendFlag(s),
 		},
 	}
 }
 
+// sparkDynamicAllocation is an autoscaled streamlet's dynamic allocation;
+// nil without autoscaling.
+func sparkDynamicAllocation(s *graph.ResolvedStreamlet) *SparkDynamicAllocation {
+	a := s.Autoscaling
+	if a == nil {
+		return nil
+	}
+	initial, low, high, tracking := s.Replicas, a.MinReplicas, a.MaxReplicas, true
+	return &SparkDynamicAllocation{Enabled: true, InitialExecutors: &initial, MinExecutors: &low, MaxExecutors: &high, ShuffleTrackingEnabled: &tracking}
+}
+
+// suspendFlag is true for a suspended streamlet, absent otherwise: an
+// application that never suspends renders as it always did.
+func suspendFlag(s *graph.ResolvedStreamlet) *bool {
+	if !s.Suspended {
+		return nil
+	}
+	suspend := true
+	return &suspend
+}
+
 // SparkHealth reads a Spark streamlet's health from its SparkApplication.
-// Ready replicas are the executors in state RUNNING. An edit makes the operator
-// resubmit the application (INVALIDATING, PENDING_RERUN, SUBMITTED), and
-// executors come up one by one: both are rollouts, not failures. An error
-// message left from an earlier attempt is only "last error" once the
-// application runs again.
+// Ready replicas are the executors in state RUNNING; with dynamic
+// allocation the expected ones are those that run, at least its minimum.
+// An edit makes the operator resubmit the application (INVALIDATING,
+// PENDING_RERUN, SUBMITTED), and executors come up one by one: both are
+// rollouts, not failures. An error message left from an earlier attempt is
+// only "last error" once the application runs again.
 func SparkHealth(u *unstructured.Unstructured) Health {
 	app, ok := decode[observedSparkApplication](u)
 	if !ok {
@@ -163,6 +211,11 @@ func SparkHealth(u *unstructured.Unstructured) Health {
 		if st == "RUNNING" {
 			h.Ready++
 		}
+	}
+	if da := app.Spec.DynamicAllocation; da.Enabled {
+		// Dynamic allocation decides the count: what runs, at least the
+		// least it keeps.
+		h.Expected = max(h.Ready, da.MinExecutors)
 	}
 	state, errMsg := app.Status.ApplicationState.State, app.Status.ApplicationState.ErrorMessage
 	switch state {
@@ -188,7 +241,9 @@ func SparkHealth(u *unstructured.Unstructured) Health {
 		h.Message = "not yet submitted by the Spark operator"
 	case "INVALIDATING", "PENDING_RERUN", "SUBMITTED":
 		h.Rolling, h.Message = true, "Spark application "+state
-	default: // SUSPENDING, SUSPENDED
+	case "SUSPENDED":
+		h.Stopped, h.Message = true, "Spark application SUSPENDED"
+	default: // SUSPENDING
 		h.Message = "Spark application " + state
 	}
 	if errMsg != "" {

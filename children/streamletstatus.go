@@ -33,17 +33,26 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 		for i := range bp.Streamlets {
 			s := &bp.Streamlets[i]
 			ss := graph.StreamletStatus{Name: s.Name, Runtime: s.Runtime, ExpectedReplicas: s.Replicas, Phase: graph.PhasePending, State: s.State}
+			var h Health
+			var observed bool
 			for _, wk := range workloadKinds {
 				if wk.runtime != s.Runtime {
 					continue
 				}
-				u, observed := in.observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
+				var u *unstructured.Unstructured
+				u, observed = in.observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
 				_, listed := in.kinds[wk.kind]
 				switch {
 				case observed:
-					h := wk.health(u)
+					h = wk.health(u)
 					ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
 					rolling[s.Name] = h.Rolling
+					if s.Autoscaling != nil {
+						ss.ExpectedReplicas = h.Expected // the autoscaler's decision
+					}
+					if s.Runtime == graph.Flink {
+						ss.Savepoint = FlinkSavepoint(u)
+					}
 				case !listed:
 					ss.Message = "not run: the CompositeController does not list " + wk.kind
 				default:
@@ -51,9 +60,17 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 					rolling[s.Name] = wasReady
 				}
 			}
+			var suspending bool
+			if ss, suspending = withSuspend(ss, s, h, observed); suspending {
+				rolling[s.Name] = true
+			}
 			if s.State == "" && s.Runtime != graph.Akka {
 				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
 			}
+			ss.Message = joinMessages(ss.Message, statelessUpgrades(s))
+			var scaling string
+			ss.Autoscaling, scaling = autoscalingStatus(in, s)
+			ss.Message = joinMessages(ss.Message, scaling)
 			ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s))
 			out = append(out, withPods(ss, in.pods))
 		}

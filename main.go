@@ -4,7 +4,7 @@
 //	sluice render [-o yaml|json] [--controller FILE] [--time T] FILE  print the sync answer for every application
 //	sluice validate FILE...                              report every problem, one per line
 //	sluice diff [-o text|json] [--controller FILE] OLD NEW  what applying NEW over OLD creates, changes and deletes
-//	sluice graph FILE                                    draw each blueprint in Graphviz's DOT
+//	sluice graph [--format dot|mermaid] FILE                                    draw each blueprint in Graphviz's DOT
 //	sluice version                                       print the version
 //
 // A FILE is a YAML stream or a JSON stream of StreamingApplications; "-" is
@@ -30,6 +30,7 @@ import (
 
 	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/graph/draw"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"
 )
@@ -101,11 +102,13 @@ one StreamingApplication each, both valid, with the same name.
 Exits 0 when no child changes, 1 when one does, 2 on error (as kubectl diff).
 --controller FILE as for render. kubectl sluice diff FILE previews an edit
 of a live application.`},
-	{name: "graph", synopsis: "sluice graph FILE", run: drawGraph,
-		summary: "draw each application's blueprint in Graphviz's DOT",
-		text: `Prints one digraph per StreamingApplication of FILE: streamlets with runtime
-and scale, an edge per topic and reader, existing topics as ellipses. Every
-application must be valid. dot -O writes one file per digraph.`},
+	{name: "graph", synopsis: "sluice graph [--format dot|mermaid] FILE", run: drawGraph,
+		summary: "draw each application's blueprint in Graphviz's DOT or as a Mermaid flowchart",
+		text: `Prints one drawing per StreamingApplication of FILE: streamlets shaped by
+runtime with their scale, an edge per topic and reader labelled with the topic,
+existing topics apart. Every application must be valid. --format dot (the
+default) is Graphviz's (dot -O writes one file per digraph); --format mermaid
+is a Mermaid flowchart, which renders in Markdown without Graphviz.`},
 	{name: "version", synopsis: "sluice version", run: printVersion,
 		summary: "print the version",
 		text:    `Prints the version stamped at build (git describe), else the VCS revision Go recorded, else "devel".`},
@@ -524,12 +527,21 @@ func diffFiles(c *cli, cmd *command, args []string) error {
 // every application of the file must be valid.
 func drawGraph(c *cli, cmd *command, args []string) error {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	format := fs.String("format", "dot", "dot (Graphviz) or mermaid (renders in Markdown, needs no Graphviz)")
 	rest, err := c.parse(cmd, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
 		return usageError{fmt.Sprintf("want one FILE, got %d arguments", len(rest))}
+	}
+	write := draw.DOT
+	switch *format {
+	case "dot":
+	case "mermaid":
+		write = draw.Mermaid
+	default:
+		return usageError{fmt.Sprintf("--format %q: want dot or mermaid", *format)}
 	}
 	file := display(rest[0])
 	data, err := c.read(rest[0])
@@ -549,7 +561,7 @@ func drawGraph(c *cli, cmd *command, args []string) error {
 			failed = append(failed, prefixed(file+": "+d.Label, problems).Error())
 			continue
 		}
-		out.WriteString(graph.DOT(bp))
+		out.WriteString(write(bp, nil))
 	}
 	switch {
 	case err != nil:

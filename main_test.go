@@ -62,6 +62,8 @@ func TestCommands(t *testing.T) {
 		{"render under another controller", []string{"render", "--controller", filepath.Join("manifests", "base", "compositecontroller.yaml"), seed}, 1, []string{"needs a SparkApplication"}},
 		{"graph", []string{"graph", seed}, 0, []string{`"merge" -> "cdr-validator"`}},
 		{"graph broken", []string{"graph", broken}, 1, nil},
+		{"graph as mermaid", []string{"graph", "--format", "mermaid", seed}, 0, []string{"flowchart LR", `-->|"call-record-aggregator.merge.out → in"|`}},
+		{"graph in an unknown format", []string{"graph", "--format", "svg", seed}, 2, nil},
 		{"a bad flag", []string{"validate", "--strict", seed}, 2, nil},
 	}
 	for _, tc := range tests {

@@ -28,10 +28,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/graph/draw"
 	"github.com/sluice-dev/sluice/hooks"
+	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/manifests"
 )
 

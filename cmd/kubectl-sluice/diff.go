@@ -8,9 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/kube"
-	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/hooks"
+	"github.com/sluice-dev/sluice/hooks/diff"
 )
 
 func diffCommand(e *env) *cobra.Command {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-dev/sluice/graph/draw"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/graph/draw"
 )
 
 func graphCommand(e *env) *cobra.Command {

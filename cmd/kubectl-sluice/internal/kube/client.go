@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/edit"
-	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/hooks/diff"
 )
 
 // The resources the plugin reads and writes itself.

@@ -59,7 +59,10 @@ func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, t
 	case !topics.ok && st.Phase != graph.PhaseFailed:
 		readyReason, readyMsg = "TopicsNotReady", topics.message
 	}
-	readyOK := valid && topics.ok && appliedOK && st.Phase == graph.PhaseRunning
+	// A suspended application is as its spec asks: Ready, so that GitOps
+	// tools and kubectl wait see it reconciled (its topics' readiness is
+	// TopicsReady's to tell).
+	readyOK := valid && appliedOK && (st.Phase == graph.PhaseRunning && topics.ok || suspended)
 	set(graph.ConditionReady, conditionStatus(readyOK), readyReason, readyMsg)
 	// kstatus' abnormal-true pair (Flux, kubectl wait, cli-utils): Stalled
 	// when a person must act, Reconciling while the application heads for
@@ -75,7 +78,7 @@ func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, t
 	switch {
 	case !stalled && readyOK && progressing:
 		set(graph.ConditionReconciling, metav1.ConditionTrue, "RollingOut", readyMsg)
-	case !stalled && !readyOK && !suspended:
+	case !stalled && !readyOK:
 		set(graph.ConditionReconciling, metav1.ConditionTrue, readyReason, readyMsg)
 	default:
 		set(graph.ConditionReconciling, metav1.ConditionFalse, "Reconciled", "the application is as its spec asks, or stalled")

@@ -129,10 +129,10 @@ func TestSuspendStatus(t *testing.T) {
 		want    want
 	}{
 		{"reference application suspended", "call-record-aggregator", []func(*graph.StreamingApplication){suspendAll}, true, want{
-			Phase: graph.PhaseSuspended, Ready: "False", Reconciling: "False", Stalled: "False", Progressing: "False",
+			Phase: graph.PhaseSuspended, Ready: "True", Reconciling: "False", Stalled: "False", Progressing: "False",
 			Streamlets: map[string]graph.Phase{"cdr-aggregator": graph.PhaseSuspended, "merge": graph.PhaseSuspended, "cdr-generator1": graph.PhaseSuspended}}},
 		{"flink suspended", "fraud-scoring", []func(*graph.StreamingApplication){suspendAll}, true, want{
-			Phase: graph.PhaseSuspended, Ready: "False", Reconciling: "False", Stalled: "False", Progressing: "False",
+			Phase: graph.PhaseSuspended, Ready: "True", Reconciling: "False", Stalled: "False", Progressing: "False",
 			Streamlets: map[string]graph.Phase{"score": graph.PhaseSuspended, "enrich": graph.PhaseSuspended}}},
 		{"suspending", "fraud-scoring", []func(*graph.StreamingApplication){suspendAll}, false, want{
 			Phase: graph.PhaseRunning, Ready: "True", Reconciling: "True", Stalled: "False", Progressing: "True",

@@ -49,6 +49,13 @@ func gitopsCases() []gitopsCase {
 			sa.Object["status"] = map[string]any{"applicationState": map[string]any{"state": "FAILED", "errorMessage": "driver pod failed"}}
 			c.sync()
 		}, "Degraded", status.FailedStatus},
+		{"suspended", func(t *testing.T, c *cluster) {
+			healthy(t, c)
+			c.setParent(edit(t, example(t, cra), func(spec map[string]any) { spec["suspend"] = true }))
+			c.syncUntilStable(5)
+			c.setStopped()
+			c.syncUntilStable(5)
+		}, "Suspended", status.CurrentStatus},
 		{"an edit not yet seen by Sluice", func(t *testing.T, c *cluster) {
 			healthy(t, c)
 			c.parent.SetGeneration(c.parent.GetGeneration() + 1)

@@ -26,6 +26,10 @@ var resourceKinds = map[string]string{
 	"flinkdeployments":  "FlinkDeployment",
 	"podmonitors":       "PodMonitor",
 	"kafkausers":        "KafkaUser",
+
+	// KEDA's, the keda component.
+	"scaledobjects":          "ScaledObject",
+	"triggerauthentications": "TriggerAuthentication",
 }
 
 // EmptyRequest is the sync request the controller would send for parent

@@ -63,10 +63,10 @@ func childKinds(cc compositeController) []string {
 }
 
 func TestComponents(t *testing.T) {
-	if diff := cmp.Diff([]string{"flink", "kafka-users", "monitoring", "pod-health", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
+	if diff := cmp.Diff([]string{"flink", "kafka-users", "keda", "monitoring", "pod-health", "spark", "strimzi-v1beta2"}, Components()); diff != "" {
 		t.Errorf("Components() mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"flink", "kafka-users", "monitoring", "spark"}, DefaultComponents()); diff != "" {
+	if diff := cmp.Diff([]string{"flink", "kafka-users", "keda", "monitoring", "spark"}, DefaultComponents()); diff != "" {
 		t.Errorf("DefaultComponents() mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -87,6 +87,8 @@ func TestController(t *testing.T) {
 		{"defaults", DefaultComponents(), append(append([]string(nil), base...),
 			"flink.apache.org/v1beta1 flinkdeployments",
 			"kafka.strimzi.io/v1 kafkausers",
+			"keda.sh/v1alpha1 scaledobjects",
+			"keda.sh/v1alpha1 triggerauthentications",
 			"monitoring.coreos.com/v1 podmonitors",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications")},
 		{"order is the callers'", []string{"spark", "flink"}, append(append([]string(nil), base...),
@@ -106,6 +108,8 @@ func TestController(t *testing.T) {
 			"kafka.strimzi.io/v1beta2 kafkatopics",
 			"flink.apache.org/v1beta1 flinkdeployments",
 			"kafka.strimzi.io/v1 kafkausers",
+			"keda.sh/v1alpha1 scaledobjects",
+			"keda.sh/v1alpha1 triggerauthentications",
 			"monitoring.coreos.com/v1 podmonitors",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications",
 		}},

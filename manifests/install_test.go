@@ -44,7 +44,7 @@ func TestInstallSets(t *testing.T) {
 		"spark":       {"spark"},
 		"flink":       {"flink"},
 		"spark-flink": {"spark", "flink"},
-		"all":         {"spark", "flink", "monitoring", "kafka-users"},
+		"all":         {"spark", "flink", "monitoring", "kafka-users", "keda"},
 	}
 	entries, err := os.ReadDir("install")
 	if err != nil {

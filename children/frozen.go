@@ -2,6 +2,8 @@ package children
 
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/internal/tree"
 )
 
 // AnnotationLastApplied is where Metacontroller keeps each child as the hook
@@ -17,11 +19,11 @@ var serverSetMetadata = []string{
 
 // frozen is every observed child as last applied: the answer that changes
 // nothing, for a spec Sluice cannot use (and the base of finalize's answer).
-func frozen(observed Observed, kinds Kinds) []*unstructured.Unstructured {
+func frozen(observed Observed, lastApplied LastApplied, kinds Kinds) []*unstructured.Unstructured {
 	out := []*unstructured.Unstructured{}
 	for _, kind := range observed.Kinds() {
 		for _, u := range observed.All(kind) {
-			out = append(out, asLastApplied(u, kinds[kind]))
+			out = append(out, asLastApplied(u, lastApplied[kind][u.GetName()], kinds[kind]))
 		}
 	}
 	SortObjects(out)
@@ -30,14 +32,16 @@ func frozen(observed Observed, kinds Kinds) []*unstructured.Unstructured {
 
 // asLastApplied returns an observed child as the hook last answered it, under
 // the apiVersion of the request's key for its kind: a Strimzi upgrade from
-// v1beta2 to v1 must not make an answered child a different kind. Where
-// last-applied is missing or unreadable, it falls back to the observed
+// v1beta2 to v1 must not make an answered child a different kind. Its
+// last-applied configuration is raw, the annotation as it came on the wire,
+// when the child was read without it (LastApplied), else its annotation.
+// Where last-applied is missing or unreadable, it falls back to the observed
 // object. Either way nothing the API server sets is answered (a last-applied
 // written by an older hook or by hand may carry it too), and a KafkaTopic's
 // partitions never fall below the observed count.
-func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructured.Unstructured {
-	out := &unstructured.Unstructured{}
-	if s, ok := u.GetAnnotations()[AnnotationLastApplied]; !ok || out.UnmarshalJSON([]byte(s)) != nil {
+func asLastApplied(u *unstructured.Unstructured, raw []byte, apiVersion string) *unstructured.Unstructured {
+	out := decodeLastApplied(u, raw)
+	if out == nil {
 		out = u.DeepCopy()
 	}
 	stripServerFields(out)
@@ -47,6 +51,34 @@ func asLastApplied(u *unstructured.Unstructured, apiVersion string) *unstructure
 	out.SetNamespace(u.GetNamespace())
 	if out.GetKind() == KafkaTopicKind {
 		keepPartitions(out, u)
+	}
+	return out
+}
+
+// decodeLastApplied decodes a child's last-applied configuration; nil when it
+// has none or it is not an object with a kind. The configuration is decoded
+// as unstructured.Unstructured decodes it, by the fast decoder first and by
+// apimachinery's own where that one refuses it.
+func decodeLastApplied(u *unstructured.Unstructured, raw []byte) *unstructured.Unstructured {
+	var data []byte
+	if raw != nil {
+		var err error
+		if data, err = tree.Unquote(raw); err != nil {
+			return nil
+		}
+	} else if s, ok := u.GetAnnotations()[AnnotationLastApplied]; ok {
+		data = []byte(s)
+	} else {
+		return nil
+	}
+	if obj, err := tree.DecodeObject(data); err == nil {
+		if out := (&unstructured.Unstructured{Object: obj}); out.GroupVersionKind().Kind != "" {
+			return out
+		}
+	}
+	out := &unstructured.Unstructured{}
+	if out.UnmarshalJSON(data) != nil {
+		return nil
 	}
 	return out
 }

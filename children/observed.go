@@ -27,6 +27,14 @@ func (o Observed) All(kind string) []*unstructured.Unstructured {
 	return out
 }
 
+// LastApplied holds, by kind and name, the last-applied configuration of
+// observed children that were read without it (hooks reads each child's
+// annotation as it came on the wire, a JSON string still quoted, and leaves
+// it out of the child's annotations): the answer decodes one only when it
+// keeps that child as last applied, a frozen, retained or released child.
+// A child not in it carries its configuration in its annotation, if at all.
+type LastApplied map[string]map[string][]byte
+
 // Count is the number of observed children of every kind.
 func (o Observed) Count() int {
 	n := 0

@@ -7,8 +7,11 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -223,6 +226,22 @@ func TestGeneratedRequestsRun(t *testing.T) {
 	}
 }
 
+// TestWriteRequests writes the request of every benchmark case into the
+// folder $SLUICE_REQUESTS_DIR, as CASE.json (make load sends largest.json);
+// skipped without it.
+func TestWriteRequests(t *testing.T) {
+	dir := os.Getenv("SLUICE_REQUESTS_DIR")
+	if dir == "" {
+		t.Skip("SLUICE_REQUESTS_DIR is not set")
+	}
+	for _, bc := range benchCases {
+		name := strings.ReplaceAll(bc.name, "=", "-")
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), runningRequest(t, bc.parent(t)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSyncLargest answers the largest application's request through
 // the handler. Besides B/op it reports the peak heap in use while
 // answering, over the heap in use before (which holds the body): what one
@@ -304,3 +323,7 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return len(p), nil
 }
+
+// largestCluster (limits_test.go) lost its last caller to runningRequest;
+// kept used until limits_test.go, being edited, drops it.
+var _ = largestCluster

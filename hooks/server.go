@@ -65,9 +65,9 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.MaxLargeRequests > 0 {
 		h.large = make(chan struct{}, cfg.MaxLargeRequests)
 	}
-	h.router.POST("/sync", hook(h, "sync", Sync))
-	h.router.POST("/finalize", hook(h, "finalize", Finalize))
-	h.router.POST("/customize", hook(h, "customize", func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
+	h.router.POST("/sync", hook(h, "sync", readBody, syncReading))
+	h.router.POST("/finalize", hook(h, "finalize", readBody, finalizeReading))
+	h.router.POST("/customize", hook(h, "customize", readCustomize, func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
 		return Customize(req)
 	}))
 	h.router.GET("/healthz", func(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
@@ -121,7 +121,7 @@ func (r *Response) outcome(hook string) string {
 func (r *CustomizeResponse) outcome(string) string { return outcomeNormal }
 
 func (r *Request) logAttrs() []any {
-	if r.Parent == nil {
+	if r == nil || r.Parent == nil {
 		return nil
 	}
 	return []any{"parent", r.Parent.GetNamespace() + "/" + r.Parent.GetName()}
@@ -131,38 +131,50 @@ func (r *Response) logAttrs() []any {
 	return []any{"children", len(r.Children), "phase", r.Status.Phase}
 }
 
-func (r *CustomizeRequest) logAttrs() []any { return (&Request{Parent: r.Parent}).logAttrs() }
+func (r *CustomizeRequest) logAttrs() []any {
+	if r == nil {
+		return nil
+	}
+	return (&Request{Parent: r.Parent}).logAttrs()
+}
 
 func (r *CustomizeResponse) logAttrs() []any { return []any{"related", len(r.RelatedResources)} }
 
-// hook decodes a request, calls fn and encodes its answer; every error maps
-// to its status code here.
-func hook[Req, Resp any, PReq interface {
-	*Req
-	logged
-}, PResp interface {
-	*Resp
+// answer is a hook's answer: it says what it is for the metrics and the log,
+// and encodes itself.
+type answer interface {
 	logged
 	outcomer
-}](h *Handler, name string, fn func(PReq, time.Time) (PResp, error)) httprouter.Handle {
+	encode() ([]byte, error)
+}
+
+// hook reads a request body with read, calls fn and encodes its answer;
+// every error maps to its status code here. read returns what it read even
+// with an error, for the log line.
+func hook[Req logged, Resp answer](h *Handler, name string, read func([]byte) (Req, error), fn func(Req, time.Time) (Resp, error)) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 		start := h.cfg.Now()
 		defer h.metrics.begin(name)()
-		var req PReq = new(Req)
+		var req Req
 		release, err := h.turn(r)
 		defer release()
 		size := -1
 		if err == nil {
-			size, err = decodeRequest(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), req)
+			var body []byte
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+			size = len(body)
+			if err == nil {
+				req, err = read(body)
+			}
 		}
-		var resp PResp
+		var resp Resp
 		if err == nil {
 			resp, err = fn(req, start)
 		}
 		code := http.StatusOK
 		var body []byte
 		if err == nil {
-			body, err = json.Marshal(resp)
+			body, err = resp.encode()
 		}
 		if err != nil {
 			code = statusCode(err)
@@ -186,6 +198,14 @@ func hook[Req, Resp any, PReq interface {
 		_, _ = w.Write(body)
 	}
 }
+
+// readCustomize decodes a customize request.
+func readCustomize(body []byte) (*CustomizeRequest, error) {
+	req := &CustomizeRequest{}
+	return req, unmarshalRequest(body, req)
+}
+
+func (r *CustomizeResponse) encode() ([]byte, error) { return json.Marshal(r) }
 
 // errBusy: no turn for a large request came within the timeout.
 var errBusy = errors.New("hook busy with other large requests")
@@ -215,11 +235,16 @@ func decodeRequest(body io.Reader, v any) (int, error) {
 	if err != nil {
 		return len(b), err
 	}
+	return len(b), unmarshalRequest(b, v)
+}
+
+// unmarshalRequest decodes one JSON request into v, and nothing after it.
+func unmarshalRequest(b []byte, v any) error {
 	// Unmarshal refuses data after the object too.
 	if err := json.Unmarshal(b, v); err != nil {
-		return len(b), fmt.Errorf("%w: %w", ErrMalformed, err)
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return len(b), nil
+	return nil
 }
 
 // statusCode maps an error to the HTTP status Metacontroller gets. Every one

@@ -9,46 +9,145 @@ import (
 
 	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/internal/tree"
 )
 
 // Sync answers a sync request; now is the time of the call. The answer is
 // children.Answer's: this only reads the request and writes the response. A
 // request it cannot read is an error wrapping ErrMalformed.
 func Sync(req *Request, now time.Time) (*Response, error) {
-	in, err := input(req, now)
+	r, err := readRequest(req)
 	if err != nil {
 		return nil, err
 	}
-	in.Blueprint, in.Invalid = resolveParent(req.Parent)
-	res, err := children.Answer(in)
-	if err != nil {
-		return nil, fmt.Errorf("answer %s/%s: %w", req.Parent.GetNamespace(), req.Parent.GetName(), err)
-	}
-	return response(res), nil
+	return syncReading(r, now)
 }
 
 // Finalize answers a finalize request: children.Finalize's answer, from the
 // observed children and the parent's topic deletion policy as written.
 func Finalize(req *Request, now time.Time) (*Response, error) {
-	in, err := input(req, now)
+	r, err := readRequest(req)
 	if err != nil {
 		return nil, err
 	}
-	policy, _, _ := unstructured.NestedString(req.Parent.Object, "spec", "topicDeletionPolicy")
-	return response(children.Finalize(in, policy)), nil
+	return finalizeReading(r, now)
 }
 
-// input reads what both hooks answer from: the observed children, the
-// application's pods, the parent's status and generation.
-func input(req *Request, now time.Time) (children.Input, error) {
+// reading is a sync or finalize request, read and checked: from a Request
+// (readRequest), or straight from the body by the server (readBody).
+type reading struct {
+	head     parentHead
+	obs      observation
+	pods     []*unstructured.Unstructured
+	previous *graph.Status
+	// parentJSON is the parent without its status, as graph resolves it.
+	parentJSON func() ([]byte, error)
+	// policy is the parent's spec.topicDeletionPolicy as written.
+	policy func() string
+	// attrs is what the request adds to the hook's log line.
+	attrs []any
+}
+
+func (r *reading) logAttrs() []any {
+	if r == nil {
+		return nil
+	}
+	return r.attrs
+}
+
+// readRequest reads a decoded request.
+func readRequest(req *Request) (*reading, error) {
 	obs, err := read(req)
 	if err != nil {
-		return children.Input{}, err
+		return nil, err
 	}
-	return children.Input{
-		Kinds: obs.kinds, Observed: obs.observed, Pods: relatedPods(req),
-		Previous: previousStatus(req.Parent), Generation: req.Parent.GetGeneration(), Now: now,
+	parent := req.Parent
+	return &reading{
+		head: headOf(parent), obs: obs, pods: relatedPods(req), previous: previousStatus(parent),
+		parentJSON: func() ([]byte, error) {
+			// Everything but the status, which is read separately: a bad
+			// status must not block a good spec. A shallow copy: nothing
+			// here is written.
+			obj := make(map[string]any, len(parent.Object))
+			for k, v := range parent.Object {
+				if k != "status" {
+					obj[k] = v
+				}
+			}
+			return json.Marshal(obj)
+		},
+		policy: func() string {
+			policy, _, _ := unstructured.NestedString(parent.Object, "spec", "topicDeletionPolicy")
+			return policy
+		},
+		attrs: req.logAttrs(),
 	}, nil
+}
+
+// readBody reads a sync or finalize request body: the fast reader's way
+// where it can (read.go), else decoded into a Request as ever. The reading
+// is never nil: on an error it still carries the log attributes.
+func readBody(body []byte) (*reading, error) {
+	w, err := readWire(body)
+	if err != nil {
+		req := &Request{}
+		if err := unmarshalRequest(body, req); err != nil {
+			return &reading{attrs: req.logAttrs()}, err
+		}
+		r, err := readRequest(req)
+		if err != nil {
+			return &reading{attrs: req.logAttrs()}, err
+		}
+		return r, nil
+	}
+	attrs := []any{"parent", w.parent.namespace + "/" + w.parent.name}
+	if err := checkHead(w.parent); err != nil {
+		return &reading{attrs: attrs}, err
+	}
+	obs, err := observeChildren(w.parent.namespace, w.children, w.lastApplied)
+	if err != nil {
+		return &reading{attrs: attrs}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	r := &reading{
+		head: w.parent, obs: obs, pods: relatedPods(&Request{Related: w.related}), attrs: attrs,
+		parentJSON: func() ([]byte, error) { return w.parentJSON, nil },
+		policy: func() string {
+			spec, _ := tree.DecodeObject(w.spec)
+			policy, _ := spec["topicDeletionPolicy"].(string)
+			return policy
+		},
+	}
+	if w.status != nil {
+		var st graph.Status
+		if json.Unmarshal(w.status, &st) == nil {
+			r.previous = &st
+		}
+	}
+	return r, nil
+}
+
+// input is what both hooks answer from.
+func (r *reading) input(now time.Time) children.Input {
+	return children.Input{
+		Kinds: r.obs.kinds, Observed: r.obs.observed, LastApplied: r.obs.lastApplied, Pods: r.pods,
+		Previous: r.previous, Generation: r.head.generation, Now: now,
+	}
+}
+
+// syncReading answers a sync.
+func syncReading(r *reading, now time.Time) (*Response, error) {
+	in := r.input(now)
+	in.Blueprint, in.Invalid = resolveParent(r.parentJSON)
+	res, err := children.Answer(in)
+	if err != nil {
+		return nil, fmt.Errorf("answer %s/%s: %w", r.head.namespace, r.head.name, err)
+	}
+	return response(res), nil
+}
+
+// finalizeReading answers a finalize call.
+func finalizeReading(r *reading, now time.Time) (*Response, error) {
+	return response(children.Finalize(r.input(now), r.policy())), nil
 }
 
 // response is the wire form of an answer.
@@ -57,18 +156,10 @@ func response(res children.Result) *Response {
 		ResyncAfterSeconds: res.ResyncAfterSeconds, Finalized: res.Finalized}
 }
 
-// resolveParent decodes and resolves the parent; a nil blueprint comes with
-// the problems that say why it cannot be used.
-func resolveParent(parent *unstructured.Unstructured) (*graph.Blueprint, []string) {
-	// Everything but the status, which is read separately: a bad status must
-	// not block a good spec. A shallow copy: nothing here is written.
-	obj := make(map[string]any, len(parent.Object))
-	for k, v := range parent.Object {
-		if k != "status" {
-			obj[k] = v
-		}
-	}
-	b, err := json.Marshal(obj)
+// resolveParent resolves the parent; a nil blueprint comes with the
+// problems that say why it cannot be used.
+func resolveParent(parentJSON func() ([]byte, error)) (*graph.Blueprint, []string) {
+	b, err := parentJSON()
 	if err != nil {
 		return nil, []string{fmt.Sprintf("spec: %v", err)}
 	}

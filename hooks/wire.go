@@ -63,20 +63,30 @@ func parseKindKey(key string) (kindKey, error) {
 
 // observation is a request's children map, checked and indexed.
 type observation struct {
-	kinds    children.Kinds
-	observed children.Observed
+	kinds       children.Kinds
+	observed    children.Observed
+	lastApplied children.LastApplied
 }
 
 // observe checks the children map's shape and indexes it by kind and name.
 // A malformed map is an error: answering without knowing the observed
 // children could delete them.
 func observe(req *Request) (observation, error) {
-	if req.Children == nil {
+	return observeChildren(req.Parent.GetNamespace(), req.Children, nil)
+}
+
+// observeChildren is observe of a children map in the parent's namespace;
+// lastApplied holds the last-applied annotations of children read without
+// them (read.go), or is nil.
+func observeChildren(ns string, kids map[string]map[string]*unstructured.Unstructured, lastApplied map[*unstructured.Unstructured][]byte) (observation, error) {
+	if kids == nil {
 		return observation{}, fmt.Errorf("request has no children map (Metacontroller always sends one, with a key per child kind)")
 	}
 	obs := observation{kinds: children.Kinds{}, observed: children.Observed{}}
-	ns := req.Parent.GetNamespace()
-	for key, byName := range req.Children {
+	if len(lastApplied) > 0 {
+		obs.lastApplied = children.LastApplied{}
+	}
+	for key, byName := range kids {
 		k, err := parseKindKey(key)
 		if err != nil {
 			return observation{}, err
@@ -102,6 +112,12 @@ func observe(req *Request) (observation, error) {
 				return observation{}, fmt.Errorf("children[%s][%s] is %s/%s, not a child keyed %s in the parent's namespace", key, nsName, u.GetNamespace(), u.GetName(), want)
 			}
 			obs.observed[k.kind][u.GetName()] = u
+			if raw, ok := lastApplied[u]; ok {
+				if obs.lastApplied[k.kind] == nil {
+					obs.lastApplied[k.kind] = map[string][]byte{}
+				}
+				obs.lastApplied[k.kind][u.GetName()] = raw
+			}
 		}
 	}
 	return obs, nil
@@ -109,13 +125,24 @@ func observe(req *Request) (observation, error) {
 
 // checkParent refuses a request whose parent is not a StreamingApplication.
 func checkParent(req *Request) error {
-	p := req.Parent
-	switch {
-	case p == nil:
+	if req.Parent == nil {
 		return fmt.Errorf("%w: request has no parent", ErrMalformed)
-	case p.GetAPIVersion() != graph.APIVersion || p.GetKind() != graph.Kind:
-		return fmt.Errorf("%w: parent is a %s %s, not a %s %s", errForeign, p.GetAPIVersion(), p.GetKind(), graph.APIVersion, graph.Kind)
-	case p.GetName() == "" || p.GetUID() == "":
+	}
+	return checkHead(headOf(req.Parent))
+}
+
+// headOf is a parent's identity.
+func headOf(p *unstructured.Unstructured) parentHead {
+	return parentHead{apiVersion: p.GetAPIVersion(), kind: p.GetKind(), name: p.GetName(), namespace: p.GetNamespace(),
+		uid: string(p.GetUID()), generation: p.GetGeneration()}
+}
+
+// checkHead refuses a parent that is not a StreamingApplication.
+func checkHead(p parentHead) error {
+	switch {
+	case p.apiVersion != graph.APIVersion || p.kind != graph.Kind:
+		return fmt.Errorf("%w: parent is a %s %s, not a %s %s", errForeign, p.apiVersion, p.kind, graph.APIVersion, graph.Kind)
+	case p.name == "" || p.uid == "":
 		return fmt.Errorf("%w: parent has no name or uid", ErrMalformed)
 	}
 	return nil

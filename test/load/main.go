@@ -1,8 +1,15 @@
-// Command load drives a running `sluice serve` with sync requests for the
-// reference application with every child observed, and with /healthz as the
-// baseline measured in the same run. It prints throughput and latency
-// percentiles for both and their ratio: absolute numbers on shared machines
-// mean little.
+// Command load drives a running `sluice serve` with sync requests shaped
+// like Metacontroller's (test/request: every child observed with its
+// last-applied annotation, managedFields, owner reference and status), and
+// measures, each beside a baseline taken in the same run (absolute numbers
+// on shared machines mean little):
+//
+//   - 1 client: /sync latency (p50, p99), beside /healthz's;
+//   - N clients (-c): /sync throughput, beside /healthz's, and beside what
+//     the in-process handler predicts for the cores the server has
+//     (GOMAXPROCS of this process: run it on the same machine);
+//   - with -largest and -pid: two of the largest requests at once, and the
+//     server's peak RSS (VmHWM) after each phase.
 package main
 
 import (
@@ -11,55 +18,108 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"
+	"github.com/sluice-dev/sluice/test/request"
 )
 
 func main() {
 	addr := flag.String("addr", "http://127.0.0.1:8080", "hook server")
-	example := flag.String("example", "manifests/examples/call-record-aggregator.yaml", "parent to sync")
+	example := flag.String("example", "manifests/examples/call-record-aggregator.yaml", "parent to sync, or gen:N for a generated application of N streamlets")
+	largest := flag.String("largest", "", "a request body file to send twice at once (the largest application's)")
+	pid := flag.Int("pid", 0, "the server's process id, for its peak RSS")
 	duration := flag.Duration("duration", 10*time.Second, "duration of each phase")
-	workers := flag.Int("c", 4, "concurrent clients")
+	workers := flag.Int("c", 4, "concurrent clients of the throughput phase")
 	flag.Parse()
-	body, err := syncRequest(*example)
-	if err != nil {
+	if err := run(*addr, *example, *largest, *pid, *duration, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
-		os.Exit(1)
-	}
-	base := run(*addr+"/healthz", http.MethodGet, nil, *workers, *duration)
-	hook := run(*addr+"/sync", http.MethodPost, body, *workers, *duration)
-	fmt.Printf("request body: %d bytes, %d clients, %s per phase\n", len(body), *workers, *duration)
-	base.print("baseline GET /healthz")
-	hook.print("POST /sync")
-	fmt.Printf("ratio /sync to /healthz: throughput %.3f, p50 latency %.1fx, p99 latency %.1fx\n",
-		hook.rate()/base.rate(), float64(hook.pct(50))/float64(base.pct(50)), float64(hook.pct(99))/float64(base.pct(99)))
-	if hook.errors > 0 {
 		os.Exit(1)
 	}
 }
 
-// syncRequest is the request Metacontroller sends once every child of the
-// example exists: each child with its last-applied annotation.
-func syncRequest(example string) ([]byte, error) {
-	parentData, err := os.ReadFile(example)
+func run(addr, example, largest string, pid int, d time.Duration, workers int) error {
+	body, err := syncRequest(example)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	fmt.Printf("request: %s, %d bytes; %s per phase; GOMAXPROCS %d\n", example, len(body), d, runtime.GOMAXPROCS(0))
+	inProcess, err := inProcessSync(body, d)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("in-process handler: %s per sync on one core\n", inProcess.Round(time.Microsecond))
+
+	failed := false
+	phase := func(name, path, method string, body []byte, clients int) *result {
+		r := load(addr+path, method, body, clients, d)
+		r.print(fmt.Sprintf("%s, %d client(s)", name, clients))
+		failed = failed || r.errors > 0
+		return r
+	}
+	base1 := phase("GET /healthz", "/healthz", http.MethodGet, nil, 1)
+	sync1 := phase("POST /sync", "/sync", http.MethodPost, body, 1)
+	fmt.Printf("1 client: /sync p50 %.1fx /healthz's, p99 %.1fx\n",
+		float64(sync1.pct(50))/float64(base1.pct(50)), float64(sync1.pct(99))/float64(base1.pct(99)))
+	baseN := phase("GET /healthz", "/healthz", http.MethodGet, nil, workers)
+	syncN := phase("POST /sync", "/sync", http.MethodPost, body, workers)
+	cores := min(workers, runtime.GOMAXPROCS(0))
+	predicted := float64(cores) / inProcess.Seconds()
+	fmt.Printf("%d clients: /sync throughput %.3f of /healthz's; %.0f syncs/s is %.0f%% of the %.0f syncs/s the in-process handler predicts for %d cores\n",
+		workers, syncN.rate()/baseN.rate(), syncN.rate(), 100*syncN.rate()/predicted, predicted, cores)
+	if pid > 0 {
+		printRSS(pid, "after the /sync phases")
+	}
+	if largest != "" {
+		big, err := os.ReadFile(largest)
+		if err != nil {
+			return err
+		}
+		r := twoAtOnce(addr+"/sync", big, 3)
+		fmt.Printf("largest request (%d bytes, %.1f MiB), two at once, 3 times: p50 %s, max %s, errors %d\n",
+			len(big), float64(len(big))/(1<<20), r.pct(50).Round(time.Millisecond), r.pct(100).Round(time.Millisecond), r.errors)
+		failed = failed || r.errors > 0
+		if pid > 0 {
+			printRSS(pid, "after two of the largest at once")
+		}
+	}
+	if failed {
+		return fmt.Errorf("some requests failed")
+	}
+	return nil
+}
+
+// syncRequest is the request Metacontroller sends once every child of the
+// example (a file, or gen:N) exists and runs, under the CompositeController
+// that `sluice render` uses.
+func syncRequest(example string) ([]byte, error) {
+	var parentData []byte
+	if n, ok := strings.CutPrefix(example, "gen:"); ok {
+		var streamlets int
+		if _, err := fmt.Sscan(n, &streamlets); err != nil {
+			return nil, fmt.Errorf("-example %s: %w", example, err)
+		}
+		parentData = request.Application(streamlets)
+	} else {
+		var err error
+		if parentData, err = os.ReadFile(example); err != nil {
+			return nil, err
+		}
 	}
 	ctrl, err := manifests.Controller(manifests.DefaultComponents()...)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := hooks.Render(parentData, ctrl, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -70,26 +130,27 @@ func syncRequest(example string) ([]byte, error) {
 	if err := decode(ctrl, &controller); err != nil {
 		return nil, err
 	}
+	if parent.GetNamespace() == "" {
+		parent.SetNamespace("default")
+	}
 	parent.SetUID(hooks.RenderUID)
-	empty, err := hooks.EmptyRequest(&controller, &parent)
+	parent.SetGeneration(1)
+	req, err := hooks.EmptyRequest(&controller, parent.DeepCopy())
 	if err != nil {
 		return nil, err
 	}
-	for _, child := range resp.Children {
-		la, err := json.Marshal(child.Object)
-		if err != nil {
-			return nil, err
-		}
-		observed := child.DeepCopy()
-		ann := observed.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[children.AnnotationLastApplied] = string(la)
-		observed.SetAnnotations(ann)
-		empty.Children[child.GetKind()+"."+child.GetAPIVersion()][child.GetNamespace()+"/"+child.GetName()] = observed
+	resp, err := hooks.Sync(req, time.Now())
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(empty)
+	answered := make([]map[string]any, len(resp.Children))
+	for i, u := range resp.Children {
+		answered[i] = u.Object
+	}
+	return request.Sync(request.Answer{
+		Controller: controller.Object, Parent: parent.Object, Keys: slices.Sorted(maps.Keys(req.Children)),
+		Children: answered, Status: resp.Status,
+	})
 }
 
 func decode(data []byte, u *unstructured.Unstructured) error {
@@ -98,6 +159,48 @@ func decode(data []byte, u *unstructured.Unstructured) error {
 		return err
 	}
 	return u.UnmarshalJSON(js)
+}
+
+// inProcessSync is the time the hook's handler takes for one sync of body,
+// in this process, one at a time: what one core does.
+func inProcessSync(body []byte, d time.Duration) (time.Duration, error) {
+	cfg := hooks.DefaultConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	h := hooks.NewHandler(cfg)
+	var runs []time.Duration
+	deadline := time.Now().Add(d / 2)
+	for len(runs) < 5 || time.Now().Before(deadline) {
+		rec := httptest.NewRecorder()
+		t0 := time.Now()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sync", bytes.NewReader(body)))
+		runs = append(runs, time.Since(t0))
+		if rec.Code != http.StatusOK {
+			return 0, fmt.Errorf("in-process sync: HTTP %d: %s", rec.Code, rec.Body)
+		}
+		var resp struct{ Children []json.RawMessage }
+		if len(runs) == 1 && (json.Unmarshal(rec.Body.Bytes(), &resp) != nil || len(resp.Children) == 0) {
+			return 0, fmt.Errorf("in-process sync: no children in %.200s", rec.Body)
+		}
+	}
+	slices.Sort(runs)
+	return runs[len(runs)/2], nil
+}
+
+// printRSS prints the process's peak resident set (VmHWM) and its current
+// one (VmRSS).
+func printRSS(pid int, when string) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		fmt.Printf("peak RSS %s: unknown (%v)\n", when, err)
+		return
+	}
+	var fields []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") || strings.HasPrefix(line, "VmRSS:") {
+			fields = append(fields, strings.Join(strings.Fields(line), " "))
+		}
+	}
+	fmt.Printf("server memory %s: %s (the hook's limit is 2Gi)\n", when, strings.Join(fields, ", "))
 }
 
 type result struct {
@@ -116,11 +219,12 @@ func (r *result) pct(p int) time.Duration {
 }
 
 func (r *result) print(name string) {
-	fmt.Printf("%-22s %8.0f req/s  p50 %-10s p99 %-10s errors %d\n", name, r.rate(), r.pct(50), r.pct(99), r.errors)
+	fmt.Printf("%-28s %8.0f req/s  p50 %-10s p99 %-10s errors %d\n", name, r.rate(),
+		r.pct(50).Round(time.Microsecond), r.pct(99).Round(time.Microsecond), r.errors)
 }
 
-// run sends requests from workers clients for d.
-func run(url, method string, body []byte, workers int, d time.Duration) *result {
+// load sends requests from workers clients for d.
+func load(url, method string, body []byte, workers int, d time.Duration) *result {
 	var (
 		mu  sync.Mutex
 		res result
@@ -135,13 +239,7 @@ func run(url, method string, body []byte, workers int, d time.Duration) *result 
 			errs := 0
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-				resp, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != http.StatusOK {
+				if !send(client, method, url, body) {
 					errs++
 					continue
 				}
@@ -157,4 +255,43 @@ func run(url, method string, body []byte, workers int, d time.Duration) *result 
 	res.took = time.Since(start)
 	slices.Sort(res.latencies)
 	return &res
+}
+
+// twoAtOnce sends body from two clients at once, rounds times.
+func twoAtOnce(url string, body []byte, rounds int) *result {
+	var res result
+	var mu sync.Mutex
+	client := &http.Client{Timeout: time.Minute}
+	start := time.Now()
+	for range rounds {
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				t0 := time.Now()
+				ok := send(client, http.MethodPost, url, body)
+				mu.Lock()
+				defer mu.Unlock()
+				if !ok {
+					res.errors++
+					return
+				}
+				res.latencies = append(res.latencies, time.Since(t0))
+			})
+		}
+		wg.Wait()
+	}
+	res.took = time.Since(start)
+	slices.Sort(res.latencies)
+	return &res
+}
+
+func send(client *http.Client, method, url string, body []byte) bool {
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

@@ -1,0 +1,206 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/test/request"
+)
+
+// answerBoth answers body as the server does (readBody: the fast reader
+// where it reads the body) and as a Request decoded by encoding/json (Sync
+// and Finalize, then json.Marshal), and fails the test unless both give the
+// same status code and, for a 200, the same bytes.
+func answerBoth(t *testing.T, body []byte) {
+	t.Helper()
+	for _, hook := range []struct {
+		name   string
+		fast   func(*reading, any) (*Response, error)
+		legacy func(*Request) (*Response, error)
+	}{
+		{"sync", func(r *reading, _ any) (*Response, error) { return syncReading(r, now) }, func(req *Request) (*Response, error) { return Sync(req, now) }},
+		{"finalize", func(r *reading, _ any) (*Response, error) { return finalizeReading(r, now) }, func(req *Request) (*Response, error) { return Finalize(req, now) }},
+	} {
+		var fastBody, legacyBody []byte
+		fastCode, legacyCode := 200, 200
+		r, err := readBody(body)
+		var resp *Response
+		if err == nil {
+			resp, err = hook.fast(r, nil)
+		}
+		if err == nil {
+			fastBody, err = resp.encode()
+		}
+		if err != nil {
+			fastCode = statusCode(err)
+		}
+		req := &Request{}
+		err = unmarshalRequest(body, req)
+		if err == nil {
+			resp, err = hook.legacy(req)
+		}
+		if err == nil {
+			legacyBody, err = json.Marshal(resp)
+		}
+		if err != nil {
+			legacyCode = statusCode(err)
+		}
+		if fastCode != legacyCode || !bytes.Equal(fastBody, legacyBody) {
+			t.Fatalf("%s: the server answers HTTP %d %.300s, a decoded Request HTTP %d %.300s", hook.name, fastCode, fastBody, legacyCode, legacyBody)
+		}
+	}
+}
+
+// readSamples are request bodies of every shape the tests know: the
+// generated ones, the captured Metacontroller requests, the cluster
+// scenarios' requests, and malformed and unusual ones.
+func readSamples(t *testing.T) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, bc := range benchCases[:2] {
+		out = append(out, runningRequest(t, bc.parent(t)))
+	}
+	out = append(out, parentEdits(t, runningRequest(t, example(t, cra)))...)
+	files, _ := filepath.Glob("testdata/metacontroller/*.json")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	c := newCluster(t, example(t, cra), allComponents()...)
+	out = append(out, requestJSON(t, c.request())) // nothing observed yet
+	c.sync()
+	out = append(out, requestJSON(t, c.request()))
+	broken := c.request()
+	_ = unstructured.SetNestedField(broken.Parent.Object, "x", "spec", "streamlets")
+	out = append(out, requestJSON(t, broken)) // frozen
+	retained := newCluster(t, edit(t, example(t, cra), removeInvalidOutlet), allComponents()...)
+	retained.children = c.children
+	out = append(out, requestJSON(t, retained.request()))
+	out = append(out, unusual(requestJSON(t, c.request()))...)
+	return out
+}
+
+// unusual are variants of a request that the fast reader leaves to
+// encoding/json: the answer must not change.
+func unusual(body []byte) [][]byte {
+	s := string(body)
+	la := `"metacontroller.k8s.io/last-applied-configuration":`
+	return [][]byte{
+		[]byte(strings.Replace(s, `"parent":`, `"Parent":`, 1)),
+		[]byte(strings.Replace(s, `"children":`, `"extra":{"a":[1,2]},"children":`, 1)),
+		[]byte(strings.Replace(s, `"generation":1`, `"generation":1.0`, 1)),
+		[]byte(strings.Replace(s, `"replicas":4`, `"replicas":4e0`, 1)),
+		[]byte(strings.Replace(s, `"kind":"StreamingApplication",`, `"kind":"StreamingApplication","apiVersion":"sluice.dev/v1alpha1",`, 1)),
+		[]byte(strings.Replace(s, la, la+`"{}",`+la, 1)),
+		[]byte(strings.Replace(s, la, `"n":7,`+la, 1)),
+		[]byte(strings.Replace(s, la, la+`7,"x":`, 1)),
+		[]byte(strings.Replace(s, `"managedFields":[`, `"managedFields":[1e400,`, 1)),
+		[]byte(strings.Replace(s, `"image":"`, `"image":"\ud800`, 1)),
+		[]byte(strings.Replace(s, `"image":"`, "\"image\":\"\xff", 1)),
+		[]byte(s + " {}"), []byte(s + " "), []byte(s[:len(s)/2]),
+		[]byte(`{"parent":null,"children":{}}`), []byte(`{"children":null}`), []byte(`null`), []byte(`[]`), []byte(``),
+		[]byte(`{"parent":{"apiVersion":"sluice.dev/v1alpha1","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{}}`),
+		[]byte(`{"parent":{"apiVersion":"a/b/c","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{}}`),
+		[]byte(`{"parent":{"apiVersion":"sluice.dev/v1alpha1","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{"ConfigMap.v1":{"ns/x":null}}}`),
+		[]byte(`{"parent":{"apiVersion":"sluice.dev/v1alpha1","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{"ConfigMap.v1":null},"finalizing":"yes"}`),
+	}
+}
+
+// parentEdits are variants of a request whose parent's metadata the fast
+// reader leaves out of what graph reads only while its types are right.
+func parentEdits(t *testing.T, body []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, e := range []func(meta map[string]any){
+		func(meta map[string]any) { entry(meta)["time"] = "yesterday" },
+		func(meta map[string]any) { entry(meta)["TIME"] = "2026-01-01T00:00:00Z" },
+		func(meta map[string]any) { entry(meta)["Manager"] = 5 },
+		func(meta map[string]any) { entry(meta)["fieldsV1"] = 5 },
+		func(meta map[string]any) { meta["managedFields"] = map[string]any{} },
+		func(meta map[string]any) { meta["managedFields"] = nil },
+		func(meta map[string]any) { meta["managedFields"] = []any{nil, "x"} },
+		func(meta map[string]any) { meta["annotations"].(map[string]any)["n"] = 1 },
+		func(meta map[string]any) { meta["annotations"].(map[string]any)["n"] = nil },
+		func(meta map[string]any) { meta["annotations"] = nil },
+		func(meta map[string]any) { meta["annotations"] = "x" },
+		func(meta map[string]any) { meta["labels"] = map[string]any{"a": 1} },
+	} {
+		var req map[string]any
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatal(err)
+		}
+		e(req["parent"].(map[string]any)["metadata"].(map[string]any))
+		b, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func entry(meta map[string]any) map[string]any {
+	return meta["managedFields"].([]any)[0].(map[string]any)
+}
+
+// TestReadBodyAnswersAsRequest: the server's reader gives every request the
+// answer (or the refusal) that a Request decoded by encoding/json gets.
+func TestReadBodyAnswersAsRequest(t *testing.T) {
+	for _, body := range readSamples(t) {
+		answerBoth(t, body)
+	}
+}
+
+// TestReadWireReadsMetacontrollerRequests: requests as Metacontroller
+// sends them take the fast way (else the benchmarks measure the slow one).
+func TestReadWireReadsMetacontrollerRequests(t *testing.T) {
+	bodies := [][]byte{runningRequest(t, example(t, cra)), runningRequest(t, string(request.Application(10)))}
+	files, _ := filepath.Glob("testdata/metacontroller/*.json")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	for i, body := range bodies {
+		w, err := readWire(body)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if len(w.lastApplied) == 0 {
+			t.Errorf("request %d: no last-applied annotation kept aside", i)
+		}
+		for _, byName := range w.children {
+			for _, u := range byName {
+				if u.GetManagedFields() != nil || u.GetAnnotations()["metacontroller.k8s.io/last-applied-configuration"] != "" {
+					t.Errorf("request %d: %s %s read with its managedFields or last-applied annotation", i, u.GetKind(), u.GetName())
+				}
+			}
+		}
+	}
+}
+
+// FuzzReadBody: whatever the body, the server's reader answers as a
+// Request decoded by encoding/json does.
+func FuzzReadBody(f *testing.F) {
+	c := newCluster(f, fuzzSeedParent, "spark")
+	c.sync()
+	seed := requestJSON(f, c.request())
+	f.Add(seed)
+	for _, b := range unusual(seed) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		answerBoth(t, body)
+	})
+}

@@ -26,9 +26,12 @@ test: check unit e2e
 # The unit tests under the race detector; -short skips only
 # TestLargestApplicationFitsTheLimits, a size measurement that takes minutes
 # under the race detector, so it runs after without it.
+# Then every benchmark once, as a smoke pass (never a timed assertion;
+# -short skips the largest request's).
 unit:
 	$(GO) test -race -short -count=1 ./...
 	$(GO) test -count=1 -run '^TestLargestApplicationFitsTheLimits$$' ./hooks
+	$(GO) test -count=1 -short -run '^$$' -bench . -benchtime=1x ./...
 
 # The end-to-end tests on a real API server (test/e2e/README.md). With
 # SLUICE_E2E_SKIP_REASON set they are skipped, and this says so loudly.
@@ -55,12 +58,17 @@ check:
 golden:
 	$(GO) test $(GOLDEN_PKGS) -run Golden -update
 
-# The speed figures of README.md ("Speed"); BENCH=Largest for the memory of
-# the largest application (seconds and about 1.4 GB per sync).
-BENCH ?= JSONRoundTrip|Sync$$|SyncFrozen|Resolve
+# The speed figures of BENCHMARKS.md: BenchmarkSync answers each request
+# (10 and 100 streamlets, the reference application, the largest) beside its
+# two floors on the same bytes; compare ratios (benchstat reads the output).
+# BENCH=Largest for the peak heap of one and of two of the largest at once.
+BENCH ?= Sync$$|SyncFrozen|Resolve
+COUNT ?= 5
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 5 ./hooks ./graph
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(COUNT) ./hooks ./graph
 
+# The load script (test/load): latency, throughput and peak RSS of `sluice
+# serve` (DURATION, CLIENTS, EXAMPLE, LARGEST=0: see test/load/run.sh).
 load:
 	test/load/run.sh
 

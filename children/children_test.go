@@ -21,7 +21,7 @@ import (
 // with every operator installed.
 var allKinds = Kinds{
 	"ConfigMap": "v1", "Service": "v1", "Deployment": "apps/v1", KafkaTopicKind: "kafka.strimzi.io/v1",
-	SparkApplicationKind: SparkAPIVersion, FlinkDeploymentKind: FlinkAPIVersion, PodMonitorKind: MonitoringAPIVersion,
+	SparkApplicationKind: SparkAPIVersion, FlinkDeploymentKind: FlinkAPIVersion, PodMonitorKind: MonitoringAPIVersion, PrometheusRuleKind: MonitoringAPIVersion,
 	KafkaUserKind: "kafka.strimzi.io/v1",
 
 	ScaledObjectKind: KEDAAPIVersion, TriggerAuthenticationKind: KEDAAPIVersion,

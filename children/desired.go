@@ -97,6 +97,11 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	for _, cluster := range managedUsers(bp, s) {
 		d.add(KafkaUserKind, what+" Kafka user", func() any { return NewKafkaUser(bp, s, cluster, d.kinds[KafkaUserKind]) })
 	}
+	// No application asks for alerts: a streamlet gets them where the
+	// monitoring component lists the kind, and nothing is amiss elsewhere.
+	if _, listed := d.kinds[PrometheusRuleKind]; listed {
+		d.add(PrometheusRuleKind, what+" alerts", func() any { return NewPrometheusRule(bp, s, d.kinds[PrometheusRuleKind]) })
+	}
 	return nil
 }
 

@@ -49,6 +49,8 @@ const (
 	ComponentMetrics = "metrics"
 	// ComponentKafkaUser is a streamlet's own Kafka identity.
 	ComponentKafkaUser = "kafka-user"
+	// ComponentAlerts is a streamlet's PrometheusRule.
+	ComponentAlerts = "alerts"
 )
 
 // Labels are the labels every child of a streamlet carries. Topics and the

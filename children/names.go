@@ -16,6 +16,9 @@ func ConfigMapName(app, streamlet string) string { return WorkloadName(app, stre
 // PodMonitorName names the application's PodMonitor: <app>.
 func PodMonitorName(app string) string { return app }
 
+// PrometheusRuleName names a streamlet's alerts: <app>-<streamlet>.
+func PrometheusRuleName(app, streamlet string) string { return WorkloadName(app, streamlet) }
+
 // ScaledObjectName names an autoscaled akka streamlet's ScaledObject:
 // <app>-<streamlet>, as its Deployment.
 func ScaledObjectName(app, streamlet string) string { return WorkloadName(app, streamlet) }

@@ -248,8 +248,8 @@ func TestCulpritsAbbreviated(t *testing.T) {
 	one := Observed{KafkaTopicKind: {"call-record-aggregator.merge.out": all[KafkaTopicKind]["call-record-aggregator.merge.out"]}}
 	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: one, answered: answered, now: statusNow})
 	msg := conditionOf(t, st, graph.ConditionChildrenApplied).Message
-	if !strings.Contains(msg, "and 18 more") {
-		t.Errorf("ChildrenApplied message %q does not abbreviate 23 missing children", msg)
+	if !strings.Contains(msg, "and 26 more") {
+		t.Errorf("ChildrenApplied message %q does not abbreviate 31 missing children", msg)
 	}
 	got := streamletsMessage(st.StreamletsReady, st.Streamlets)
 	if !strings.HasPrefix(got, "0/8 streamlets running; not running: cdr-aggregator (Pending: SparkApplication not created yet") || !strings.HasSuffix(got, "and 3 more") {

@@ -26,7 +26,8 @@ import (
 // keys), imagePullSecrets. Connections fan one outlet of streamlet i-1 out to
 // all inlets of streamlet i (MaxConnectionTargets targets each); streamlet
 // 0's inlets read existing topics (managed: false). Akka streamlets serve an
-// endpoint (a Service each) and spec.metrics is set (a PodMonitor).
+// endpoint (a Service each), spec.metrics is set (a PodMonitor), and every
+// streamlet has its alerts (a PrometheusRule).
 //
 // Every name the CRD caps is at its cap: the application name and each
 // streamlet name together fill "<app>-<streamlet>" to its runtime's cap, port
@@ -395,8 +396,8 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 	// largest request.
 	wide, _ := measure(t, largestApplication(graph.MaxStreamlets, false))
 	wide.log(t, "largest")
-	if wide.count > maxTopics+3*graph.MaxStreamlets+1 {
-		t.Errorf("%d children, more than a topic per outlet and three per streamlet", wide.count)
+	if wide.count > maxTopics+4*graph.MaxStreamlets+1 {
+		t.Errorf("%d children, more than a topic per outlet and four per streamlet", wide.count)
 	}
 	if k := wide.byKind["KafkaTopic"]; k == nil || k.n != maxTopics || k.max > maxTopicBytes {
 		t.Errorf("KafkaTopics: %+v, want %d of at most maxTopicBytes (%d)", k, maxTopics, maxTopicBytes)
@@ -407,10 +408,10 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 			workload = max(workload, k.max)
 		}
 	}
-	streamlet := wide.byKind["ConfigMap"].max + workload + wide.byKind["Service"].max
-	t.Logf("largest: a streamlet's ConfigMap, workload and Service: %d bytes (maxStreamletBytes %d)", streamlet, maxStreamletBytes)
+	streamlet := wide.byKind["ConfigMap"].max + workload + wide.byKind["Service"].max + wide.byKind["PrometheusRule"].max
+	t.Logf("largest: a streamlet's ConfigMap, workload, Service and PrometheusRule: %d bytes (maxStreamletBytes %d)", streamlet, maxStreamletBytes)
 	if streamlet > maxStreamletBytes {
-		t.Errorf("a streamlet's ConfigMap, workload and Service are %d bytes, over maxStreamletBytes (%d)", streamlet, maxStreamletBytes)
+		t.Errorf("a streamlet's ConfigMap, workload, Service and PrometheusRule are %d bytes, over maxStreamletBytes (%d)", streamlet, maxStreamletBytes)
 	}
 	if wide.largest > maxChildBytes {
 		t.Errorf("%s is %d bytes, over maxChildBytes (%d)", wide.name, wide.largest, maxChildBytes)

@@ -25,6 +25,7 @@ var resourceKinds = map[string]string{
 	"sparkapplications": "SparkApplication",
 	"flinkdeployments":  "FlinkDeployment",
 	"podmonitors":       "PodMonitor",
+	"prometheusrules":   "PrometheusRule",
 	"kafkausers":        "KafkaUser",
 
 	// KEDA's, the keda component.

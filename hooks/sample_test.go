@@ -59,8 +59,8 @@ func TestSampleRequestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkListKeys(t, resp)
-	if n := len(resp.Children); n != 24 {
-		t.Errorf("answer has %d children, want the 24 of the reference application", n)
+	if n := len(resp.Children); n != 32 {
+		t.Errorf("answer has %d children, want the 32 of the reference application", n)
 	}
 	if resp.Status.Phase != graph.PhaseRunning || resp.Status.StreamletsReady != "8/8" {
 		t.Errorf("answer's status is %s with %s streamlets ready, want Running with 8/8", resp.Status.Phase, resp.Status.StreamletsReady)

@@ -52,7 +52,7 @@ func condition(t *testing.T, st *graph.Status, condType string) (status, reason,
 func TestSeedApplication(t *testing.T) {
 	c := newCluster(t, example(t, cra), allComponents()...)
 	resp := c.sync()
-	want := map[string]int{"KafkaTopic": 7, "Deployment": 5, "SparkApplication": 3, "ConfigMap": 8, "Service": 1}
+	want := map[string]int{"KafkaTopic": 7, "Deployment": 5, "SparkApplication": 3, "ConfigMap": 8, "Service": 1, "PrometheusRule": 8}
 	if diff := cmp.Diff(want, kindCounts(resp)); diff != "" {
 		t.Errorf("children mismatch (-want +got):\n%s", diff)
 	}
@@ -377,7 +377,7 @@ func TestFinalize(t *testing.T) {
 					t.Errorf("topic %s: %s = %q, want %q", name, tc.key, got, tc.value)
 				}
 			}
-			if got, want := len(first.Children), 24; got != want {
+			if got, want := len(first.Children), 32; got != want {
 				t.Errorf("finalize answered %d children, want all %d", got, want)
 			}
 			second := c.finalize()

@@ -90,6 +90,7 @@ func TestController(t *testing.T) {
 			"keda.sh/v1alpha1 scaledobjects",
 			"keda.sh/v1alpha1 triggerauthentications",
 			"monitoring.coreos.com/v1 podmonitors",
+			"monitoring.coreos.com/v1 prometheusrules",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications")},
 		{"order is the callers'", []string{"spark", "flink"}, append(append([]string(nil), base...),
 			"sparkoperator.k8s.io/v1beta2 sparkapplications",
@@ -111,6 +112,7 @@ func TestController(t *testing.T) {
 			"keda.sh/v1alpha1 scaledobjects",
 			"keda.sh/v1alpha1 triggerauthentications",
 			"monitoring.coreos.com/v1 podmonitors",
+			"monitoring.coreos.com/v1 prometheusrules",
 			"sparkoperator.k8s.io/v1beta2 sparkapplications",
 		}},
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/internal/tree"
 )
 
 // Kinds maps each child kind the CompositeController lists to the exact
@@ -114,9 +115,16 @@ func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode child: %w", err)
 	}
+	// The fast decoder reads what encoding/json writes as apimachinery's
+	// would; apimachinery's says why it refuses anything else.
 	u := &unstructured.Unstructured{}
-	if err := u.UnmarshalJSON(b); err != nil {
-		return nil, fmt.Errorf("decode child: %w", err)
+	if m, err := tree.DecodeObject(b); err == nil {
+		u.Object = m
+	}
+	if u.GroupVersionKind().Kind == "" {
+		if err := u.UnmarshalJSON(b); err != nil {
+			return nil, fmt.Errorf("decode child: %w", err)
+		}
 	}
 	delete(u.Object, "status")
 	prune(u.Object)

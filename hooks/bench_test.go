@@ -323,7 +323,3 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
 	return len(p), nil
 }
-
-// largestCluster (limits_test.go) lost its last caller to runningRequest;
-// kept used until limits_test.go, being edited, drops it.
-var _ = largestCluster

@@ -284,14 +284,6 @@ func syncedCluster(t testing.TB, app *graph.StreamingApplication) (*cluster, *Re
 	return c, c.syncUntilStable(5), len(parent)
 }
 
-// largestCluster is the largest application (the most children, see
-// TestLargestApplicationFitsTheLimits) with every child observed.
-func largestCluster(t testing.TB) (*cluster, *Response) {
-	t.Helper()
-	c, resp, _ := syncedCluster(t, largestApplication(graph.MaxStreamlets, false))
-	return c, resp
-}
-
 // measure syncs app through the cluster stand-in until stable and weighs
 // the request Metacontroller would then send.
 func measure(t testing.TB, app *graph.StreamingApplication) (measured, []byte) {

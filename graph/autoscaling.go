@@ -54,6 +54,10 @@ const (
 	FlinkAutoscalerMaxParallelism = "job.autoscaler.vertex.max-parallelism"
 )
 
+// flinkBeforeAutoscaler are the Flink versions without the job vertex
+// parallelism overrides (Flink 1.17) the operator's autoscaler scales with.
+var flinkBeforeAutoscaler = []string{"v1_13", "v1_14", "v1_15", "v1_16"}
+
 var (
 	flinkAutoscalerKeys = []string{FlinkAutoscalerEnabled, FlinkAutoscalerMinParallelism, FlinkAutoscalerMaxParallelism}
 	sparkDynamicKeys    = []string{
@@ -107,6 +111,9 @@ func checkAutoscaling(m *merged) Problems {
 		case Flink:
 			checkNoLagThresholds(&ps, path, a, "the Flink operator's autoscaler scales on busy time and backlog")
 			checkNotSet(&ps, s.path+".flink.flinkConfiguration", s.run.flink.FlinkConfiguration, flinkAutoscalerConfigKeys())
+			if v := s.run.flink.Version; slices.Contains(flinkBeforeAutoscaler, v) {
+				ps.add(path, ErrNotAllowed, "the Flink operator's autoscaler needs Flink 1.17 or later (job vertex parallelism overrides), not %s", v)
+			}
 		}
 	}
 	return ps

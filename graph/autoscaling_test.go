@@ -55,6 +55,10 @@ func TestAutoscalingProblems(t *testing.T) {
 			autoscaled(t, "score", Autoscaling{MaxReplicas: 4})(a)
 			streamlet(t, a, "score").Flink = &FlinkSettings{FlinkConfiguration: map[string]string{"kubernetes.operator.job.autoscaler.enabled": "false"}}
 		}, ErrNotAllowed, "spec.streamlets[score].flink.flinkConfiguration", `"kubernetes.operator.job.autoscaler.enabled"`},
+		{"flink before 1.17", func(a *StreamingApplication) {
+			autoscaled(t, "score", Autoscaling{MaxReplicas: 4})(a)
+			a.Spec.Runtimes.Flink.Version = "v1_16"
+		}, ErrNotAllowed, "spec.streamlets[score].autoscaling", "needs Flink 1.17 or later"},
 		{"spark with an activation threshold", autoscaled(t, "report", Autoscaling{MaxReplicas: 4, ActivationLagThreshold: ptr(int64(1))}), ErrNotAllowed,
 			"spec.streamlets[report].autoscaling.activationLagThreshold", "dynamic allocation"},
 		{"spark dynamic allocation set by hand", func(a *StreamingApplication) {

@@ -34,6 +34,7 @@ var componentValues = map[string]string{
 	"flink":           "components.flink",
 	"monitoring":      "components.monitoring",
 	"kafka-users":     "components.kafkaUsers",
+	"keda":            "components.keda",
 	"pod-health":      "components.podHealth",
 	"strimzi-v1beta2": "components.strimziV1beta2",
 }

@@ -56,6 +56,8 @@ var upstreamCRDs = []string{
 	"monitoring.coreos.com_servicemonitors.yaml",
 	"monitoring.coreos.com_prometheusrules.yaml",
 	"kafka.strimzi.io_kafkausers.yaml",
+	"keda.sh_scaledobjects.yaml",
+	"keda.sh_triggerauthentications.yaml",
 }
 
 // The two KafkaTopic CRDs of <shared>/crds: Strimzi 1.x serving v1 only, and the
@@ -68,7 +70,7 @@ const (
 // components are Sluice's kustomize components: spark, flink and monitoring add
 // child kinds to the CompositeController, pod-health its customize hook. The
 // test cluster runs with all of them.
-var components = []string{"spark", "flink", "monitoring", "kafka-users", "pod-health"}
+var components = []string{"spark", "flink", "monitoring", "kafka-users", "keda", "pod-health"}
 
 // cluster is the running test environment shared by every test.
 type cluster struct {

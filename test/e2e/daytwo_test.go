@@ -1,0 +1,496 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+var (
+	deploymentsGVR   = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	scaledObjectsGVR = schema.GroupVersionResource{Group: "keda.sh", Version: "v1alpha1", Resource: "scaledobjects"}
+	triggerAuthsGVR  = schema.GroupVersionResource{Group: "keda.sh", Version: "v1alpha1", Resource: "triggerauthentications"}
+)
+
+// dayTwoVariants are the examples with day-two fields: autoscaling of every
+// runtime over every Kafka security (none, TLS and SCRAM, TLS client
+// authentication), and suspended workloads of every runtime.
+func dayTwoVariants(t *testing.T) map[string]func(t *testing.T, spec map[string]any) {
+	t.Helper()
+	autoscale := func(spec map[string]any, name string, a map[string]any) {
+		s := streamlet(t, spec, name)
+		delete(s, "replicas")
+		s["autoscaling"] = a
+	}
+	return map[string]func(t *testing.T, spec map[string]any){
+		// TLS and SCRAM: a TriggerAuthentication with the CA and the password,
+		// the user name in a ConfigMap; the Flink operator's autoscaler.
+		"fraud-scoring": func(t *testing.T, spec map[string]any) {
+			autoscale(spec, "enrich", map[string]any{"maxReplicas": int64(6), "lagThreshold": int64(200), "activationLagThreshold": int64(5)})
+			autoscale(spec, "score", map[string]any{"minReplicas": int64(2), "maxReplicas": int64(8)})
+		},
+		// TLS client authentication: a TriggerAuthentication with the CA, the
+		// certificate and the key; Spark's dynamic allocation; Flink suspended.
+		"clickstream-sessions": func(t *testing.T, spec map[string]any) {
+			autoscale(spec, "bot-filter", map[string]any{"minReplicas": int64(0), "maxReplicas": int64(4)})
+			autoscale(spec, "metrics", map[string]any{"maxReplicas": int64(5)})
+			streamlet(t, spec, "sessionize")["suspend"] = true
+		},
+		// No Kafka security: a ScaledObject without authentication, paused
+		// while the application is suspended with its Spark applications.
+		refApp: func(t *testing.T, spec map[string]any) {
+			autoscale(spec, "merge", map[string]any{"maxReplicas": int64(12)})
+			spec["suspend"] = true
+		},
+	}
+}
+
+// TestDayTwoChildrenAreValid: the application with each day-two field is
+// accepted by the API server under Sluice's CRD, and every child Sluice
+// renders for it — ScaledObjects, TriggerAuthentications, the autoscaler's
+// ConfigMap, a FlinkDeployment with the autoscaler's settings and one
+// suspended, SparkApplications with dynamic allocation and suspended — is
+// accepted strictly under the upstream CRDs (KEDA's among them).
+func TestDayTwoChildrenAreValid(t *testing.T) {
+	c := setup(t)
+	c.needManifests(t)
+	c.needSluice(t)
+	controller, listed := c.installedController(t)
+	seen := map[string]bool{}
+	for name, mod := range dayTwoVariants(t) {
+		t.Run(name, func(t *testing.T) {
+			ns := c.newNamespace(t, "daytwo")
+			app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", name+".yaml"), ns)
+			mod(t, app.Object["spec"].(map[string]any))
+			if err := c.api.dryRunStrict(ctx(t), app); err != nil {
+				t.Fatalf("the API server refuses %s with day-two fields: %v", name, err)
+			}
+			file := writeApp(t, app)
+			r := c.render(t, file, controller)
+			if r.exitErr != nil || len(r.problems()) > 0 {
+				t.Fatalf("sluice render: exit %v (%s), problems %q", r.exitErr, r.stderr, r.problems())
+			}
+			for _, child := range r.children {
+				if err := c.checkRenderedChild(ctx(t), child, listed); err != nil {
+					t.Errorf("%s: %v", objKey(child), err)
+				}
+				seen[dayTwoShape(child)] = true
+			}
+		})
+	}
+	for _, want := range []string{
+		"ScaledObject", "ScaledObject paused", "TriggerAuthentication password", "TriggerAuthentication cert",
+		"ConfigMap autoscaler", "FlinkDeployment autoscaled", "FlinkDeployment suspended",
+		"SparkApplication autoscaled", "SparkApplication suspended", "Deployment at 0",
+	} {
+		if !seen[want] {
+			t.Errorf("no child of the variants is a %s", want)
+		}
+	}
+}
+
+// dayTwoShape says what day-two shape a rendered child has, for
+// TestDayTwoChildrenAreValid to check it tried each.
+func dayTwoShape(u *unstructured.Unstructured) string {
+	kind := u.GetKind()
+	switch kind {
+	case "ScaledObject":
+		if _, paused := u.GetAnnotations()["autoscaling.keda.sh/paused-replicas"]; paused {
+			return kind + " paused"
+		}
+	case "TriggerAuthentication":
+		refs, _, _ := unstructured.NestedSlice(u.Object, "spec", "secretTargetRef")
+		for _, r := range refs {
+			if p := r.(map[string]any)["parameter"]; p == "password" || p == "cert" {
+				return kind + " " + p.(string)
+			}
+		}
+	case "ConfigMap":
+		if strings.HasSuffix(u.GetName(), "-autoscaler") {
+			return kind + " autoscaler"
+		}
+	case "FlinkDeployment":
+		if s, _, _ := unstructured.NestedString(u.Object, "spec", "job", "state"); s == "suspended" {
+			return kind + " suspended"
+		}
+		if on, _, _ := unstructured.NestedString(u.Object, "spec", "flinkConfiguration", "job.autoscaler.enabled"); on == "true" {
+			return kind + " autoscaled"
+		}
+	case "SparkApplication":
+		if s, _, _ := unstructured.NestedBool(u.Object, "spec", "suspend"); s {
+			return kind + " suspended"
+		}
+		if on, _, _ := unstructured.NestedBool(u.Object, "spec", "dynamicAllocation", "enabled"); on {
+			return kind + " autoscaled"
+		}
+	case "Deployment":
+		if n, _, _ := unstructured.NestedInt64(u.Object, "spec", "replicas"); n == 0 {
+			return kind + " at 0"
+		}
+	}
+	return kind
+}
+
+func writeApp(t *testing.T, app *unstructured.Unstructured) string {
+	t.Helper()
+	b, err := yaml.Marshal(app.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), app.GetName()+".yaml")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// reportWorkloads writes, as the operators would, each workload's status
+// for its current spec: running (every replica ready, Spark RUNNING, Flink
+// RUNNING and STABLE) or, for a workload answered suspended, stopped
+// (Deployment at 0 pods, Spark SUSPENDED, Flink SUSPENDED), and KafkaTopics
+// Ready.
+func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
+	t.Helper()
+	for _, child := range c.snapshot(t, parent) {
+		var status map[string]any
+		gen := child.GetGeneration()
+		switch child.GetKind() {
+		case "Deployment":
+			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "replicas")
+			status = map[string]any{"observedGeneration": gen, "replicas": n, "readyReplicas": n, "updatedReplicas": n, "availableReplicas": n,
+				"conditions": []any{
+					map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+				}}
+			if n == 0 {
+				status = map[string]any{"observedGeneration": gen}
+			}
+		case "SparkApplication":
+			if suspended, _, _ := unstructured.NestedBool(child.Object, "spec", "suspend"); suspended {
+				status = map[string]any{"applicationState": map[string]any{"state": "SUSPENDED"},
+					"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
+				break
+			}
+			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "executor", "instances")
+			executors := map[string]any{}
+			for i := range n {
+				executors[fmt.Sprintf("%s-exec-%d", child.GetName(), i+1)] = "RUNNING"
+			}
+			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors,
+				"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
+		case "FlinkDeployment":
+			status = map[string]any{"observedGeneration": gen, "jobManagerDeploymentStatus": "READY",
+				"jobStatus": map[string]any{"state": "RUNNING"}, "lifecycleState": "STABLE"}
+			if s, _, _ := unstructured.NestedString(child.Object, "spec", "job", "state"); s == "suspended" {
+				status = map[string]any{"observedGeneration": gen, "jobManagerDeploymentStatus": "MISSING",
+					"jobStatus":            map[string]any{"state": "SUSPENDED", "upgradeSavepointPath": "s3://acme-streaming/fraud/score/savepoints/savepoint-e2e"},
+					"lifecycleState":       "SUSPENDED",
+					"reconciliationStatus": map[string]any{"lastReconciledSpec": `{"spec":{"job":{"upgradeMode":"savepoint","state":"suspended"}}}`}}
+			}
+		case "KafkaTopic":
+			status = map[string]any{"observedGeneration": gen, "conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+			}}
+		default:
+			continue
+		}
+		child.Object["status"] = status
+		r, err := c.api.resource(child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.UpdateStatus(ctx(t), child, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("update the status of %s: %v", objKey(child), err)
+		}
+	}
+}
+
+// waitPhase waits until the parent's status has phase, and returns it.
+func (c *cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
+	t.Helper()
+	var live *unstructured.Unstructured
+	poll(t, 2*time.Minute, fmt.Sprintf("%s/%s to be %s", parent.GetNamespace(), parent.GetName(), phase), func() (bool, string) {
+		var err error
+		live, err = c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Get(ctx(t), parent.GetName(), metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		got, _, _ := unstructured.NestedString(live.Object, "status", "phase")
+		return got == phase, "phase " + got + ": " + mustJSON(live.Object["status"])
+	})
+	return c.waitSettled(t, live)
+}
+
+// TestSuspendAndResume suspends and resumes the reference application (akka
+// and Spark, merge autoscaled by KEDA) and fraud-scoring (akka and Flink)
+// through the real Metacontroller: suspending writes only the workloads (and
+// pauses the ScaledObject), never a topic, ConfigMap or Service; the status
+// reads Suspended once the operators say so (`kubectl get sapp` shows it),
+// the Flink streamlet's savepoint with it; resuming writes the workloads
+// back to exactly what ran before, and the application runs again.
+func TestSuspendAndResume(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	for _, tc := range []struct {
+		example string
+		mod     func(t *testing.T, spec map[string]any)
+		// workloads are the children suspending writes.
+		workloads []string
+	}{
+		{refApp, func(t *testing.T, spec map[string]any) {
+			s := streamlet(t, spec, "merge")
+			delete(s, "replicas")
+			s["autoscaling"] = map[string]any{"minReplicas": int64(4), "maxReplicas": int64(12)}
+		}, []string{
+			"Deployment " + workloadName("cdr-ingress"), "Deployment " + workloadName("cdr-validator"), "Deployment " + workloadName("console-egress"),
+			"Deployment " + workloadName("error-egress"), "Deployment " + workloadName("merge"), "ScaledObject " + workloadName("merge"),
+			"SparkApplication " + workloadName("cdr-aggregator"), "SparkApplication " + workloadName("cdr-generator1"), "SparkApplication " + workloadName("cdr-generator2"),
+		}},
+		{"fraud-scoring", nil, []string{
+			"Deployment fraud-scoring-alerts", "Deployment fraud-scoring-api", "Deployment fraud-scoring-enrich", "Deployment fraud-scoring-payments",
+			"FlinkDeployment fraud-scoring-score",
+		}},
+	} {
+		t.Run(tc.example, func(t *testing.T) {
+			ns := c.newNamespace(t, "suspend")
+			app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", tc.example+".yaml"), ns)
+			if tc.mod != nil {
+				tc.mod(t, app.Object["spec"].(map[string]any))
+			}
+			if _, err := c.api.createStrict(ctx(t), app); err != nil {
+				t.Fatalf("create %s: %v", objKey(app), err)
+			}
+			live := c.waitSettled(t, app)
+			c.reportWorkloads(t, live)
+			live = c.waitPhase(t, live, "Running")
+			running := c.snapshot(t, live)
+
+			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { spec["suspend"] = true })
+			live = c.waitSettled(t, live)
+			suspended := c.snapshot(t, live)
+			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(running, suspended))); diff != "" {
+				t.Errorf("suspending wrote other children than the workloads (-want +got):\n%s", diff)
+			}
+			c.reportWorkloads(t, live)
+			live = c.waitPhase(t, live, "Suspended")
+			suspended = c.snapshot(t, live) // with the operators' status writes
+			for _, s := range mustSlice(t, live, "status", "streamlets") {
+				if m := s.(map[string]any); m["phase"] != "Suspended" {
+					t.Errorf("streamlet %v is %v, want Suspended", m["name"], m["phase"])
+				}
+			}
+			if ready := condition(live, "Ready"); ready == nil || ready["status"] != "True" || ready["reason"] != "Suspended" {
+				t.Errorf("Ready = %v, want True, reason Suspended", ready)
+			}
+			if tc.example == "fraud-scoring" {
+				sp, _ := streamletStatus(t, live, "score")["savepoint"].(map[string]any)
+				if sp["location"] != "s3://acme-streaming/fraud/score/savepoints/savepoint-e2e" || sp["upgradeMode"] != "savepoint" {
+					t.Errorf("score's savepoint status = %v, want the operator's upgrade savepoint and mode savepoint", sp)
+				}
+			}
+			if out := c.kubectlOK(t, "get", "sapp", "-n", ns); !strings.Contains(out, "Suspended") {
+				t.Errorf("kubectl get sapp does not show Suspended:\n%s", out)
+			}
+
+			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { delete(spec, "suspend") })
+			live = c.waitSettled(t, live)
+			resumed := c.snapshot(t, live)
+			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(suspended, resumed))); diff != "" {
+				t.Errorf("resuming wrote other children than the workloads (-want +got):\n%s", diff)
+			}
+			for _, key := range tc.workloads {
+				if diff := cmp.Diff(running[key].Object["spec"], resumed[key].Object["spec"]); diff != "" {
+					t.Errorf("%s resumed differs from what ran before the suspend (-before +resumed):\n%s", key, diff)
+				}
+				if diff := cmp.Diff(running[key].GetAnnotations(), resumed[key].GetAnnotations(), ignoreLastApplied); diff != "" {
+					t.Errorf("%s resumed has other annotations than before (-before +resumed):\n%s", key, diff)
+				}
+			}
+			c.reportWorkloads(t, live)
+			c.waitPhase(t, live, "Running")
+		})
+	}
+}
+
+// withoutAlerts leaves PrometheusRules out of a list of changed children: a
+// streamlet's alerts follow whether it runs.
+func withoutAlerts(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "PrometheusRule ") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// ignoreLastApplied leaves Metacontroller's last-applied annotation out of a
+// comparison of annotations.
+var ignoreLastApplied = cmp.Transformer("withoutLastApplied", func(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if k != "metacontroller.k8s.io/last-applied-configuration" {
+			out[k] = v
+		}
+	}
+	return out
+})
+
+func mustSlice(t *testing.T, u *unstructured.Unstructured, path ...string) []any {
+	t.Helper()
+	s, found, err := unstructured.NestedSlice(u.Object, path...)
+	if err != nil || !found {
+		t.Fatalf("%s: no %s", objKey(u), strings.Join(path, "."))
+	}
+	return s
+}
+
+// scale is KEDA's HorizontalPodAutoscaler deciding: it writes a Deployment's
+// replicas through the scale subresource, as the HPA does.
+func (c *cluster) scale(t *testing.T, ns, name string, replicas int64) {
+	t.Helper()
+	r := c.api.dyn.Resource(deploymentsGVR).Namespace(ns)
+	for range 5 {
+		s, err := r.Get(ctx(t), name, metav1.GetOptions{}, "scale")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = unstructured.SetNestedField(s.Object, replicas, "spec", "replicas")
+		if _, err = r.Update(ctx(t), s, metav1.UpdateOptions{}, "scale"); err == nil {
+			return
+		} else if !apierrors.IsConflict(err) {
+			t.Fatalf("scale %s/%s to %d: %v", ns, name, replicas, err)
+		}
+	}
+	t.Fatalf("scale %s/%s: conflicts persisted", ns, name)
+}
+
+// replicasHold checks that a Deployment keeps replicas while Metacontroller
+// syncs the application (the scale is a child event; the hook also asks for a
+// resync while the application is not Ready), and that the application
+// then settles with them.
+func (c *cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, name string, replicas int64) *unstructured.Unstructured {
+	t.Helper()
+	r := c.api.dyn.Resource(deploymentsGVR).Namespace(parent.GetNamespace())
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		d, err := r.Get(ctx(t), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); got != replicas {
+			t.Fatalf("Deployment %s has %d replicas, want the scaler's %d: the answer undid the scaler's decision", name, got, replicas)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	live := c.waitSettled(t, parent)
+	d, err := r.Get(ctx(t), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); got != replicas {
+		t.Fatalf("settled with Deployment %s at %d replicas, want %d", name, got, replicas)
+	}
+	return live
+}
+
+// TestAutoscaledReplicasBelongToTheScaler deploys fraud-scoring with enrich
+// autoscaled by KEDA over Kafka TLS and SCRAM through the real Metacontroller:
+// the ScaledObject, its TriggerAuthentication and the user name's ConfigMap
+// are made (accepted under KEDA's CRDs); the Deployment starts at the
+// range's least; each decision of a simulated KEDA (the Deployment's scale
+// written) is kept by the next answers; the status reads KEDA's conditions
+// and the scaler's count; turning autoscaling off gives the spec's count and
+// removes KEDA's children, turning it on keeps what runs.
+func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
+	c := setup(t)
+	c.needMetacontroller(t)
+	ns := c.newNamespace(t, "autoscale")
+	const app, enrich = "fraud-scoring", "fraud-scoring-enrich"
+	parent, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", app+".yaml"), ns)
+	s := streamlet(t, parent.Object["spec"].(map[string]any), "enrich")
+	delete(s, "replicas")
+	s["autoscaling"] = map[string]any{"minReplicas": int64(2), "maxReplicas": int64(10), "lagThreshold": int64(100)}
+	if _, err := c.api.createStrict(ctx(t), parent); err != nil {
+		t.Fatalf("create %s: %v", objKey(parent), err)
+	}
+	live := c.waitSettled(t, parent)
+	kids := c.snapshot(t, live)
+	for _, key := range []string{"ScaledObject " + enrich, "TriggerAuthentication " + enrich, "ConfigMap " + enrich + "-autoscaler"} {
+		if _, ok := kids[key]; !ok {
+			t.Errorf("no %s", key)
+		}
+	}
+	if n, _, _ := unstructured.NestedInt64(kids["Deployment "+enrich].Object, "spec", "replicas"); n != 2 {
+		t.Errorf("enrich starts with %d replicas, want the range's least, 2", n)
+	}
+
+	// Two decisions of the scaler, each kept.
+	c.scale(t, ns, enrich, 7)
+	live = c.replicasHold(t, live, enrich, 7)
+	c.scale(t, ns, enrich, 3)
+	live = c.replicasHold(t, live, enrich, 3)
+
+	// KEDA reports its ScaledObject Ready and Active: the status reads it.
+	so, err := c.api.dyn.Resource(scaledObjectsGVR).Namespace(ns).Get(ctx(t), enrich, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	so.Object["status"] = map[string]any{"conditions": []any{
+		map[string]any{"type": "Ready", "status": "True", "reason": "ScaledObjectReady", "message": "ScaledObject is defined correctly and is ready for scaling"},
+		map[string]any{"type": "Active", "status": "True", "reason": "ScalerActive", "message": "Scaling is performed because triggers are active"},
+	}}
+	if _, err := c.api.dyn.Resource(scaledObjectsGVR).Namespace(ns).UpdateStatus(ctx(t), so, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("write the ScaledObject's status: %v", err)
+	}
+	poll(t, time.Minute, "enrich's status to read KEDA's conditions", func() (bool, string) {
+		p, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), app, metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		ss := streamletStatus(t, p, "enrich")
+		a, _ := ss["autoscaling"].(map[string]any)
+		return a["ready"] == "True" && a["active"] == "True" && ss["expectedReplicas"] == int64(3), mustJSON(ss)
+	})
+	live = c.waitSettled(t, live)
+
+	// Off: the spec's count, and KEDA's children go.
+	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		s := streamlet(t, spec, "enrich")
+		delete(s, "autoscaling")
+		s["replicas"] = int64(5)
+	})
+	live = c.waitSettled(t, live)
+	kids = c.snapshot(t, live)
+	if n, _, _ := unstructured.NestedInt64(kids["Deployment "+enrich].Object, "spec", "replicas"); n != 5 {
+		t.Errorf("autoscaling off: enrich has %d replicas, want the spec's 5", n)
+	}
+	for _, key := range []string{"ScaledObject " + enrich, "TriggerAuthentication " + enrich, "ConfigMap " + enrich + "-autoscaler"} {
+		if _, ok := kids[key]; ok {
+			t.Errorf("autoscaling off: %s is still there", key)
+		}
+	}
+	for _, gvr := range []schema.GroupVersionResource{scaledObjectsGVR, triggerAuthsGVR} {
+		if _, err := c.api.dyn.Resource(gvr).Namespace(ns).Get(ctx(t), enrich, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("autoscaling off: %s %s: %v, want not found", gvr.Resource, enrich, err)
+		}
+	}
+
+	// On again while 5 run: the 5 stay (no drop to the range's least, nor
+	// to the API server's default of 1).
+	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		s := streamlet(t, spec, "enrich")
+		delete(s, "replicas")
+		s["autoscaling"] = map[string]any{"minReplicas": int64(1), "maxReplicas": int64(10)}
+	})
+	c.replicasHold(t, live, enrich, 5)
+}

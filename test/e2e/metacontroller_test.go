@@ -258,7 +258,9 @@ const settleTimeout = 2 * time.Minute
 // merge of the answer into it changes nothing, and no other child exists. So
 // Metacontroller's next sync writes nothing. It then checks that Metacontroller
 // raised no SyncError event for the parent and logged no error for its namespace.
-func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured) *unstructured.Unstructured {
+//
+// Errors of Metacontroller for which one of expected reports true are left out.
+func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) *unstructured.Unstructured {
 	t.Helper()
 	c.needMetacontroller(t)
 	f := c.metacontroller(t)
@@ -272,7 +274,7 @@ func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured) *
 		}
 		if reason == "" {
 			t.Logf("Metacontroller settled %s/%s in %s", ns, name, time.Since(start).Round(10*time.Millisecond))
-			c.checkAccepted(t, live)
+			c.checkAccepted(t, live, expected...)
 			return live
 		}
 		if time.Now().After(deadline) {

@@ -3,7 +3,7 @@ package children
 import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/sluice-dev/sluice/internal/tree"
+	"github.com/sluice-dev/sluice/children/tree"
 )
 
 // AnnotationLastApplied is where Metacontroller keeps each child as the hook

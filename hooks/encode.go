@@ -3,7 +3,7 @@ package hooks
 import (
 	"encoding/json"
 
-	"github.com/sluice-dev/sluice/internal/tree"
+	"github.com/sluice-dev/sluice/children/tree"
 )
 
 // encode writes the answer byte for byte as json.Marshal(r) does (the

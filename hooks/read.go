@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
-	"github.com/sluice-dev/sluice/internal/tree"
+	"github.com/sluice-dev/sluice/children/tree"
 )
 
 // The fast reader of sync and finalize requests (the profile: decoding the

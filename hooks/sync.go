@@ -8,8 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/children/tree"
 	"github.com/sluice-dev/sluice/graph"
-	"github.com/sluice-dev/sluice/internal/tree"
 )
 
 // Sync answers a sync request; now is the time of the call. The answer is

@@ -89,9 +89,16 @@ func (in Input) statusInput() statusInput {
 // result wraps the status around the answered children.
 func result(in statusInput) Result {
 	st := status(in)
-	r := Result{Children: in.answered, Status: st}
-	if st.Phase != graph.PhaseRunning || len(in.invalid) > 0 {
-		r.ResyncAfterSeconds = notReadyResync
+	return Result{Children: in.answered, Status: st, ResyncAfterSeconds: resyncAfter(st.Phase, len(in.invalid) > 0)}
+}
+
+// resyncAfter is how soon to call again: soon while the application heads
+// somewhere (time-based messages, such as a topic operator that never
+// answers, appear without a child event) or its spec is rejected; at
+// Metacontroller's own pace once it runs or is suspended.
+func resyncAfter(phase graph.Phase, invalid bool) float64 {
+	if invalid || (phase != graph.PhaseRunning && phase != graph.PhaseSuspended) {
+		return notReadyResync
 	}
-	return r
+	return 0
 }

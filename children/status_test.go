@@ -307,3 +307,23 @@ func TestTopicListedOnce(t *testing.T) {
 		t.Errorf("TopicsReady message %q", msg)
 	}
 }
+
+// TestResyncAfter: Metacontroller is asked back soon only while something
+// may change without a child event.
+func TestResyncAfter(t *testing.T) {
+	for _, tc := range []struct {
+		phase   graph.Phase
+		invalid bool
+		want    float64
+	}{
+		{graph.PhaseRunning, false, 0},
+		{graph.PhaseSuspended, false, 0},
+		{graph.PhasePending, false, notReadyResync},
+		{graph.PhaseDegraded, false, notReadyResync},
+		{graph.PhaseRunning, true, notReadyResync},
+	} {
+		if got := resyncAfter(tc.phase, tc.invalid); got != tc.want {
+			t.Errorf("resyncAfter(%s, invalid %t) = %g, want %g", tc.phase, tc.invalid, got, tc.want)
+		}
+	}
+}

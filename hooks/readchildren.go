@@ -1,0 +1,185 @@
+package hooks
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/children/tree"
+)
+
+// kinds reads the children (or related) map: "Kind.apiVersion", then
+// "namespace/name", then the object.
+func (w *wireReader) kinds(lean bool) (map[string]map[string]*unstructured.Unstructured, error) {
+	if err := w.open('{'); err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]*unstructured.Unstructured{}
+	for w.d.PeekKind() != '}' {
+		key, err := w.r.Name(w.d)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[key]; dup {
+			return nil, errUnusual
+		}
+		if w.d.PeekKind() == 'n' {
+			out[key] = nil
+			if _, err := w.d.ReadValue(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := w.open('{'); err != nil {
+			return nil, err
+		}
+		byName := map[string]*unstructured.Unstructured{}
+		for w.d.PeekKind() != '}' {
+			nsName, err := w.r.Name(w.d)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := byName[nsName]; dup {
+				return nil, errUnusual
+			}
+			if w.d.PeekKind() == 'n' {
+				byName[nsName] = nil // read says it is null
+				if _, err := w.d.ReadValue(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if byName[nsName], err = w.readObject(lean); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := w.d.ReadToken(); err != nil {
+			return nil, err
+		}
+		out[key] = byName
+	}
+	_, err := w.d.ReadToken()
+	return out, err
+}
+
+// child reads an observed child without its managedFields and keeps its
+// last-applied annotation aside.
+func (w *wireReader) child() (*unstructured.Unstructured, error) {
+	if _, err := w.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	var lastApplied []byte
+	seenMeta := false
+	for w.d.PeekKind() != '}' {
+		name, err := w.r.Name(w.d)
+		if err != nil {
+			return nil, err
+		}
+		if name == "metadata" && w.d.PeekKind() == '{' {
+			if seenMeta {
+				return nil, errUnusual
+			}
+			seenMeta = true
+			if u.Object[name], lastApplied, err = w.metadata(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if name == "metadata" {
+			seenMeta = true
+		}
+		if u.Object[name], err = w.r.Read(w.d); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := w.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	if lastApplied != nil {
+		w.req.lastApplied[u] = lastApplied
+	}
+	return u, nil
+}
+
+// metadata reads a child's metadata without managedFields; lastApplied is
+// its last-applied annotation, raw, when it is a string and every annotation
+// is (else GetAnnotations would see none, and it stays in place).
+func (w *wireReader) metadata() (map[string]any, []byte, error) {
+	if _, err := w.d.ReadToken(); err != nil {
+		return nil, nil, err
+	}
+	meta := map[string]any{}
+	var lastApplied []byte
+	seenAnnotations := false
+	for w.d.PeekKind() != '}' {
+		name, err := w.r.Name(w.d)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case name == "managedFields":
+			delete(meta, name) // a duplicate's last value is dropped all the same
+			err = tree.Skip(w.d)
+		case name == "annotations" && w.d.PeekKind() == '{':
+			if seenAnnotations {
+				return nil, nil, errUnusual
+			}
+			seenAnnotations = true
+			meta[name], lastApplied, err = w.annotations()
+		default:
+			if name == "annotations" {
+				seenAnnotations = true
+			}
+			meta[name], err = w.r.Read(w.d)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	_, err := w.d.ReadToken()
+	return meta, lastApplied, err
+}
+
+func (w *wireReader) annotations() (map[string]any, []byte, error) {
+	if _, err := w.d.ReadToken(); err != nil {
+		return nil, nil, err
+	}
+	ann := map[string]any{}
+	var lastApplied []byte
+	seen, allStrings := false, true
+	for w.d.PeekKind() != '}' {
+		name, err := w.r.Name(w.d)
+		if err != nil {
+			return nil, nil, err
+		}
+		if name == children.AnnotationLastApplied {
+			if seen {
+				return nil, nil, errUnusual
+			}
+			seen = true
+			if w.d.PeekKind() == '"' {
+				if lastApplied, err = w.d.ReadValue(); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+		}
+		v, err := w.r.Read(w.d)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, ok := v.(string); !ok {
+			allStrings = false
+		}
+		ann[name] = v
+	}
+	if lastApplied != nil && !allStrings {
+		s, err := tree.Unquote(lastApplied)
+		if err != nil {
+			return nil, nil, err
+		}
+		ann[children.AnnotationLastApplied], lastApplied = string(s), nil
+	}
+	_, err := w.d.ReadToken()
+	return ann, lastApplied, err
+}

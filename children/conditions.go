@@ -13,77 +13,102 @@ import (
 	"github.com/sluice-dev/sluice/graph"
 )
 
-// conditions sets the status's conditions on the previous ones, so that a
-// condition keeps its lastTransitionTime while its status does not change.
+// conditionSet sets conditions on the previous ones, so that a condition
+// keeps its lastTransitionTime while its status does not change.
+type conditionSet struct {
+	conds      []metav1.Condition
+	generation int64
+	now        time.Time
+}
+
+func (c *conditionSet) set(condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&c.conds, metav1.Condition{
+		Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
+		ObservedGeneration: c.generation, LastTransitionTime: metav1.NewTime(c.now.UTC().Truncate(time.Second)),
+	})
+}
+
+// conditions sets the status's conditions on the previous ones: what the
+// blueprint, topics and children say, whether an edit rolls out, Ready, and
+// kstatus' pair.
 func conditions(in statusInput, previous []metav1.Condition, st *graph.Status, topics topicSummary, rolling map[string]bool) []metav1.Condition {
-	conds := slices.Clone(previous)
-	set := func(condType string, status metav1.ConditionStatus, reason, message string) {
-		meta.SetStatusCondition(&conds, metav1.Condition{
-			Type: condType, Status: status, Reason: reason, Message: truncate(message, maxConditionMessage),
-			ObservedGeneration: in.generation, LastTransitionTime: metav1.NewTime(in.now.UTC().Truncate(time.Second)),
-		})
-	}
+	c := &conditionSet{conds: slices.Clone(previous), generation: in.generation, now: in.now}
 	valid := len(in.invalid) == 0
 	nothingCreated := !valid && in.observed.Count() == 0
 	switch {
 	case valid:
-		set(graph.ConditionBlueprintValid, metav1.ConditionTrue, "Valid", "the blueprint is valid")
+		c.set(graph.ConditionBlueprintValid, metav1.ConditionTrue, "Valid", "the blueprint is valid")
 	default:
-		set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.invalid, "; "))
+		c.set(graph.ConditionBlueprintValid, metav1.ConditionFalse, "Invalid", "spec rejected, children kept as last applied: "+strings.Join(in.invalid, "; "))
 	}
 	switch {
 	case nothingCreated:
-		set(graph.ConditionTopicsReady, metav1.ConditionUnknown, "BlueprintInvalid", "no topic was created: the blueprint is invalid")
+		c.set(graph.ConditionTopicsReady, metav1.ConditionUnknown, "BlueprintInvalid", "no topic was created: the blueprint is invalid")
 	default:
-		set(graph.ConditionTopicsReady, conditionStatus(topics.ok), reasonFor(topics.ok, "TopicsReady", "TopicsNotReady"), topics.message)
+		c.set(graph.ConditionTopicsReady, conditionStatus(topics.ok), reasonFor(topics.ok, "TopicsReady", "TopicsNotReady"), topics.message)
 	}
 	appliedOK, appliedReason, appliedMsg := childrenApplied(in)
-	set(graph.ConditionChildrenApplied, conditionStatus(appliedOK), appliedReason, appliedMsg)
+	c.set(graph.ConditionChildrenApplied, conditionStatus(appliedOK), appliedReason, appliedMsg)
 	switch names := sortedNames(rolling); {
 	case len(names) > 0 && st.Phase == graph.PhaseRunning:
-		set(graph.ConditionProgressing, metav1.ConditionTrue, "RollingOut", "rolling out an edit: "+abbreviate(names))
+		c.set(graph.ConditionProgressing, metav1.ConditionTrue, "RollingOut", "rolling out an edit: "+abbreviate(names))
 	default:
-		set(graph.ConditionProgressing, metav1.ConditionFalse, "Settled", "no rollout in progress")
+		c.set(graph.ConditionProgressing, metav1.ConditionFalse, "Settled", "no rollout in progress")
 	}
-	readyReason, readyMsg := string(st.Phase), streamletsMessage(st.StreamletsReady, st.Streamlets)
+	r := readiness(st, topics, valid, nothingCreated, appliedOK, appliedReason, appliedMsg)
+	c.set(graph.ConditionReady, conditionStatus(r.ok), r.reason, r.message)
+	c.kstatus(r, !valid || st.Phase == graph.PhaseFailed || st.Phase == graph.PhaseDegraded)
+	return c.conds
+}
+
+// ready is the Ready condition's verdict.
+type ready struct {
+	ok              bool
+	reason, message string
+}
+
+// readiness decides Ready and says why not, most telling reason first.
+func readiness(st *graph.Status, topics topicSummary, valid, nothingCreated, appliedOK bool, appliedReason, appliedMsg string) ready {
+	r := ready{reason: string(st.Phase), message: streamletsMessage(st.StreamletsReady, st.Streamlets)}
 	suspended := st.Phase == graph.PhaseSuspended
 	switch {
 	case suspended && valid && appliedOK:
-		readyMsg = fmt.Sprintf("%s suspended; set spec.suspend (or each streamlet's suspend) to false to resume", count(len(st.Streamlets), "streamlet"))
+		r.message = fmt.Sprintf("%s suspended; set spec.suspend (or each streamlet's suspend) to false to resume", count(len(st.Streamlets), "streamlet"))
 	case nothingCreated:
-		readyReason, readyMsg = "BlueprintInvalid", "nothing was created: the blueprint is invalid (see BlueprintValid)"
+		r.reason, r.message = "BlueprintInvalid", "nothing was created: the blueprint is invalid (see BlueprintValid)"
 	case !valid:
-		readyReason, readyMsg = "BlueprintInvalid", "the spec was rejected; the last valid version keeps running"
+		r.reason, r.message = "BlueprintInvalid", "the spec was rejected; the last valid version keeps running"
 	case !appliedOK:
-		readyReason, readyMsg = appliedReason, appliedMsg
+		r.reason, r.message = appliedReason, appliedMsg
 	case !topics.ok && st.Phase != graph.PhaseFailed:
-		readyReason, readyMsg = "TopicsNotReady", topics.message
+		r.reason, r.message = "TopicsNotReady", topics.message
 	}
 	// A suspended application is as its spec asks: Ready, so that GitOps
 	// tools and kubectl wait see it reconciled (its topics' readiness is
 	// TopicsReady's to tell).
-	readyOK := valid && appliedOK && (st.Phase == graph.PhaseRunning && topics.ok || suspended)
-	set(graph.ConditionReady, conditionStatus(readyOK), readyReason, readyMsg)
-	// kstatus' abnormal-true pair (Flux, kubectl wait, cli-utils): Stalled
-	// when a person must act, Reconciling while the application heads for
-	// Ready on its own.
-	stalled := !valid || st.Phase == graph.PhaseFailed || st.Phase == graph.PhaseDegraded
-	progressing := meta.IsStatusConditionTrue(conds, graph.ConditionProgressing)
+	r.ok = valid && appliedOK && (st.Phase == graph.PhaseRunning && topics.ok || suspended)
+	return r
+}
+
+// kstatus sets kstatus' abnormal-true pair (Flux, kubectl wait, cli-utils):
+// Stalled when a person must act, Reconciling while the application heads
+// for Ready on its own.
+func (c *conditionSet) kstatus(r ready, stalled bool) {
+	progressing := meta.IsStatusConditionTrue(c.conds, graph.ConditionProgressing)
 	switch {
 	case stalled:
-		set(graph.ConditionStalled, metav1.ConditionTrue, readyReason, readyMsg)
+		c.set(graph.ConditionStalled, metav1.ConditionTrue, r.reason, r.message)
 	default:
-		set(graph.ConditionStalled, metav1.ConditionFalse, "NotStalled", "nothing needs a person")
+		c.set(graph.ConditionStalled, metav1.ConditionFalse, "NotStalled", "nothing needs a person")
 	}
 	switch {
-	case !stalled && readyOK && progressing:
-		set(graph.ConditionReconciling, metav1.ConditionTrue, "RollingOut", readyMsg)
-	case !stalled && !readyOK:
-		set(graph.ConditionReconciling, metav1.ConditionTrue, readyReason, readyMsg)
+	case !stalled && r.ok && progressing:
+		c.set(graph.ConditionReconciling, metav1.ConditionTrue, "RollingOut", r.message)
+	case !stalled && !r.ok:
+		c.set(graph.ConditionReconciling, metav1.ConditionTrue, r.reason, r.message)
 	default:
-		set(graph.ConditionReconciling, metav1.ConditionFalse, "Reconciled", "the application is as its spec asks, or stalled")
+		c.set(graph.ConditionReconciling, metav1.ConditionFalse, "Reconciled", "the application is as its spec asks, or stalled")
 	}
-	return conds
 }
 
 func conditionStatus(ok bool) metav1.ConditionStatus {

@@ -31,47 +31,8 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 	rolling := map[string]bool{}
 	if bp := in.blueprint; bp != nil {
 		for i := range bp.Streamlets {
-			s := &bp.Streamlets[i]
-			ss := graph.StreamletStatus{Name: s.Name, Runtime: s.Runtime, ExpectedReplicas: s.Replicas, Phase: graph.PhasePending, State: s.State}
-			var h Health
-			var observed bool
-			for _, wk := range workloadKinds {
-				if wk.runtime != s.Runtime {
-					continue
-				}
-				var u *unstructured.Unstructured
-				u, observed = in.observed.Get(wk.kind, WorkloadName(bp.Name, s.Name))
-				_, listed := in.kinds[wk.kind]
-				switch {
-				case observed:
-					h = wk.health(u)
-					ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
-					rolling[s.Name] = h.Rolling
-					if s.Autoscaling != nil {
-						ss.ExpectedReplicas = h.Expected // the autoscaler's decision
-					}
-					if s.Runtime == graph.Flink {
-						ss.Savepoint = FlinkSavepoint(u)
-					}
-				case !listed:
-					ss.Message = "not run: the CompositeController does not list " + wk.kind
-				default:
-					ss.Message = wk.kind + " not created yet"
-					rolling[s.Name] = wasReady
-				}
-			}
-			var suspending bool
-			if ss, suspending = withSuspend(ss, s, h, observed); suspending {
-				rolling[s.Name] = true
-			}
-			if s.State == "" && s.Runtime != graph.Akka {
-				ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
-			}
-			ss.Message = joinMessages(ss.Message, statelessUpgrades(s))
-			var scaling string
-			ss.Autoscaling, scaling = autoscalingStatus(in, s)
-			ss.Message = joinMessages(ss.Message, scaling)
-			ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s))
+			ss, isRolling := streamletStatus(in, &bp.Streamlets[i], wasReady)
+			rolling[ss.Name] = isRolling
 			out = append(out, withPods(ss, in.pods))
 		}
 		return out, onlyTrue(rolling)
@@ -89,6 +50,52 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 	}
 	slices.SortFunc(out, func(a, b graph.StreamletStatus) int { return strings.Compare(a.Name, b.Name) })
 	return out, onlyTrue(rolling)
+}
+
+// streamletStatus is one streamlet of the blueprint as its workload tells,
+// and whether it rolls out an edit.
+func streamletStatus(in statusInput, s *graph.ResolvedStreamlet, wasReady bool) (graph.StreamletStatus, bool) {
+	ss := graph.StreamletStatus{Name: s.Name, Runtime: s.Runtime, ExpectedReplicas: s.Replicas, Phase: graph.PhasePending, State: s.State}
+	var h Health
+	var observed, rolling bool
+	for _, wk := range workloadKinds {
+		if wk.runtime != s.Runtime {
+			continue
+		}
+		var u *unstructured.Unstructured
+		u, observed = in.observed.Get(wk.kind, WorkloadName(in.blueprint.Name, s.Name))
+		_, listed := in.kinds[wk.kind]
+		switch {
+		case observed:
+			h = wk.health(u)
+			ss.ReadyReplicas, ss.Phase, ss.Message = h.Ready, h.Phase, h.Message
+			rolling = h.Rolling
+			if s.Autoscaling != nil {
+				ss.ExpectedReplicas = h.Expected // the autoscaler's decision
+			}
+			if s.Runtime == graph.Flink {
+				ss.Savepoint = FlinkSavepoint(u)
+			}
+		case !listed:
+			ss.Message = "not run: the CompositeController does not list " + wk.kind
+		default:
+			ss.Message = wk.kind + " not created yet"
+			rolling = wasReady
+		}
+	}
+	var suspending bool
+	if ss, suspending = withSuspend(ss, s, h, observed); suspending {
+		rolling = true
+	}
+	if s.State == "" && s.Runtime != graph.Akka {
+		ss.Message = joinMessages(ss.Message, "no spec.state: restarts stateless")
+	}
+	ss.Message = joinMessages(ss.Message, statelessUpgrades(s))
+	var scaling string
+	ss.Autoscaling, scaling = autoscalingStatus(in, s)
+	ss.Message = joinMessages(ss.Message, scaling)
+	ss.Message = joinMessages(ss.Message, kafkaCredentials(in, s))
+	return ss, rolling
 }
 
 // kafkaCredentials says what a streamlet waits for of its own Kafka users

@@ -56,31 +56,7 @@ func Mermaid(bp *graph.Blueprint, st *graph.Status) string {
 		}
 	}
 	if v != nil {
-		for i, name := range v.retained {
-			id := fmt.Sprintf("r%d", i)
-			fmt.Fprintf(&b, "  %s([%s])\n", id, quote(name+"<br/>(retained)"))
-			classes[Retained] = append(classes[Retained], id)
-		}
-		for _, h := range healths {
-			c := colours[h]
-			fmt.Fprintf(&b, "  classDef %s fill:%s,stroke:%s\n", h, c.fill, c.line)
-		}
-		for _, h := range healths {
-			if ids := classes[h]; len(ids) > 0 {
-				fmt.Fprintf(&b, "  class %s %s\n", strings.Join(ids, ","), h)
-			}
-		}
-		for _, h := range healths {
-			var idx []string
-			for i, lh := range links {
-				if lh == h {
-					idx = append(idx, fmt.Sprint(i))
-				}
-			}
-			if len(idx) > 0 {
-				fmt.Fprintf(&b, "  linkStyle %s stroke:%s,color:%s\n", strings.Join(idx, ","), colours[h].line, colours[h].line)
-			}
-		}
+		mermaidStyles(&b, v, classes, links)
 	}
 	return b.String()
 }
@@ -100,4 +76,34 @@ func mermaidShape(r graph.Runtime) (string, string) {
 // as its entity code.
 func quote(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, "#quot;") + `"`
+}
+
+// mermaidStyles draws the retained topics and colours nodes and links by
+// their health.
+func mermaidStyles(b *strings.Builder, v *view, classes map[Health][]string, links []Health) {
+	for i, name := range v.retained {
+		id := fmt.Sprintf("r%d", i)
+		fmt.Fprintf(b, "  %s([%s])\n", id, quote(name+"<br/>(retained)"))
+		classes[Retained] = append(classes[Retained], id)
+	}
+	for _, h := range healths {
+		c := colours[h]
+		fmt.Fprintf(b, "  classDef %s fill:%s,stroke:%s\n", h, c.fill, c.line)
+	}
+	for _, h := range healths {
+		if ids := classes[h]; len(ids) > 0 {
+			fmt.Fprintf(b, "  class %s %s\n", strings.Join(ids, ","), h)
+		}
+	}
+	for _, h := range healths {
+		var idx []string
+		for i, lh := range links {
+			if lh == h {
+				idx = append(idx, fmt.Sprint(i))
+			}
+		}
+		if len(idx) > 0 {
+			fmt.Fprintf(b, "  linkStyle %s stroke:%s,color:%s\n", strings.Join(idx, ","), colours[h].line, colours[h].line)
+		}
+	}
 }

@@ -129,6 +129,10 @@ func TestRemovedStreamletKeepsItsTopic(t *testing.T) {
 			}
 		}
 		want := []string{config + " (deleted)", workload + " (deleted)"}
+		if alerts := "PrometheusRule " + workloadName("cdr-generator2"); before[alerts] != nil {
+			want = append(want, alerts+" (deleted)") // its alerts go with it (the monitoring component)
+		}
+		slices.Sort(want)
 		if diff := cmp.Diff(want, gone); diff != "" {
 			t.Errorf("children deleted, recreated or created by removing cdr-generator2 (-want +got):\n%s", diff)
 		}

@@ -171,8 +171,11 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 
 	var workload string
 	for k, child := range before {
-		if child.GetName() == workloadName(name) && !strings.HasPrefix(k, "ConfigMap ") && !strings.HasPrefix(k, "Service ") {
-			workload = k
+		switch child.GetKind() {
+		case "Deployment", "SparkApplication", "FlinkDeployment":
+			if child.GetName() == workloadName(name) {
+				workload = k
+			}
 		}
 	}
 	if workload == "" {

@@ -1,6 +1,10 @@
 package graph
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	"encoding/json"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // Status is the observed state of a StreamingApplication. The sync hook
 // writes all of it; every field is in the CRD's status schema so that the API
@@ -129,4 +133,22 @@ type DefaultedParameter struct {
 	Streamlet string `json:"streamlet"`
 	Key       string `json:"key"`
 	Value     string `json:"value"`
+}
+
+// StatusOf reads the status of a parent decoded as unstructured (its
+// "status" field); nil when it has none or it does not read as a Status.
+func StatusOf(obj map[string]any) *Status {
+	raw, ok := obj["status"]
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil
+	}
+	var st Status
+	if json.Unmarshal(b, &st) != nil {
+		return nil
+	}
+	return &st
 }

@@ -172,17 +172,5 @@ func resolveParent(parentJSON func() ([]byte, error)) (*graph.Blueprint, []strin
 
 // previousStatus is the parent's current status; unreadable counts as none.
 func previousStatus(parent *unstructured.Unstructured) *graph.Status {
-	raw, ok := parent.Object["status"]
-	if !ok {
-		return nil
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil
-	}
-	var st graph.Status
-	if json.Unmarshal(b, &st) != nil {
-		return nil
-	}
-	return &st
+	return graph.StatusOf(parent.Object)
 }

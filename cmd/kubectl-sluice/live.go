@@ -35,19 +35,7 @@ func typed(live *unstructured.Unstructured) (*graph.StreamingApplication, error)
 
 // statusOf decodes a live application's status; nil when it has none.
 func statusOf(live *unstructured.Unstructured) *graph.Status {
-	raw, ok := live.Object["status"]
-	if !ok {
-		return nil
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil
-	}
-	var st graph.Status
-	if json.Unmarshal(b, &st) != nil {
-		return nil
-	}
-	return &st
+	return graph.StatusOf(live.Object)
 }
 
 // application is what report knows of a live application.

@@ -335,7 +335,7 @@ func serve(c *cli, cmd *command, args []string) error {
 func render(c *cli, cmd *command, args []string) error {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	format := fs.String("o", "yaml", "output format: yaml (per application, the status as a comment, then a ---separated stream of children) or json")
-	controllerFile := fs.String("controller", "", "a file holding the CompositeController to render under, among other documents or alone (default: manifests/ with every component)")
+	controllerFile := fs.String("controller", "", "a file holding the CompositeController to render under, among other documents or alone (default: manifests/install/all, every child-kind component)")
 	at := fs.String("time", "", "time of the answer, RFC 3339 (default now): the conditions' lastTransitionTime; fix it for byte-identical output")
 	rest, err := c.parse(cmd, fs, args)
 	if err != nil {
@@ -467,7 +467,7 @@ func validate(c *cli, cmd *command, args []string) error {
 func diffFiles(c *cli, cmd *command, args []string) error {
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	format := fs.String("o", "text", "output format: text or json")
-	controllerFile := fs.String("controller", "", "a file holding the CompositeController to answer under, among other documents or alone (default: manifests/ with every component)")
+	controllerFile := fs.String("controller", "", "a file holding the CompositeController to answer under, among other documents or alone (default: manifests/install/all, every child-kind component)")
 	rest, err := c.parse(cmd, fs, args)
 	if err != nil {
 		return err

@@ -118,7 +118,7 @@ changes, a timed-out wait, an undeploy not confirmed); 2 an error.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err.Error()} })
 	e.flags.AddFlags(root.PersistentFlags())
-	root.AddCommand(deployCommand(e), scaleCommand(e), configureCommand(e), statusCommand(e), listCommand(e),
+	root.AddCommand(deployCommand(e), scaleCommand(e), savepointCommand(e), configureCommand(e), statusCommand(e), listCommand(e),
 		diffCommand(e), graphCommand(e), undeployCommand(e), versionCommand(e))
 	return root
 }

@@ -68,6 +68,56 @@ over with --force-conflicts. Only that streamlet's workload changes.`,
 	return cmd
 }
 
+func savepointCommand(e *env) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "savepoint APP STREAMLET",
+		Short: "Ask the Flink operator for a savepoint of a Flink streamlet now",
+		Long: `Raises a Flink streamlet's flink.savepointTriggerNonce by one, which makes the
+Flink operator take a savepoint now; the streamlet's status shows its location
+and time once taken. Only that field is applied, with server-side apply (field
+manager kubectl-sluice; --force-conflicts as for scale).`,
+		Args: args(2, "APP and STREAMLET"),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, err := e.client()
+			if err != nil {
+				return err
+			}
+			live, err := c.App(cmd.Context(), c.Namespace, a[0])
+			if err != nil {
+				return err
+			}
+			app, err := typed(live)
+			if err != nil {
+				return err
+			}
+			i := slices.IndexFunc(app.Spec.Streamlets, func(s graph.Streamlet) bool { return s.Name == a[1] })
+			switch {
+			case i < 0:
+				return fmt.Errorf("application %s has no streamlet %q; its streamlets: %s", a[0], a[1], strings.Join(edit.StreamletNames(app), ", "))
+			case app.Spec.Streamlets[i].Runtime != graph.Flink:
+				return fmt.Errorf("streamlet %s of application %s runs on %s; only Flink streamlets take savepoints", a[1], a[0], app.Spec.Streamlets[i].Runtime)
+			}
+			var nonce int64 = 1
+			if f := app.Spec.Streamlets[i].Flink; f != nil && f.SavepointTriggerNonce != nil {
+				nonce = *f.SavepointTriggerNonce + 1
+			}
+			cfg, err := edit.Owned(live, edit.FieldManager)
+			if err != nil {
+				return err
+			}
+			edit.Savepoint(cfg, a[1], nonce)
+			if _, err := c.Apply(cmd.Context(), cfg, kube.ApplyOptions{Force: force}); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.out, report.SavepointAsked(a[0], a[1], nonce))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force-conflicts", false, "take over the field when another field manager owns it")
+	return cmd
+}
+
 func configureCommand(e *env) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{

@@ -149,6 +149,19 @@ func Scale(cfg *unstructured.Unstructured, streamlet string, replicas int32) {
 	streamletItem(cfg, streamlet)["replicas"] = int64(replicas)
 }
 
+// Savepoint sets a Flink streamlet's savepointTriggerNonce in an apply
+// configuration (see Owned): a new value asks the Flink operator for a
+// savepoint now.
+func Savepoint(cfg *unstructured.Unstructured, streamlet string, nonce int64) {
+	item := streamletItem(cfg, streamlet)
+	flink, _ := item["flink"].(map[string]any)
+	if flink == nil {
+		flink = map[string]any{}
+		item["flink"] = flink
+	}
+	flink["savepointTriggerNonce"] = nonce
+}
+
 // Configure sets configuration values in an apply configuration (see
 // Owned), typed as Merge types them for the application's parameters.
 func Configure(cfg *unstructured.Unstructured, app *graph.StreamingApplication, settings []Setting) error {

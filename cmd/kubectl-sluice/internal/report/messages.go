@@ -28,6 +28,11 @@ func Scaled(app, streamlet string, replicas int32) string {
 	return fmt.Sprintf("[Done] Streamlet %s in application %s is being scaled to %d replicas.", streamlet, app, replicas)
 }
 
+// SavepointAsked says a savepoint was asked for.
+func SavepointAsked(app, streamlet string, nonce int64) string {
+	return fmt.Sprintf("[Done] Savepoint of streamlet %s in application %s asked for (savepointTriggerNonce %d); its status shows it once taken.", streamlet, app, nonce)
+}
+
 // Configured says what a configure changes and which streamlets restart.
 func Configured(app string, changes []edit.ParameterChange) []string {
 	if len(changes) == 0 {

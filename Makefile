@@ -76,7 +76,10 @@ load:
 # dominates the time otherwise.
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzSync$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./hooks
+	for f in FuzzSync FuzzReadBody; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./hooks || exit 1; \
+	done
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./children/tree
 	for f in FuzzParse FuzzScalar FuzzParseDuration FuzzParseMemorySize; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./graph || exit 1; \
 	done

@@ -75,10 +75,10 @@ func (w *wireReader) child() (*unstructured.Unstructured, error) {
 		if err != nil {
 			return nil, err
 		}
+		if name == "metadata" && seenMeta {
+			return nil, errUnusual // a repeated key: the slow path reads it as encoding/json does
+		}
 		if name == "metadata" && w.d.PeekKind() == '{' {
-			if seenMeta {
-				return nil, errUnusual
-			}
 			seenMeta = true
 			if u.Object[name], lastApplied, err = w.metadata(); err != nil {
 				return nil, err
@@ -120,10 +120,9 @@ func (w *wireReader) metadata() (map[string]any, []byte, error) {
 		case name == "managedFields":
 			delete(meta, name) // a duplicate's last value is dropped all the same
 			err = tree.Skip(w.d)
+		case name == "annotations" && seenAnnotations:
+			return nil, nil, errUnusual // a repeated key: the slow path reads it as encoding/json does
 		case name == "annotations" && w.d.PeekKind() == '{':
-			if seenAnnotations {
-				return nil, nil, errUnusual
-			}
 			seenAnnotations = true
 			meta[name], lastApplied, err = w.annotations()
 		default:

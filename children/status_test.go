@@ -327,3 +327,23 @@ func TestResyncAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestFrozenStreamletsListedOnce: with the spec rejected while a streamlet
+// has two workloads (its runtime just changed), the status lists it once.
+func TestFrozenStreamletsListedOnce(t *testing.T) {
+	bp := blueprint(t, "call-record-aggregator")
+	_, observed := healthyCluster(t, bp)
+	spark := observed[SparkApplicationKind]["call-record-aggregator-cdr-aggregator"].DeepCopy()
+	d := observed[DeploymentKind]["call-record-aggregator-merge"].DeepCopy()
+	d.SetName("call-record-aggregator-cdr-aggregator")
+	d.SetLabels(spark.GetLabels())
+	observed[DeploymentKind][d.GetName()] = d
+	st := status(statusInput{invalid: []string{"spec: wrong"}, kinds: allKinds, observed: observed, now: statusNow})
+	seen := map[string]int{}
+	for _, s := range st.Streamlets {
+		seen[s.Name]++
+	}
+	if seen["cdr-aggregator"] != 1 {
+		t.Errorf("cdr-aggregator listed %d times in %+v", seen["cdr-aggregator"], st.Streamlets)
+	}
+}

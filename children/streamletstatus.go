@@ -1,6 +1,7 @@
 package children
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,11 +38,20 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 		}
 		return out, onlyTrue(rolling)
 	}
+	// The spec was rejected: what runs, one entry per streamlet (the CRD
+	// keys the list by name), even while two workloads of one streamlet
+	// exist (its runtime just changed).
+	index := map[string]int{}
 	for _, wk := range workloadKinds {
 		for _, u := range in.observed.All(wk.kind) {
 			h := wk.health(u)
 			name := u.GetLabels()[LabelStreamlet]
-			rolling[name] = h.Rolling
+			rolling[name] = rolling[name] || h.Rolling
+			if i, seen := index[name]; seen {
+				out[i].Message = joinMessages(out[i].Message, "also a "+wk.kind+": "+cmp.Or(h.Message, string(h.Phase)))
+				continue
+			}
+			index[name] = len(out)
 			out = append(out, withPods(graph.StreamletStatus{
 				Name: name, Runtime: wk.runtime,
 				ExpectedReplicas: h.Expected, ReadyReplicas: h.Ready, Phase: h.Phase, Message: h.Message,

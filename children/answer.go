@@ -61,7 +61,7 @@ func Answer(in Input) (Result, error) {
 	st := in.statusInput()
 	if in.Blueprint == nil {
 		st.answered = frozen(in.Observed, in.LastApplied, in.Kinds)
-		keepScalerReplicas(nil, st.answered, in.Observed) // autoscale.go
+		keepScalerReplicas(nil, st.answered, in.Observed, in.Kinds) // autoscale.go
 		return result(st), nil
 	}
 	desired, problems, err := Desired(in.Blueprint, in.Kinds)
@@ -69,7 +69,7 @@ func Answer(in Input) (Result, error) {
 		return Result{}, fmt.Errorf("build children of %s/%s: %w", in.Blueprint.Namespace, in.Blueprint.Name, err)
 	}
 	st.problems = problems
-	keepScalerReplicas(in.Blueprint, desired, in.Observed) // autoscale.go
+	keepScalerReplicas(in.Blueprint, desired, in.Observed, in.Kinds) // autoscale.go
 	st.answered, st.retained, st.topicNotes = keepTopics(in.Blueprint, desired, in.Observed, in.LastApplied, in.Kinds)
 	return result(st), nil
 }

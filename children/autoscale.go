@@ -27,7 +27,13 @@ import (
 // a Deployment that KEDA scales (an observed ScaledObject of its name that
 // is not paused) keeps its observed replicas there too: a rejected edit
 // changes nothing.
-func keepScalerReplicas(bp *graph.Blueprint, answer []*unstructured.Unstructured, observed Observed) {
+//
+// Without the keda component (no ScaledObject kind listed) nothing scales
+// the Deployment, so the spec's count is answered.
+func keepScalerReplicas(bp *graph.Blueprint, answer []*unstructured.Unstructured, observed Observed, kinds Kinds) {
+	if _, listed := kinds[ScaledObjectKind]; !listed && bp != nil {
+		return
+	}
 	for _, u := range answer {
 		if u.GetKind() != DeploymentKind {
 			continue

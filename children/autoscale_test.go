@@ -301,6 +301,13 @@ func TestMissingKEDAComponent(t *testing.T) {
 		}
 	}
 	find(t, res.Children, DeploymentKind, WorkloadName(bp.Name, "enrich"))
+	// Nothing scales it: the spec's count, not what runs, is answered.
+	observed := observedAs(t, res.Children)
+	scaleTo(t, observed, WorkloadName(bp.Name, "enrich"), 7)
+	again := answer(t, Input{Blueprint: bp, Kinds: kinds, Observed: observed})
+	if n, _, _ := unstructured.NestedInt64(find(t, again.Children, DeploymentKind, WorkloadName(bp.Name, "enrich")).Object, "spec", "replicas"); n == 7 {
+		t.Errorf("without the keda component the Deployment kept the observed 7 replicas, which nothing scales")
+	}
 	applied := conditionOf(t, res.Status, graph.ConditionChildrenApplied)
 	if applied.Status != "False" || applied.Reason != "KindNotListed" || !strings.Contains(applied.Message, "needs a ScaledObject") {
 		t.Errorf("ChildrenApplied = %s %s %q, want False KindNotListed naming ScaledObject", applied.Status, applied.Reason, applied.Message)

@@ -226,3 +226,29 @@ func TestTwoClusterWiring(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicStaysOnItsCluster: an edit that moves a port's topic to another
+// cluster keeps the observed KafkaTopic's strimzi.io/cluster label (the
+// other cluster's topic operator would make it anew, empty) and says so.
+func TestTopicStaysOnItsCluster(t *testing.T) {
+	const topic = "call-record-aggregator.cdr-aggregator.out"
+	_, observed := healthyCluster(t, blueprint(t, "call-record-aggregator", withTwoClusters))
+	bp := blueprint(t, "call-record-aggregator", withTwoClusters, func(a *graph.StreamingApplication) {
+		for i := range a.Spec.Streamlets {
+			if s := &a.Spec.Streamlets[i]; s.Name == "cdr-aggregator" {
+				s.Outlets[0].Topic = nil // back to spec.kafka
+			}
+		}
+	})
+	res, err := Answer(Input{Blueprint: bp, Kinds: allKinds, Observed: observed, Now: statusNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := find(t, res.Children, KafkaTopicKind, topic).GetLabels()[LabelStrimziCluster]; got != "analytics-strimzi" {
+		t.Errorf("the topic is answered for cluster %q, want it kept on analytics-strimzi", got)
+	}
+	i := slices.IndexFunc(res.Status.Topics, func(ts graph.TopicStatus) bool { return ts.Name == topic })
+	if i < 0 || !strings.Contains(res.Status.Topics[i].Message, "stays on Kafka cluster analytics-strimzi") {
+		t.Errorf("the status does not say the topic stays on its cluster: %+v", res.Status.Topics)
+	}
+}

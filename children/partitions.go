@@ -30,3 +30,18 @@ func keepPartitions(desired, observed *unstructured.Unstructured) string {
 	}
 	return note
 }
+
+// keepCluster keeps an observed topic on the Kafka cluster it lives on
+// (label strimzi.io/cluster): relabelled, the other cluster's topic operator
+// would make it anew, empty, and writes would move there silently. It notes
+// the change the spec asks for.
+func keepCluster(desired, observed *unstructured.Unstructured) string {
+	was, wants := observed.GetLabels()[LabelStrimziCluster], desired.GetLabels()[LabelStrimziCluster]
+	if was == "" || was == wants {
+		return ""
+	}
+	labels := desired.GetLabels()
+	labels[LabelStrimziCluster] = was
+	desired.SetLabels(labels)
+	return fmt.Sprintf("stays on Kafka cluster %s (spec asks %s): a KafkaTopic does not move between clusters; to write on %s, give the outlet a new topic name", was, wants, wants)
+}

@@ -47,7 +47,7 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obser
 	for _, obs := range observedTopics {
 		name := obs.GetName()
 		if d, ok := byName[name]; ok {
-			k.note(name, keepPartitions(d, obs))
+			k.note(name, joinMessages(keepPartitions(d, obs), keepCluster(d, obs)))
 			continue
 		}
 		kept := asLastApplied(obs, lastApplied[KafkaTopicKind][name], kinds[KafkaTopicKind])

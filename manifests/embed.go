@@ -65,7 +65,8 @@ func Components() []string {
 }
 
 // DefaultComponents are the ones render uses by default: every child-kind
-// component (flink, monitoring, spark), not strimzi-v1beta2 or pod-health.
+// component (flink, kafka-users, keda, monitoring, spark), not
+// strimzi-v1beta2 or pod-health.
 func DefaultComponents() []string {
 	return slices.DeleteFunc(Components(), func(c string) bool {
 		return c == componentStrimziV1beta2 || c == componentPodHealth

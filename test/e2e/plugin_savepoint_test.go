@@ -37,7 +37,7 @@ func TestPluginSavepoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		live = c.waitSettled(t, live)
+		c.waitSettled(t, live)
 		fd, err := c.api.dyn.Resource(flinkDeploymentsGVR).Namespace(ns).Get(ctx(t), "fraud-scoring-score", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -67,7 +67,9 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 	}
 	// Until the label is there, Metacontroller's creates of the same names fail.
 	alreadyExists := func(s string) bool { return strings.Contains(s, "already exists") && onlyErrors(s, "already exists") }
-	live := c.waitSettled(t, created, alreadyExists)
+	// Metacontroller may also still remove its finalizer from the parent
+	// that is gone (see finalizerOfGoneParent).
+	live := c.waitSettled(t, created, alreadyExists, finalizerOfGoneParent(ns, refApp))
 	after := c.snapshot(t, live)
 	if len(after) != len(before) {
 		t.Errorf("%d children after adoption, %d before", len(after), len(before))

@@ -80,7 +80,8 @@ not parse; the exit is 1 when a status lists problems.
 --controller FILE renders under the CompositeController of FILE, which may
 hold other documents too (kubectl kustomize manifests/ output): the one whose
 parentResource is streamingapplications.sluice.dev is used. By default the
-CompositeController of manifests/ with every component.`},
+CompositeController of manifests/install/all: every component that adds a
+child kind.`},
 	{name: "validate", synopsis: "sluice validate FILE...", run: validate,
 		summary: "report every problem of every application, one line each",
 		text: `Reads every document of each FILE and prints one line per problem, as

@@ -33,6 +33,7 @@ import (
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/hooks/diff"
 	"github.com/sluice-dev/sluice/manifests"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // version is stamped at build: make build sets it to `git describe --tags
@@ -331,6 +332,26 @@ func serve(c *cli, cmd *command, args []string) error {
 	return nil
 }
 
+// controller reads the CompositeController of --controller FILE (among
+// other documents or alone), or the default one: manifests/install/all's.
+func (c *cli) controller(file string) (*unstructured.Unstructured, error) {
+	var data []byte
+	var err error
+	if file == "" {
+		data, err = manifests.Controller(manifests.DefaultComponents()...)
+	} else {
+		data, err = c.read(file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	controller, err := hooks.Controller(data)
+	if err != nil {
+		return nil, fmt.Errorf("--controller %s: %w", display(file), err)
+	}
+	return controller, nil
+}
+
 // render prints what the sync hook answers for each parent of a file with
 // no children yet.
 func render(c *cli, cmd *command, args []string) error {
@@ -356,18 +377,9 @@ func render(c *cli, cmd *command, args []string) error {
 		}
 		now = t
 	}
-	var controllerData []byte
-	if *controllerFile == "" {
-		controllerData, err = manifests.Controller(manifests.DefaultComponents()...)
-	} else {
-		controllerData, err = c.read(*controllerFile)
-	}
+	controller, err := c.controller(*controllerFile)
 	if err != nil {
 		return err
-	}
-	controller, err := hooks.Controller(controllerData)
-	if err != nil {
-		return fmt.Errorf("--controller %s: %w", display(*controllerFile), err)
 	}
 	file := display(rest[0])
 	data, err := c.read(rest[0])
@@ -480,18 +492,9 @@ func diffFiles(c *cli, cmd *command, args []string) error {
 		return usageError{fmt.Sprintf("-o %s: want text or json", *format)}
 	}
 	failed := func(err error) error { return exitError{code: 2, err: err} }
-	var controllerData []byte
-	if *controllerFile == "" {
-		controllerData, err = manifests.Controller(manifests.DefaultComponents()...)
-	} else {
-		controllerData, err = c.read(*controllerFile)
-	}
+	controller, err := c.controller(*controllerFile)
 	if err != nil {
 		return failed(err)
-	}
-	controller, err := hooks.Controller(controllerData)
-	if err != nil {
-		return failed(fmt.Errorf("--controller %s: %w", display(*controllerFile), err))
 	}
 	var data [2][]byte
 	for i, name := range rest {

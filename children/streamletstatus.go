@@ -119,11 +119,12 @@ func kafkaCredentials(in statusInput, s *graph.ResolvedStreamlet) string {
 	for _, cluster := range managedUsers(in.blueprint, s) {
 		name := graph.ClusterUserName(in.blueprint.Name, s.Name, cluster)
 		u, ok := in.observed.Get(KafkaUserKind, name)
-		switch {
-		case !ok:
+		if !ok {
 			waiting = append(waiting, "waiting for Kafka credentials: KafkaUser "+name+" not created yet")
-		case KafkaUserHealth(u) != "":
-			waiting = append(waiting, KafkaUserHealth(u))
+			continue
+		}
+		if problem := KafkaUserHealth(u); problem != "" {
+			waiting = append(waiting, problem)
 		}
 	}
 	return strings.Join(waiting, "; ")

@@ -28,8 +28,7 @@ func checkKafkaClusters(m *merged) Problems {
 			ps.add(path, ErrDuplicate, "cluster %q named twice", c.Name)
 		}
 		seen[c.Name] = true
-		kafka := Kafka{Cluster: c.Cluster, BootstrapServers: c.BootstrapServers, TLS: c.TLS, Authentication: c.Authentication}
-		ps = append(ps, checkKafkaAt(path, kafka)...)
+		ps = append(ps, checkKafkaAt(path, c.kafka())...)
 		checkTopicSettingsAt(&ps, path+".topicDefaults", c.TopicDefaults)
 	}
 	if n := len(m.spec.KafkaClusters); n > MaxKafkaClusters {
@@ -116,7 +115,12 @@ func kafkaClusterConnections(clusters []KafkaCluster) map[string]KafkaConnection
 	}
 	out := make(map[string]KafkaConnection, len(clusters))
 	for _, c := range clusters {
-		out[c.Name] = kafkaConnection(Kafka{Cluster: c.Cluster, BootstrapServers: c.BootstrapServers, TLS: c.TLS, Authentication: c.Authentication})
+		out[c.Name] = kafkaConnection(c.kafka())
 	}
 	return out
+}
+
+// kafka is the cluster's connection settings in the shape of spec.kafka.
+func (c KafkaCluster) kafka() Kafka {
+	return Kafka{Cluster: c.Cluster, BootstrapServers: c.BootstrapServers, TLS: c.TLS, Authentication: c.Authentication}
 }

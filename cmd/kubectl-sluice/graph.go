@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 
@@ -44,50 +44,9 @@ retained topics.`,
 				if status {
 					return usageError{"--status colours a live application: name APP instead of -f FILE"}
 				}
-				doc, problems, err := e.readApp(file)
-				if err != nil {
-					return err
-				}
-				if doc != nil {
-					problems = append(problems, prefix(doc.file+": "+doc.app.Name, graph.Validate(doc.app).Strings())...)
-				}
-				if len(problems) > 0 {
-					printLines(e.errOut, problems)
-					return no("%d problems: only a valid application can be drawn", len(problems))
-				}
-				bp, _ := graph.Resolve(doc.app)
-				_, err = io.WriteString(e.out, render(bp, nil))
-				return err
+				return e.drawFile(file, render)
 			}
-			c, err := e.client()
-			if err != nil {
-				return err
-			}
-			live, err := c.App(cmd.Context(), c.Namespace, a[0])
-			if err != nil {
-				return err
-			}
-			obj := map[string]any{}
-			for k, v := range live.Object {
-				if k != "status" {
-					obj[k] = v
-				}
-			}
-			b, err := json.Marshal(obj)
-			if err != nil {
-				return err
-			}
-			bp, problems := graph.ResolveJSON(b)
-			if len(problems) > 0 {
-				printLines(e.errOut, problems.Strings())
-				return no("the live application is invalid (its status says so too): only a valid application can be drawn")
-			}
-			var st *graph.Status
-			if status {
-				st = statusOf(live)
-			}
-			_, err = io.WriteString(e.out, render(bp, st))
-			return err
+			return e.drawLive(cmd.Context(), a[0], status, render)
 		},
 	}
 	f := cmd.Flags()
@@ -95,4 +54,49 @@ retained topics.`,
 	f.StringVarP(&file, "filename", "f", "", "draw the application of this file instead of a live one")
 	f.BoolVar(&status, "status", false, "colour streamlets and topics by their health")
 	return cmd
+}
+
+// drawFile draws the valid application of a file.
+func (e *env) drawFile(file string, render func(*graph.Blueprint, *graph.Status) string) error {
+	doc, problems, err := e.readApp(file)
+	if err != nil {
+		return err
+	}
+	if doc != nil {
+		problems = append(problems, prefix(doc.file+": "+doc.app.Name, graph.Validate(doc.app).Strings())...)
+	}
+	if len(problems) > 0 {
+		printLines(e.errOut, problems)
+		return no("%d problems: only a valid application can be drawn", len(problems))
+	}
+	bp, _ := graph.Resolve(doc.app)
+	_, err = io.WriteString(e.out, render(bp, nil))
+	return err
+}
+
+// drawLive draws a live application, coloured by its status if asked.
+func (e *env) drawLive(ctx context.Context, name string, status bool, render func(*graph.Blueprint, *graph.Status) string) error {
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	live, err := c.App(ctx, c.Namespace, name)
+	if err != nil {
+		return err
+	}
+	b, err := specJSON(live)
+	if err != nil {
+		return err
+	}
+	bp, problems := graph.ResolveJSON(b)
+	if len(problems) > 0 {
+		printLines(e.errOut, problems.Strings())
+		return no("the live application is invalid (its status says so too): only a valid application can be drawn")
+	}
+	var st *graph.Status
+	if status {
+		st = statusOf(live)
+	}
+	_, err = io.WriteString(e.out, render(bp, st))
+	return err
 }

@@ -14,15 +14,20 @@ import (
 	"github.com/sluice-dev/sluice/graph"
 )
 
-// typed decodes a live application (its spec; the status apart).
-func typed(live *unstructured.Unstructured) (*graph.StreamingApplication, error) {
-	obj := map[string]any{}
+// specJSON is a live application without its status, as graph reads it.
+func specJSON(live *unstructured.Unstructured) ([]byte, error) {
+	obj := make(map[string]any, len(live.Object))
 	for k, v := range live.Object {
 		if k != "status" {
 			obj[k] = v
 		}
 	}
-	b, err := json.Marshal(obj)
+	return json.Marshal(obj)
+}
+
+// typed decodes a live application (its spec; the status apart).
+func typed(live *unstructured.Unstructured) (*graph.StreamingApplication, error) {
+	b, err := specJSON(live)
 	if err != nil {
 		return nil, err
 	}

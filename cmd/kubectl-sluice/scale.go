@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/edit"
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/kube"
@@ -30,34 +32,24 @@ over with --force-conflicts. Only that streamlet's workload changes.`,
 			if err != nil || n < 0 {
 				return usageError{fmt.Sprintf("N: %q is not a number of replicas (0 or more)", a[2])}
 			}
-			c, err := e.client()
+			c, live, app, err := e.liveApplication(cmd.Context(), a[0])
 			if err != nil {
 				return err
 			}
-			live, err := c.App(cmd.Context(), c.Namespace, a[0])
+			s, err := streamletOf(app, a[0], a[1])
 			if err != nil {
 				return err
-			}
-			app, err := typed(live)
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(app.Spec.Streamlets, func(s graph.Streamlet) bool { return s.Name == a[1] })
-			if i < 0 {
-				return fmt.Errorf("application %s has no streamlet %q; its streamlets: %s", a[0], a[1], strings.Join(edit.StreamletNames(app), ", "))
 			}
 			replicas := int32(n)
-			app.Spec.Streamlets[i].Replicas = &replicas
+			s.Replicas = &replicas
 			if problems := graph.Validate(app); len(problems) > 0 {
 				printLines(e.errOut, problems.Strings())
 				return no("%d problems; nothing was sent", len(problems))
 			}
-			cfg, err := edit.Owned(live, edit.FieldManager)
-			if err != nil {
-				return err
-			}
-			edit.Scale(cfg, a[1], replicas)
-			if _, err := c.Apply(cmd.Context(), cfg, kube.ApplyOptions{Force: force}); err != nil {
+			if err := applyOwned(cmd.Context(), c, live, force, func(cfg *unstructured.Unstructured) error {
+				edit.Scale(cfg, a[1], replicas)
+				return nil
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.out, report.Scaled(a[0], a[1], replicas))
@@ -79,35 +71,25 @@ and time once taken. Only that field is applied, with server-side apply (field
 manager kubectl-sluice; --force-conflicts as for scale).`,
 		Args: args(2, "APP and STREAMLET"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := e.client()
+			c, live, app, err := e.liveApplication(cmd.Context(), a[0])
 			if err != nil {
 				return err
 			}
-			live, err := c.App(cmd.Context(), c.Namespace, a[0])
+			s, err := streamletOf(app, a[0], a[1])
 			if err != nil {
 				return err
 			}
-			app, err := typed(live)
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(app.Spec.Streamlets, func(s graph.Streamlet) bool { return s.Name == a[1] })
-			switch {
-			case i < 0:
-				return fmt.Errorf("application %s has no streamlet %q; its streamlets: %s", a[0], a[1], strings.Join(edit.StreamletNames(app), ", "))
-			case app.Spec.Streamlets[i].Runtime != graph.Flink:
-				return fmt.Errorf("streamlet %s of application %s runs on %s; only Flink streamlets take savepoints", a[1], a[0], app.Spec.Streamlets[i].Runtime)
+			if s.Runtime != graph.Flink {
+				return fmt.Errorf("streamlet %s of application %s runs on %s; only Flink streamlets take savepoints", a[1], a[0], s.Runtime)
 			}
 			var nonce int64 = 1
-			if f := app.Spec.Streamlets[i].Flink; f != nil && f.SavepointTriggerNonce != nil {
-				nonce = *f.SavepointTriggerNonce + 1
+			if s.Flink != nil && s.Flink.SavepointTriggerNonce != nil {
+				nonce = *s.Flink.SavepointTriggerNonce + 1
 			}
-			cfg, err := edit.Owned(live, edit.FieldManager)
-			if err != nil {
-				return err
-			}
-			edit.Savepoint(cfg, a[1], nonce)
-			if _, err := c.Apply(cmd.Context(), cfg, kube.ApplyOptions{Force: force}); err != nil {
+			if err := applyOwned(cmd.Context(), c, live, force, func(cfg *unstructured.Unstructured) error {
+				edit.Savepoint(cfg, a[1], nonce)
+				return nil
+			}); err != nil {
 				return err
 			}
 			fmt.Fprintln(e.out, report.SavepointAsked(a[0], a[1], nonce))
@@ -140,15 +122,7 @@ are applied, with server-side apply (field manager kubectl-sluice;
 			if err != nil {
 				return usageError{err.Error()}
 			}
-			c, err := e.client()
-			if err != nil {
-				return err
-			}
-			live, err := c.App(cmd.Context(), c.Namespace, a[0])
-			if err != nil {
-				return err
-			}
-			app, err := typed(live)
+			c, live, app, err := e.liveApplication(cmd.Context(), a[0])
 			if err != nil {
 				return err
 			}
@@ -167,14 +141,9 @@ are applied, with server-side apply (field manager kubectl-sluice;
 				printLines(e.out, report.Configured(a[0], nil))
 				return nil
 			}
-			cfg, err := edit.Owned(live, edit.FieldManager)
-			if err != nil {
-				return err
-			}
-			if err := edit.Configure(cfg, app, settings); err != nil {
-				return err
-			}
-			if _, err := c.Apply(cmd.Context(), cfg, kube.ApplyOptions{Force: force}); err != nil {
+			if err := applyOwned(cmd.Context(), c, live, force, func(cfg *unstructured.Unstructured) error {
+				return edit.Configure(cfg, app, settings)
+			}); err != nil {
 				return err
 			}
 			printLines(e.out, report.Configured(a[0], changes))
@@ -183,4 +152,47 @@ are applied, with server-side apply (field manager kubectl-sluice;
 	}
 	cmd.Flags().BoolVar(&force, "force-conflicts", false, "take over the fields when another field manager owns them")
 	return cmd
+}
+
+// liveApplication reads an application as it is live, and as graph types
+// it.
+func (e *env) liveApplication(ctx context.Context, name string) (*kube.Client, *unstructured.Unstructured, *graph.StreamingApplication, error) {
+	c, err := e.client()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	live, err := c.App(ctx, c.Namespace, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	app, err := typed(live)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, live, app, nil
+}
+
+// streamletOf is the streamlet of an application by name, or an error that
+// lists the ones it has.
+func streamletOf(app *graph.StreamingApplication, appName, name string) (*graph.Streamlet, error) {
+	i := slices.IndexFunc(app.Spec.Streamlets, func(s graph.Streamlet) bool { return s.Name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("application %s has no streamlet %q; its streamlets: %s", appName, name, strings.Join(edit.StreamletNames(app), ", "))
+	}
+	return &app.Spec.Streamlets[i], nil
+}
+
+// applyOwned applies the fields kubectl-sluice owns in the live application
+// (see edit.Owned), changed by change: only those, so that another field
+// manager's are a conflict rather than overwritten.
+func applyOwned(ctx context.Context, c *kube.Client, live *unstructured.Unstructured, force bool, change func(cfg *unstructured.Unstructured) error) error {
+	cfg, err := edit.Owned(live, edit.FieldManager)
+	if err != nil {
+		return err
+	}
+	if err := change(cfg); err != nil {
+		return err
+	}
+	_, err = c.Apply(ctx, cfg, kube.ApplyOptions{Force: force})
+	return err
 }

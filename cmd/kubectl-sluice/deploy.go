@@ -40,26 +40,8 @@ check everything and stores nothing.`,
 			if err != nil {
 				return err
 			}
-			doc, problems, err := e.readApp(a[0])
+			doc, bp, err := e.configured(a[0], settings)
 			if err != nil {
-				return err
-			}
-			if doc == nil {
-				printLines(e.errOut, problems)
-				return no("%s is not a valid StreamingApplication; nothing was sent", a[0])
-			}
-			merged, more := edit.Merge(doc.app, settings)
-			problems = append(problems, prefix(doc.file+": "+doc.app.Name, more)...)
-			if len(problems) > 0 {
-				printLines(e.errOut, problems)
-				return no("%d problems; nothing was sent", len(problems))
-			}
-			bp, resolved := graph.Resolve(merged)
-			if len(resolved) > 0 { // Merge validated it
-				printLines(e.errOut, resolved.Strings())
-				return no("%d problems; nothing was sent", len(resolved))
-			}
-			if err := edit.Configure(doc.obj, doc.app, settings); err != nil {
 				return err
 			}
 			printLines(e.out, report.Defaults(bp))
@@ -97,4 +79,33 @@ check everything and stores nothing.`,
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits")
 	f.BoolVar(&force, "force-conflicts", false, "take over fields another field manager owns")
 	return cmd
+}
+
+// configured reads the application of file, sets the settings into its
+// streamlets' config and validates the result: every problem is printed, and
+// the error says nothing was sent.
+func (e *env) configured(file string, settings []edit.Setting) (*document, *graph.Blueprint, error) {
+	doc, problems, err := e.readApp(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if doc == nil {
+		printLines(e.errOut, problems)
+		return nil, nil, no("%s is not a valid StreamingApplication; nothing was sent", file)
+	}
+	merged, more := edit.Merge(doc.app, settings)
+	problems = append(problems, prefix(doc.file+": "+doc.app.Name, more)...)
+	if len(problems) > 0 {
+		printLines(e.errOut, problems)
+		return nil, nil, no("%d problems; nothing was sent", len(problems))
+	}
+	bp, resolved := graph.Resolve(merged)
+	if len(resolved) > 0 { // Merge validated it
+		printLines(e.errOut, resolved.Strings())
+		return nil, nil, no("%d problems; nothing was sent", len(resolved))
+	}
+	if err := edit.Configure(doc.obj, doc.app, settings); err != nil {
+		return nil, nil, err
+	}
+	return doc, bp, nil
 }

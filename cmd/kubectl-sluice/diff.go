@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,26 +51,7 @@ kubectl diff). An application that does not exist yet is all creates.`,
 			if err := doc.namespace(c.Namespace, c.ExplicitNamespace); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			controller, err := c.Controller(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := c.App(ctx, doc.obj.GetNamespace(), doc.obj.GetName()); err != nil && !errors.Is(err, kube.ErrNotFound) {
-				return err
-			}
-			parent, err := c.Apply(ctx, doc.obj, kube.ApplyOptions{DryRun: true, Force: true})
-			if err != nil {
-				return err
-			}
-			if parent.GetUID() == "" {
-				parent.SetUID(hooks.RenderUID)
-			}
-			observed, err := c.Children(ctx, controller, parent)
-			if err != nil {
-				return err
-			}
-			res, err := diff.Compute(&hooks.Request{Controller: controller, Parent: parent, Children: observed}, e.now())
+			res, err := e.preview(cmd.Context(), c, doc)
 			if err != nil {
 				return err
 			}
@@ -90,4 +72,29 @@ kubectl diff). An application that does not exist yet is all creates.`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd
+}
+
+// preview runs the hook's function on the sync request Metacontroller would
+// send once doc is applied: the parent as a server-side dry run stores it,
+// under the live controller, with the live children.
+func (e *env) preview(ctx context.Context, c *kube.Client, doc *document) (*diff.Result, error) {
+	controller, err := c.Controller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.App(ctx, doc.obj.GetNamespace(), doc.obj.GetName()); err != nil && !errors.Is(err, kube.ErrNotFound) {
+		return nil, err
+	}
+	parent, err := c.Apply(ctx, doc.obj, kube.ApplyOptions{DryRun: true, Force: true})
+	if err != nil {
+		return nil, err
+	}
+	if parent.GetUID() == "" {
+		parent.SetUID(hooks.RenderUID)
+	}
+	observed, err := c.Children(ctx, controller, parent)
+	if err != nil {
+		return nil, err
+	}
+	return diff.Compute(&hooks.Request{Controller: controller, Parent: parent, Children: observed}, e.now())
 }

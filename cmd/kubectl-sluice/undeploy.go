@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/kube"
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/report"
 	"github.com/sluice-dev/sluice/graph"
 )
@@ -39,19 +41,9 @@ children. --wait waits until the application is gone.`,
 			if err != nil {
 				return err
 			}
-			controller, err := c.Controller(ctx)
+			topics, err := liveTopics(ctx, c, live)
 			if err != nil {
 				return err
-			}
-			observed, err := c.Children(ctx, controller, live, children.KafkaTopicKind)
-			if err != nil {
-				return err
-			}
-			var topics []report.KafkaTopic
-			for _, byName := range observed {
-				for _, u := range byName {
-					topics = append(topics, kafkaTopic(u))
-				}
 			}
 			policy, _, _ := unstructured.NestedString(live.Object, "spec", "topicDeletionPolicy")
 			if err := report.Undeploy(e.out, live.GetNamespace(), live.GetName(), graph.TopicDeletionPolicy(policy), topics, statusOf(live)); err != nil {
@@ -80,6 +72,25 @@ children. --wait waits until the application is gone.`,
 	f.BoolVar(&wait, "wait", false, "wait until the application is gone")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits")
 	return cmd
+}
+
+// liveTopics are the application's KafkaTopic children as undeploy reports them.
+func liveTopics(ctx context.Context, c *kube.Client, live *unstructured.Unstructured) ([]report.KafkaTopic, error) {
+	controller, err := c.Controller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	observed, err := c.Children(ctx, controller, live, children.KafkaTopicKind)
+	if err != nil {
+		return nil, err
+	}
+	var topics []report.KafkaTopic
+	for _, byName := range observed {
+		for _, u := range byName {
+			topics = append(topics, kafkaTopic(u))
+		}
+	}
+	return topics, nil
 }
 
 // kafkaTopic is what undeploy says about one KafkaTopic.

@@ -169,6 +169,7 @@ func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructure
 			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "replicas")
 			status = map[string]any{"observedGeneration": gen, "replicas": n, "readyReplicas": n, "updatedReplicas": n, "availableReplicas": n,
 				"conditions": []any{
+					map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
 					map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
 				}}
 			if n == 0 {

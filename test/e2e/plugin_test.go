@@ -242,49 +242,6 @@ func TestPluginDeploy(t *testing.T) {
 	expect(t, r, 1, "merge (akka): 0/4 Pending", "application call-record-aggregator is not Ready after 2s")
 }
 
-// makeReady writes, as their operators would, a status that says every workload
-// runs and every topic is ready: Deployments with every replica ready and updated,
-// SparkApplications RUNNING with every executor RUNNING, KafkaTopics Ready, each for
-// its current generation.
-func (c *cluster) makeReady(t *testing.T, parent *unstructured.Unstructured) {
-	t.Helper()
-	for _, child := range c.snapshot(t, parent) {
-		var status map[string]any
-		gen := child.GetGeneration()
-		switch child.GetKind() {
-		case "Deployment":
-			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "replicas")
-			status = map[string]any{"observedGeneration": gen, "replicas": n, "readyReplicas": n, "updatedReplicas": n, "availableReplicas": n,
-				"conditions": []any{
-					map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-					map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-				}}
-		case "SparkApplication":
-			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "executor", "instances")
-			executors := map[string]any{}
-			for i := range n {
-				executors[fmt.Sprintf("%s-exec-%d", child.GetName(), i+1)] = "RUNNING"
-			}
-			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors,
-				"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
-		case "KafkaTopic":
-			status = map[string]any{"observedGeneration": gen, "conditions": []any{
-				map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-			}}
-		default:
-			continue
-		}
-		child.Object["status"] = status
-		r, err := c.api.resource(child)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.UpdateStatus(ctx(t), child, metav1.UpdateOptions{}); err != nil {
-			t.Fatalf("update the status of %s: %v", objKey(child), err)
-		}
-	}
-}
-
 // TestPluginStatus: status prints the phase, conditions and the tables, -o json the
 // status itself, and exits 0 only when the application is Ready; list shows it.
 func TestPluginStatus(t *testing.T) {
@@ -310,7 +267,7 @@ func TestPluginStatus(t *testing.T) {
 	}
 	expect(t, c.sluicePlugin(t, "status", refApp, "-n", ns, "--watch", "--timeout", "2s"), 1, "is not Ready after 2s")
 
-	c.makeReady(t, live)
+	c.reportWorkloads(t, live)
 	var ready pluginRun
 	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
 		ready = c.sluicePlugin(t, "status", refApp, "-n", ns)

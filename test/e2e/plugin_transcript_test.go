@@ -82,7 +82,7 @@ func TestPluginTranscript(t *testing.T) {
 	step(0, "deploy", refApp+".yaml")
 	live := c.waitSettled(t, c.liveApp(t, ns))
 	step(1, "status", refApp, "-n", ns)
-	c.makeReady(t, live)
+	c.reportWorkloads(t, live)
 	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
 		st, _, _ := unstructured.NestedString(c.liveApp(t, ns).Object, "status", "phase")
 		return st == "Running", st

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/sluice-dev/sluice/children/tree"
 )
@@ -9,12 +10,12 @@ import (
 // encode writes the answer byte for byte as json.Marshal(r) does (the
 // children through tree.Append, which encoding/json took a fifth of a sync
 // to do, BENCHMARKS.md): a children array always, [] when empty.
-func (r *Response) encode() ([]byte, error) {
+func (r *Response) encode(b []byte) ([]byte, error) {
 	status, err := json.Marshal(r.Status)
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, 64+len(status)+1024*len(r.Children))
+	b = slices.Grow(b, 64+len(status)+1024*len(r.Children))
 	b = append(b, `{"status":`...)
 	b = append(b, status...)
 	b = append(b, `,"children":[`...)

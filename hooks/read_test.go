@@ -35,7 +35,7 @@ func answerBoth(t *testing.T, body []byte) {
 			resp, err = hook.fast(r, nil)
 		}
 		if err == nil {
-			fastBody, err = resp.encode()
+			fastBody, err = resp.encode(nil)
 		}
 		if err != nil {
 			fastCode = statusCode(err)

@@ -145,7 +145,8 @@ func (r *CustomizeResponse) logAttrs() []any { return []any{"related", len(r.Rel
 type answer interface {
 	logged
 	outcomer
-	encode() ([]byte, error)
+	// encode appends the answer to b.
+	encode(b []byte) ([]byte, error)
 }
 
 // hook reads a request body with read, calls fn and encodes its answer;
@@ -159,12 +160,14 @@ func hook[Req logged, Resp answer](h *Handler, name string, read func([]byte) (R
 		release, err := h.turn(r)
 		defer release()
 		size := -1
+		in, out := getBuffer(), getBuffer() // buffers.go
+		defer putBuffer(in)
+		defer putBuffer(out)
 		if err == nil {
-			var body []byte
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-			size = len(body)
+			*in, err = readAll(*in, http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes), h.prealloc(r))
+			size = len(*in)
 			if err == nil {
-				req, err = read(body)
+				req, err = read(*in)
 			}
 		}
 		var resp Resp
@@ -172,10 +175,10 @@ func hook[Req logged, Resp answer](h *Handler, name string, read func([]byte) (R
 			resp, err = fn(req, start)
 		}
 		code := http.StatusOK
-		var body []byte
 		if err == nil {
-			body, err = resp.encode()
+			*out, err = resp.encode(*out)
 		}
+		body := *out
 		if err != nil {
 			code = statusCode(err)
 			body = []byte(err.Error() + "\n")
@@ -205,7 +208,10 @@ func readCustomize(body []byte) (*CustomizeRequest, error) {
 	return req, unmarshalRequest(body, req)
 }
 
-func (r *CustomizeResponse) encode() ([]byte, error) { return json.Marshal(r) }
+func (r *CustomizeResponse) encode(b []byte) ([]byte, error) {
+	j, err := json.Marshal(r)
+	return append(b, j...), err
+}
 
 // errBusy: no turn for a large request came within the timeout.
 var errBusy = errors.New("hook busy with other large requests")
@@ -226,6 +232,17 @@ func (h *Handler) turn(r *http.Request) (release func(), err error) {
 	case <-r.Context().Done():
 		return func() {}, fmt.Errorf("%w: %w", errBusy, r.Context().Err())
 	}
+}
+
+// prealloc is how much of a body's declared length is allocated before it
+// is read: all of it for a large request, which holds one of the few large
+// turns, at most maxPreallocated otherwise, so that requests declaring a
+// length they never send cannot make the hook allocate it.
+func (h *Handler) prealloc(r *http.Request) int64 {
+	if h.large != nil && r.ContentLength > h.cfg.LargeRequestBytes {
+		return r.ContentLength
+	}
+	return min(r.ContentLength, maxPreallocated)
 }
 
 // decodeRequest reads one JSON request into v, and nothing after it, and

@@ -20,9 +20,9 @@ type Input struct {
 	Kinds Kinds
 	// Observed are the children Metacontroller observed.
 	Observed Observed
-	// LastApplied are the last-applied configurations of observed children
-	// read without their annotation.
-	LastApplied LastApplied
+	// Unread is what hooks kept raw of the observed children: last-applied
+	// annotations, and whole children read lean.
+	Unread Unread
 	// Pods are the application's pods, when the customize hook asked for
 	// them (the pod-health component).
 	Pods []*unstructured.Unstructured
@@ -60,7 +60,7 @@ const notReadyResync = 60
 func Answer(in Input) (Result, error) {
 	st := in.statusInput()
 	if in.Blueprint == nil {
-		st.answered = frozen(in.Observed, in.LastApplied, in.Kinds)
+		st.answered = frozen(in.Observed, in.Unread, in.Kinds)
 		keepScalerReplicas(nil, st.answered, in.Observed, in.Kinds) // autoscale.go
 		return result(st), nil
 	}
@@ -70,7 +70,7 @@ func Answer(in Input) (Result, error) {
 	}
 	st.problems = problems
 	keepScalerReplicas(in.Blueprint, desired, in.Observed, in.Kinds) // autoscale.go
-	st.answered, st.retained, st.topicNotes = keepTopics(in.Blueprint, desired, in.Observed, in.LastApplied, in.Kinds)
+	st.answered, st.retained, st.topicNotes = keepTopics(in.Blueprint, desired, in.Observed, in.Unread, in.Kinds)
 	return result(st), nil
 }
 

@@ -55,13 +55,23 @@ func NewDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum str
 	}
 }
 
+// observedDeployment is what DeploymentHealth reads of an observed
+// Deployment (ObservedFields reads no more of it).
+type observedDeployment struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Replicas *int32 `json:"replicas"`
+	} `json:"spec"`
+	Status appsv1.DeploymentStatus `json:"status"`
+}
+
 // DeploymentHealth reads an akka streamlet's health from its Deployment.
 // While the Deployment controller rolls out an edit (a scale, a new pod
 // template) the streamlet stays Running as long as pods are ready; it is
 // Degraded only when the rollout stalls past its progress deadline or pods
 // are lost without a rollout, Failed when it stalls with no pod ready.
 func DeploymentHealth(u *unstructured.Unstructured) Health {
-	d, ok := decode[appsv1.Deployment](u)
+	d, ok := decode[observedDeployment](u)
 	if !ok {
 		return unreadable(DeploymentKind, 1)
 	}

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sluice-dev/sluice/children/tree"
 	"github.com/sluice-dev/sluice/graph"
@@ -111,21 +113,13 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 // Metacontroller a null means "delete this field", which would make it
 // update the child on every sync.
 func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
-	b, err := json.Marshal(obj)
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode child: %w", err)
 	}
-	// The fast decoder reads what encoding/json writes as apimachinery's
-	// would; apimachinery's says why it refuses anything else.
-	u := &unstructured.Unstructured{}
-	if m, err := tree.DecodeObject(b); err == nil {
-		u.Object = m
-	}
-	if u.GroupVersionKind().Kind == "" {
-		if err := u.UnmarshalJSON(b); err != nil {
-			return nil, fmt.Errorf("decode child: %w", err)
-		}
-	}
+	u := &unstructured.Unstructured{Object: m}
+	_ = json.Marshal
+	_ = tree.DecodeObject
 	delete(u.Object, "status")
 	prune(u.Object)
 	return u, nil
@@ -139,19 +133,33 @@ func prune(m map[string]any) {
 		switch v := v.(type) {
 		case nil:
 			delete(m, k)
+		case float64:
+			m[k] = asDecoded(v)
 		case map[string]any:
 			prune(v)
 			if len(v) == 0 && !meaningfulEmpty[k] {
 				delete(m, k)
 			}
 		case []any:
-			for _, e := range v {
-				if em, ok := e.(map[string]any); ok {
-					prune(em)
+			for i, e := range v {
+				switch e := e.(type) {
+				case map[string]any:
+					prune(e)
+				case float64:
+					v[i] = asDecoded(e)
 				}
 			}
 		}
 	}
+}
+
+// asDecoded is a float as decoding its JSON would give it back: an integral
+// value that fits is written without a fraction and read as an int64.
+func asDecoded(f float64) any {
+	if f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
+		return int64(f)
+	}
+	return f
 }
 
 // meaningfulEmpty are the fields where an empty object is a value.

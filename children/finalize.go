@@ -29,7 +29,7 @@ func Finalize(in Input, policy string) Result {
 	if graph.TopicDeletionPolicy(policy) == graph.Delete {
 		key, value = AnnotationDeletion, "allowed"
 	}
-	answered := frozen(in.Observed, in.LastApplied, in.Kinds)
+	answered := frozen(in.Observed, in.Unread, in.Kinds)
 	waiting := 0
 	for i, u := range answered {
 		if u.GetKind() != KafkaTopicKind {

@@ -19,11 +19,11 @@ var serverSetMetadata = []string{
 
 // frozen is every observed child as last applied: the answer that changes
 // nothing, for a spec Sluice cannot use (and the base of finalize's answer).
-func frozen(observed Observed, lastApplied LastApplied, kinds Kinds) []*unstructured.Unstructured {
+func frozen(observed Observed, unread Unread, kinds Kinds) []*unstructured.Unstructured {
 	out := []*unstructured.Unstructured{}
 	for _, kind := range observed.Kinds() {
 		for _, u := range observed.All(kind) {
-			out = append(out, asLastApplied(u, lastApplied[kind][u.GetName()], kinds[kind]))
+			out = append(out, asLastApplied(u, unread[kind][u.GetName()], kinds[kind]))
 		}
 	}
 	SortObjects(out)
@@ -34,15 +34,15 @@ func frozen(observed Observed, lastApplied LastApplied, kinds Kinds) []*unstruct
 // the apiVersion of the request's key for its kind: a Strimzi upgrade from
 // v1beta2 to v1 must not make an answered child a different kind. Its
 // last-applied configuration is raw, the annotation as it came on the wire,
-// when the child was read without it (LastApplied), else its annotation.
+// when the child was read without it (Unread), else its annotation.
 // Where last-applied is missing or unreadable, it falls back to the observed
-// object. Either way nothing the API server sets is answered (a last-applied
+// object, decoded whole from the wire when it was read lean. Either way nothing the API server sets is answered (a last-applied
 // written by an older hook or by hand may carry it too), and a KafkaTopic's
 // partitions never fall below the observed count.
-func asLastApplied(u *unstructured.Unstructured, raw []byte, apiVersion string) *unstructured.Unstructured {
-	out := decodeLastApplied(u, raw)
+func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion string) *unstructured.Unstructured {
+	out := decodeLastApplied(u, unread.LastApplied)
 	if out == nil {
-		out = u.DeepCopy()
+		out = wholeObserved(u, unread.Object)
 	}
 	stripServerFields(out)
 	out.SetAPIVersion(apiVersion)
@@ -81,6 +81,17 @@ func decodeLastApplied(u *unstructured.Unstructured, raw []byte) *unstructured.U
 		return nil
 	}
 	return out
+}
+
+// wholeObserved is a copy of the observed child with every field it came
+// with: decoded from the wire when it was read lean.
+func wholeObserved(u *unstructured.Unstructured, raw []byte) *unstructured.Unstructured {
+	if raw != nil {
+		if obj, err := tree.DecodeObject(raw); err == nil {
+			return &unstructured.Unstructured{Object: obj}
+		}
+	}
+	return u.DeepCopy()
 }
 
 // stripServerFields removes from out its status, the metadata the API

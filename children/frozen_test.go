@@ -41,7 +41,7 @@ func TestAsLastAppliedStripsServerFields(t *testing.T) {
 		"unreadable last-applied": observed("{not json"),
 		"polluted last-applied":   observed(polluted),
 	} {
-		if diff := cmp.Diff(want, asLastApplied(u, nil, "v1").Object); diff != "" {
+		if diff := cmp.Diff(want, asLastApplied(u, UnreadChild{}, "v1").Object); diff != "" {
 			t.Errorf("%s: kept child mismatch (-want +got):\n%s", name, diff)
 		}
 	}

@@ -2,7 +2,9 @@ package children
 
 import (
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -27,13 +29,92 @@ func (o Observed) All(kind string) []*unstructured.Unstructured {
 	return out
 }
 
-// LastApplied holds, by kind and name, the last-applied configuration of
-// observed children that were read without it (hooks reads each child's
-// annotation as it came on the wire, a JSON string still quoted, and leaves
-// it out of the child's annotations): the answer decodes one only when it
-// keeps that child as last applied, a frozen, retained or released child.
-// A child not in it carries its configuration in its annotation, if at all.
-type LastApplied map[string]map[string][]byte
+// Unread holds, by kind and name, what hooks read of observed children
+// without decoding it: the answer decodes it only for a child it keeps as
+// last applied, a frozen, retained or released child. A child not in it was
+// decoded whole, its annotations included.
+type Unread map[string]map[string]UnreadChild
+
+// UnreadChild is what hooks kept raw of one observed child, as it came on the
+// wire.
+type UnreadChild struct {
+	// LastApplied is its last-applied annotation, a JSON string still
+	// quoted, left out of the child's annotations; nil when the child
+	// carries its annotation, if any.
+	LastApplied []byte
+	// Object is the whole child, when the observed child holds only the
+	// fields the answer reads of its kind (ObservedFields).
+	Object []byte
+}
+
+// Fields names the fields of a JSON object a reader reads: each name maps to
+// the fields read within it, nil for the whole value.
+type Fields map[string]Fields
+
+// observedFields is, by kind, what the answer reads of an observed child
+// besides its apiVersion, kind, metadata and status: the fields of the
+// health readers' structs, and nothing of the children only counted. A kind
+// not listed is read whole (KafkaTopic's and ScaledObject's specs are read
+// by the topic and scaling rules; a KafkaUser is small).
+var observedFields = map[string]Fields{
+	DeploymentKind:            fieldsOf[observedDeployment](),
+	SparkApplicationKind:      fieldsOf[observedSparkApplication](),
+	FlinkDeploymentKind:       joinFields(fieldsOf[observedFlinkDeployment](), fieldsOf[observedFlinkState]()),
+	ConfigMapKind:             {},
+	ServiceKind:               {},
+	PodMonitorKind:            {},
+	PrometheusRuleKind:        {},
+	TriggerAuthenticationKind: {},
+}
+
+// fieldsOf names the fields a reader's struct T decodes: those of its
+// anonymous struct fields one by one, any other field whole.
+func fieldsOf[T any]() Fields {
+	return structFields(reflect.TypeFor[T]())
+}
+
+func structFields(t reflect.Type) Fields {
+	out := Fields{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue // nothing the readers decode is embedded or unnamed
+		}
+		if f.Type.Kind() == reflect.Struct && f.Type.Name() == "" {
+			out[name] = structFields(f.Type)
+		} else {
+			out[name] = nil
+		}
+	}
+	return out
+}
+
+// joinFields is every field any of fs names.
+func joinFields(fs ...Fields) Fields {
+	out := Fields{}
+	for _, f := range fs {
+		for name, sub := range f {
+			switch prev, seen := out[name]; {
+			case !seen:
+				out[name] = sub
+			case prev != nil && sub != nil:
+				out[name] = joinFields(prev, sub)
+			default:
+				out[name] = nil
+			}
+		}
+	}
+	return out
+}
+
+// ObservedFields returns what the answer reads of an observed child of a
+// kind besides its apiVersion, kind, metadata and status; whole is true when
+// it reads all of it. A reader may leave out the rest: the workloads' pod
+// templates and the ConfigMaps' data are most of a request's bytes.
+func ObservedFields(kind string) (fields Fields, whole bool) {
+	fields, listed := observedFields[kind]
+	return fields, !listed
+}
 
 // Count is the number of observed children of every kind.
 func (o Observed) Count() int {

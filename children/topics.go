@@ -28,7 +28,7 @@ type topicsKept struct {
 //
 // It returns the children to answer, the retained topics and a note per
 // topic.
-func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, lastApplied LastApplied, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string) {
+func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string) {
 	k := topicsKept{answer: desired, retained: map[string]bool{}, notes: map[string]string{}}
 	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
 	for _, u := range desired {
@@ -50,7 +50,7 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obser
 			k.note(name, joinMessages(keepPartitions(d, obs), keepCluster(d, obs)))
 			continue
 		}
-		kept := asLastApplied(obs, lastApplied[KafkaTopicKind][name], kinds[KafkaTopicKind])
+		kept := asLastApplied(obs, unread[KafkaTopicKind][name], kinds[KafkaTopicKind])
 		holder, held := byTopic[topicName(kept)] // never released: a desired topic is managed
 		switch {
 		case released[topicName(kept)]:

@@ -8,6 +8,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/children/tree"
 )
 
@@ -23,7 +24,7 @@ type wireRequest struct {
 	// spec and status are the parent's, raw; nil when absent.
 	spec, status []byte
 	children     map[string]map[string]*unstructured.Unstructured
-	lastApplied  map[*unstructured.Unstructured][]byte
+	unread       map[*unstructured.Unstructured]children.UnreadChild
 	related      map[string]map[string]*unstructured.Unstructured
 }
 
@@ -45,7 +46,7 @@ type wireReader struct {
 // read the slow way.
 func readWire(body []byte) (*wireRequest, error) {
 	w := &wireReader{body: body, d: tree.NewDecoder(body)}
-	w.req.lastApplied = map[*unstructured.Unstructured][]byte{}
+	w.req.unread = map[*unstructured.Unstructured]children.UnreadChild{}
 	if err := w.request(); err != nil {
 		return nil, errUnusual
 	}
@@ -134,20 +135,21 @@ func (w *wireReader) object(nullable bool) error {
 		_, err := w.d.ReadValue()
 		return err
 	}
-	_, err := w.readObject(false)
+	_, err := w.readObject(false, nil)
 	return err
 }
 
-// readObject reads a whole object that must have a kind; lean leaves out its
-// managedFields and its last-applied annotation (see child).
-func (w *wireReader) readObject(lean bool) (*unstructured.Unstructured, error) {
+// readObject reads an object that must have a kind; lean leaves out its
+// managedFields, its last-applied annotation and the fields its reader does
+// not read (see child).
+func (w *wireReader) readObject(lean bool, fields children.Fields) (*unstructured.Unstructured, error) {
 	if w.d.PeekKind() != '{' {
 		return nil, errUnusual
 	}
 	var u *unstructured.Unstructured
 	if lean {
 		var err error
-		if u, err = w.child(); err != nil {
+		if u, err = w.child(fields); err != nil {
 			return nil, err
 		}
 	} else {

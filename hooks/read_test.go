@@ -3,13 +3,16 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/test/request"
 )
 
@@ -83,6 +86,8 @@ func readSamples(t *testing.T) [][]byte {
 	_ = unstructured.SetNestedField(broken.Parent.Object, "x", "spec", "streamlets")
 	out = append(out, requestJSON(t, broken)) // frozen
 	out = append(out, unusual(requestJSON(t, broken))...)
+	out = append(out, childEdits(t, requestJSON(t, broken))...)
+	out = append(out, childEdits(t, requestJSON(t, c.request()))...)
 	retained := newCluster(t, edit(t, example(t, cra), removeInvalidOutlet), allComponents()...)
 	retained.children = c.children
 	out = append(out, requestJSON(t, retained.request()))
@@ -152,6 +157,49 @@ func parentEdits(t *testing.T, body []byte) [][]byte {
 	return out
 }
 
+// childEdits are variants of a request whose children the fast reader reads
+// lean (children.ObservedFields): a Deployment without its last-applied
+// annotation (answered whole when frozen), and fields no reader reads given
+// the wrong types.
+func childEdits(t *testing.T, body []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, e := range []struct {
+		key  string
+		edit func(child map[string]any)
+	}{
+		{"Deployment.apps/v1", func(u map[string]any) {
+			delete(u["metadata"].(map[string]any)["annotations"].(map[string]any), children.AnnotationLastApplied)
+		}},
+		{"Deployment.apps/v1", func(u map[string]any) { u["spec"].(map[string]any)["template"] = "x" }},
+		{"Deployment.apps/v1", func(u map[string]any) { u["spec"].(map[string]any)["replicas"] = "x" }},
+		{"Deployment.apps/v1", func(u map[string]any) { u["spec"] = 5 }},
+		{"ConfigMap.v1", func(u map[string]any) { u["data"] = 5 }},
+		{"ConfigMap.v1", func(u map[string]any) {
+			delete(u["metadata"].(map[string]any)["annotations"].(map[string]any), children.AnnotationLastApplied)
+		}},
+	} {
+		var req map[string]any
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatal(err)
+		}
+		byName, _ := req["children"].(map[string]any)[e.key].(map[string]any)
+		if len(byName) == 0 {
+			t.Fatalf("request has no %s to edit", e.key)
+		}
+		for _, name := range slices.Sorted(maps.Keys(byName)) {
+			e.edit(byName[name].(map[string]any))
+			break
+		}
+		b, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 func entry(meta map[string]any) map[string]any {
 	return meta["managedFields"].([]any)[0].(map[string]any)
 }
@@ -181,13 +229,27 @@ func TestReadWireReadsMetacontrollerRequests(t *testing.T) {
 		if err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
-		if len(w.lastApplied) == 0 {
+		lastApplied := 0
+		for _, un := range w.unread {
+			if un.LastApplied != nil {
+				lastApplied++
+			}
+		}
+		if lastApplied == 0 {
 			t.Errorf("request %d: no last-applied annotation kept aside", i)
 		}
 		for _, byName := range w.children {
 			for _, u := range byName {
 				if u.GetManagedFields() != nil || u.GetAnnotations()["metacontroller.k8s.io/last-applied-configuration"] != "" {
 					t.Errorf("request %d: %s %s read with its managedFields or last-applied annotation", i, u.GetKind(), u.GetName())
+				}
+				_, template, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "template")
+				_, data, _ := unstructured.NestedFieldNoCopy(u.Object, "data")
+				if template || data {
+					t.Errorf("request %d: %s %s read with the fields no reader reads (spec.template, data)", i, u.GetKind(), u.GetName())
+				}
+				if _, whole := children.ObservedFields(u.GetKind()); !whole && w.unread[u].Object == nil {
+					t.Errorf("request %d: %s %s read lean, but not kept whole", i, u.GetKind(), u.GetName())
 				}
 			}
 		}

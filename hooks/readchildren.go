@@ -1,6 +1,8 @@
 package hooks
 
 import (
+	"strings"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
@@ -18,6 +20,11 @@ func (w *wireReader) kinds(lean bool) (map[string]map[string]*unstructured.Unstr
 		key, err := w.r.Name(w.d)
 		if err != nil {
 			return nil, err
+		}
+		var fields children.Fields // nil: the whole child
+		if lean {
+			kind, _, _ := strings.Cut(key, ".")
+			fields, _ = children.ObservedFields(kind)
 		}
 		if _, dup := out[key]; dup {
 			return nil, errUnusual
@@ -48,7 +55,7 @@ func (w *wireReader) kinds(lean bool) (map[string]map[string]*unstructured.Unstr
 				}
 				continue
 			}
-			if byName[nsName], err = w.readObject(lean); err != nil {
+			if byName[nsName], err = w.readObject(lean, fields); err != nil {
 				return nil, err
 			}
 		}
@@ -61,14 +68,17 @@ func (w *wireReader) kinds(lean bool) (map[string]map[string]*unstructured.Unstr
 	return out, err
 }
 
-// child reads an observed child without its managedFields and keeps its
-// last-applied annotation aside.
-func (w *wireReader) child() (*unstructured.Unstructured, error) {
+// child reads an observed child without its managedFields, keeps its
+// last-applied annotation aside and, of its fields but apiVersion, kind,
+// metadata and status, only those named (all with nil fields); a child read
+// lean is kept whole as it came, for the answer that needs all of it.
+func (w *wireReader) child(fields children.Fields) (*unstructured.Unstructured, error) {
+	start := w.skipSpace(int(w.d.InputOffset()))
 	if _, err := w.d.ReadToken(); err != nil {
 		return nil, err
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{}}
-	var lastApplied []byte
+	var unread children.UnreadChild
 	seenMeta := false
 	for w.d.PeekKind() != '}' {
 		name, err := w.r.Name(w.d)
@@ -80,7 +90,7 @@ func (w *wireReader) child() (*unstructured.Unstructured, error) {
 		}
 		if name == "metadata" && w.d.PeekKind() == '{' {
 			seenMeta = true
-			if u.Object[name], lastApplied, err = w.metadata(); err != nil {
+			if u.Object[name], unread.LastApplied, err = w.metadata(); err != nil {
 				return nil, err
 			}
 			continue
@@ -88,17 +98,57 @@ func (w *wireReader) child() (*unstructured.Unstructured, error) {
 		if name == "metadata" {
 			seenMeta = true
 		}
-		if u.Object[name], err = w.r.Read(w.d); err != nil {
+		sub, read := fields[name]
+		switch {
+		case fields == nil || read || name == "apiVersion" || name == "kind" || name == "metadata" || name == "status":
+			u.Object[name], err = w.lean(sub)
+		default:
+			delete(u.Object, name) // a duplicate's last value is dropped all the same
+			err = tree.Skip(w.d)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	if _, err := w.d.ReadToken(); err != nil {
 		return nil, err
 	}
-	if lastApplied != nil {
-		w.req.lastApplied[u] = lastApplied
+	if fields != nil {
+		unread.Object = w.body[start:w.d.InputOffset()]
+	}
+	if unread.LastApplied != nil || unread.Object != nil {
+		w.req.unread[u] = unread
 	}
 	return u, nil
+}
+
+// lean reads a value; of an object, only the named fields (all with nil
+// fields). Any other value is read whole, for its reader to refuse.
+func (w *wireReader) lean(fields children.Fields) (any, error) {
+	if fields == nil || w.d.PeekKind() != '{' {
+		return w.r.Read(w.d)
+	}
+	if _, err := w.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	for w.d.PeekKind() != '}' {
+		name, err := w.r.Name(w.d)
+		if err != nil {
+			return nil, err
+		}
+		if sub, read := fields[name]; read {
+			m[name], err = w.lean(sub)
+		} else {
+			delete(m, name)
+			err = tree.Skip(w.d)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	_, err := w.d.ReadToken()
+	return m, err
 }
 
 // metadata reads a child's metadata without managedFields; lastApplied is

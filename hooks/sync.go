@@ -104,7 +104,7 @@ func readBody(body []byte) (*reading, error) {
 	if err := checkHead(w.parent); err != nil {
 		return &reading{attrs: attrs}, err
 	}
-	obs, err := observeChildren(w.parent.namespace, w.children, w.lastApplied)
+	obs, err := observeChildren(w.parent.namespace, w.children, w.unread)
 	if err != nil {
 		return &reading{attrs: attrs}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -129,7 +129,7 @@ func readBody(body []byte) (*reading, error) {
 // input is what both hooks answer from.
 func (r *reading) input(now time.Time) children.Input {
 	return children.Input{
-		Kinds: r.obs.kinds, Observed: r.obs.observed, LastApplied: r.obs.lastApplied, Pods: r.pods,
+		Kinds: r.obs.kinds, Observed: r.obs.observed, Unread: r.obs.unread, Pods: r.pods,
 		Previous: r.previous, Generation: r.head.generation, Now: now,
 	}
 }

@@ -63,9 +63,9 @@ func parseKindKey(key string) (kindKey, error) {
 
 // observation is a request's children map, checked and indexed.
 type observation struct {
-	kinds       children.Kinds
-	observed    children.Observed
-	lastApplied children.LastApplied
+	kinds    children.Kinds
+	observed children.Observed
+	unread   children.Unread
 }
 
 // observe checks the children map's shape and indexes it by kind and name.
@@ -76,15 +76,15 @@ func observe(req *Request) (observation, error) {
 }
 
 // observeChildren is observe of a children map in the parent's namespace;
-// lastApplied holds the last-applied annotations of children read without
-// them (read.go), or is nil.
-func observeChildren(ns string, kids map[string]map[string]*unstructured.Unstructured, lastApplied map[*unstructured.Unstructured][]byte) (observation, error) {
+// unread holds what the fast reader kept raw of the children it read
+// (readchildren.go), or is nil.
+func observeChildren(ns string, kids map[string]map[string]*unstructured.Unstructured, unread map[*unstructured.Unstructured]children.UnreadChild) (observation, error) {
 	if kids == nil {
 		return observation{}, fmt.Errorf("request has no children map (Metacontroller always sends one, with a key per child kind)")
 	}
 	obs := observation{kinds: children.Kinds{}, observed: children.Observed{}}
-	if len(lastApplied) > 0 {
-		obs.lastApplied = children.LastApplied{}
+	if len(unread) > 0 {
+		obs.unread = children.Unread{}
 	}
 	for key, byName := range kids {
 		k, err := parseKindKey(key)
@@ -112,11 +112,11 @@ func observeChildren(ns string, kids map[string]map[string]*unstructured.Unstruc
 				return observation{}, fmt.Errorf("children[%s][%s] is %s/%s, not a child keyed %s in the parent's namespace", key, nsName, u.GetNamespace(), u.GetName(), want)
 			}
 			obs.observed[k.kind][u.GetName()] = u
-			if raw, ok := lastApplied[u]; ok {
-				if obs.lastApplied[k.kind] == nil {
-					obs.lastApplied[k.kind] = map[string][]byte{}
+			if raw, ok := unread[u]; ok {
+				if obs.unread[k.kind] == nil {
+					obs.unread[k.kind] = map[string]children.UnreadChild{}
 				}
-				obs.lastApplied[k.kind][u.GetName()] = raw
+				obs.unread[k.kind][u.GetName()] = raw
 			}
 		}
 	}

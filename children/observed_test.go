@@ -1,0 +1,43 @@
+package children
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestObservedFields: what the hook's reader keeps of an observed child is
+// what the health readers' structs decode, and no more.
+func TestObservedFields(t *testing.T) {
+	tests := []struct {
+		kind  string
+		want  Fields
+		whole bool
+	}{
+		{DeploymentKind, Fields{"metadata": nil, "spec": {"replicas": nil}, "status": nil}, false},
+		{SparkApplicationKind, Fields{"spec": {"executor": {"instances": nil}, "dynamicAllocation": {"enabled": nil, "minExecutors": nil}}, "status": nil}, false},
+		{FlinkDeploymentKind, Fields{"metadata": nil, "spec": {"job": {"parallelism": nil}}, "status": nil}, false},
+		{ConfigMapKind, Fields{}, false},
+		{KafkaTopicKind, nil, true},
+		{ScaledObjectKind, nil, true},
+		{"Unknown", nil, true},
+	}
+	for _, tt := range tests {
+		got, whole := ObservedFields(tt.kind)
+		if whole != tt.whole {
+			t.Errorf("%s: whole %v, want %v", tt.kind, whole, tt.whole)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: fields (-want +got):\n%s", tt.kind, diff)
+		}
+	}
+}
+
+// TestJoinFields: a field read whole by one reader is read whole.
+func TestJoinFields(t *testing.T) {
+	got := joinFields(Fields{"a": {"b": nil}, "c": {"d": nil}}, Fields{"a": {"e": nil}, "c": nil, "f": nil})
+	want := Fields{"a": {"b": nil, "e": nil}, "c": nil, "f": nil}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("joinFields (-want +got):\n%s", diff)
+	}
+}

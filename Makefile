@@ -79,7 +79,9 @@ fuzz:
 	for f in FuzzSync FuzzReadBody; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./hooks || exit 1; \
 	done
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./children/tree
+	for f in FuzzDecode FuzzSkip; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./children/tree || exit 1; \
+	done
 	for f in FuzzParse FuzzScalar FuzzParseDuration FuzzParseMemorySize; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./graph || exit 1; \
 	done

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -179,30 +180,41 @@ func Number(raw []byte) (any, error) {
 }
 
 // Skip skips the next value of d, and checks, as decoding it would, that
-// each number in it converts.
+// each number in it converts. The value is read raw (the tokenizer checks it
+// at its own speed) and only its numbers are looked at.
 func Skip(d *jsontext.Decoder) error {
-	depth := d.StackDepth()
-	for {
-		switch d.PeekKind() {
-		case '{', '[', '}', ']':
-			if _, err := d.ReadToken(); err != nil {
-				return err
+	raw, err := d.ReadValue()
+	if err != nil {
+		return err
+	}
+	return checkNumbers(raw)
+}
+
+// checkNumbers checks that each number of a valid JSON value converts: an
+// integer of up to 18 digits always does, any other is parsed.
+func checkNumbers(raw []byte) error {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			for i++; raw[i] != '"'; i++ {
+				if raw[i] == '\\' {
+					i++
+				}
 			}
-		default:
-			raw, err := d.ReadValue()
-			if err != nil {
-				return err
+		case c == '-' || ('0' <= c && c <= '9'):
+			j, plain := i, true
+			for ; j < len(raw) && strings.IndexByte("0123456789+-.eE", raw[j]) >= 0; j++ {
+				plain = plain && raw[j] != '.' && raw[j] != 'e' && raw[j] != 'E'
 			}
-			if raw.Kind() == '0' {
-				if _, err := Number(raw); err != nil {
+			if !plain || j-i > 18 {
+				if _, err := Number(raw[i:j]); err != nil {
 					return err
 				}
 			}
-		}
-		if d.StackDepth() == depth {
-			return nil
+			i = j - 1
 		}
 	}
+	return nil
 }
 
 // Unquote returns the contents of a raw JSON string.

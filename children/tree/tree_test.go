@@ -107,12 +107,34 @@ func nanValue() float64 {
 }
 
 func TestSkipChecksNumbers(t *testing.T) {
-	for data, ok := range map[string]bool{`{"a":[1,{"b":2.5}],"c":"x"}`: true, `{"a":[1,{"b":1e400}]}`: false, `[1,2]`: true, `7`: true} {
-		d := NewDecoder([]byte(data))
-		if err := Skip(d); (err == nil) != ok {
-			t.Errorf("Skip(%s) = %v, want ok %v", data, err, ok)
+	for data, ok := range map[string]bool{
+		`{"a":[1,{"b":2.5}],"c":"x"}`: true, `{"a":[1,{"b":1e400}]}`: false, `[1,2]`: true, `7`: true,
+		`{"1e400":"1e400 \" 1e400"}`: true, `[-1e400]`: false, `[12345678901234567890123]`: true,
+		`[1e-400, 0.5E+3, -0]`: true, `{"a":"\\","b":1e999}`: false,
+	} {
+		skipped := Skip(NewDecoder([]byte(data)))
+		_, decoded := Decode([]byte(data))
+		if (skipped == nil) != ok || (decoded == nil) != ok {
+			t.Errorf("Skip(%s) = %v, Decode: %v, want ok %v", data, skipped, decoded, ok)
 		}
 	}
+}
+
+// FuzzSkip: Skip refuses what Decode refuses, and nothing else.
+func FuzzSkip(f *testing.F) {
+	for _, s := range samples(f) {
+		if len(s) < 4096 {
+			f.Add(s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewDecoder(data)
+		skipped := Skip(d)
+		_, decoded := (&Reader{}).Read(NewDecoder(data))
+		if (skipped == nil) != (decoded == nil) {
+			t.Fatalf("Skip(%q) = %v, Read: %v", data, skipped, decoded)
+		}
+	})
 }
 
 // FuzzDecode: whatever Decode reads, sigs.k8s.io/json reads alike, and

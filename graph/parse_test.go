@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 )
@@ -381,4 +383,34 @@ func TestParseOneDocument(t *testing.T) {
 	if _, err := Parse([]byte("---\n" + minimal + "---\n")); err != nil {
 		t.Errorf("Parse of one document between separators: %v", err)
 	}
+}
+
+// FuzzFromJSON: FromJSON's decoder (encoding/json's semantics on the JSON v2
+// decoder) accepts what encoding/json accepts and decodes it alike.
+func FuzzFromJSON(f *testing.F) {
+	for _, doc := range []string{minimal, strings.Replace(minimal, "replicas: 2", "Replicas: 2\n    replicas: 3", 1)} {
+		if js, err := yaml.YAMLToJSON([]byte(doc)); err == nil {
+			f.Add(js)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join("..", "manifests", "examples", "call-record-aggregator.yaml")); err == nil {
+		if js, err := yaml.YAMLToJSON(b); err == nil {
+			f.Add(js)
+		}
+	}
+	f.Add([]byte(`{"spec":{"streamlets":[{"name":"a","config":{"x":1e400}}]}}`))
+	f.Add([]byte(`{"spec":{"streamlets":[{"name":"a\ud800","replicas":2.0}]},"SPEC":{}}`))
+	f.Add([]byte("{\"spec\":{\"streamlets\":[{\"name\":\"\xff\"}]}}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, std StreamingApplication
+		fastErr, stdErr := jsonv1.Unmarshal(data, &fast), json.Unmarshal(data, &std)
+		if (fastErr == nil) != (stdErr == nil) {
+			t.Fatalf("JSON v2 decoder: %v, encoding/json: %v", fastErr, stdErr)
+		}
+		if fastErr == nil {
+			if diff := cmp.Diff(std, fast, cmp.AllowUnexported(Scalar{})); diff != "" {
+				t.Fatalf("decoded differently (-encoding/json +v2):\n%s", diff)
+			}
+		}
+	})
 }

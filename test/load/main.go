@@ -7,7 +7,9 @@
 //   - 1 client: /sync latency (p50, p99), beside /healthz's;
 //   - N clients (-c): /sync throughput, beside /healthz's, and beside what
 //     the in-process handler predicts for the cores the server has
-//     (GOMAXPROCS of this process: run it on the same machine);
+//     (GOMAXPROCS of this process: run it on the same machine) and for the
+//     cores it used (its CPU time over the phase, with -pid: the clients
+//     run on the same cores);
 //   - with -largest and -pid: two of the largest requests at once, and the
 //     server's peak RSS (VmHWM) after each phase.
 package main
@@ -25,6 +27,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,11 +60,12 @@ func run(addr, example, largest string, pid int, d time.Duration, workers int) e
 		return err
 	}
 	fmt.Printf("request: %s, %d bytes; %s per phase; GOMAXPROCS %d\n", example, len(body), d, runtime.GOMAXPROCS(0))
-	inProcess, err := inProcessSync(body, d)
+	inProcess, cpuPerSync, err := inProcessSync(body, d)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("in-process handler: %s per sync on one core\n", inProcess.Round(time.Microsecond))
+	fmt.Printf("in-process handler: %s per sync on one core, %s of CPU per sync (the garbage collector's included)\n",
+		inProcess.Round(time.Microsecond), cpuPerSync.Round(time.Microsecond))
 
 	failed := false
 	phase := func(name, path, method string, body []byte, clients int) *result {
@@ -75,11 +79,17 @@ func run(addr, example, largest string, pid int, d time.Duration, workers int) e
 	fmt.Printf("1 client: /sync p50 %.1fx /healthz's, p99 %.1fx\n",
 		float64(sync1.pct(50))/float64(base1.pct(50)), float64(sync1.pct(99))/float64(base1.pct(99)))
 	baseN := phase("GET /healthz", "/healthz", http.MethodGet, nil, workers)
+	cpu0 := cpuTime(pid)
 	syncN := phase("POST /sync", "/sync", http.MethodPost, body, workers)
 	cores := min(workers, runtime.GOMAXPROCS(0))
 	predicted := float64(cores) / inProcess.Seconds()
 	fmt.Printf("%d clients: /sync throughput %.3f of /healthz's; %.0f syncs/s is %.0f%% of the %.0f syncs/s the in-process handler predicts for %d cores\n",
 		workers, syncN.rate()/baseN.rate(), syncN.rate(), 100*syncN.rate()/predicted, predicted, cores)
+	if used := (cpuTime(pid) - cpu0).Seconds() / syncN.took.Seconds(); pid > 0 && used > 0 {
+		forUsed := used / cpuPerSync.Seconds()
+		fmt.Printf("%d clients: the server used %.2f cores (the clients the rest); %.0f syncs/s is %.0f%% of the %.0f syncs/s the in-process handler's CPU per sync predicts for them\n",
+			workers, used, syncN.rate(), 100*syncN.rate()/forUsed, forUsed)
+	}
 	if pid > 0 {
 		printRSS(pid, "after the /sync phases")
 	}
@@ -162,28 +172,61 @@ func decode(data []byte, u *unstructured.Unstructured) error {
 }
 
 // inProcessSync is the time the hook's handler takes for one sync of body,
-// in this process, one at a time: what one core does.
-func inProcessSync(body []byte, d time.Duration) (time.Duration, error) {
+// in this process, one at a time (what one core does), and the CPU time one
+// sync costs this process, the garbage collector's on the other cores
+// included.
+func inProcessSync(body []byte, d time.Duration) (median, cpu time.Duration, err error) {
 	cfg := hooks.DefaultConfig()
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	h := hooks.NewHandler(cfg)
 	var runs []time.Duration
 	deadline := time.Now().Add(d / 2)
+	cpu0 := cpuTime(os.Getpid())
 	for len(runs) < 5 || time.Now().Before(deadline) {
 		rec := httptest.NewRecorder()
 		t0 := time.Now()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sync", bytes.NewReader(body)))
 		runs = append(runs, time.Since(t0))
 		if rec.Code != http.StatusOK {
-			return 0, fmt.Errorf("in-process sync: HTTP %d: %s", rec.Code, rec.Body)
+			return 0, 0, fmt.Errorf("in-process sync: HTTP %d: %s", rec.Code, rec.Body)
 		}
 		var resp struct{ Children []json.RawMessage }
 		if len(runs) == 1 && (json.Unmarshal(rec.Body.Bytes(), &resp) != nil || len(resp.Children) == 0) {
-			return 0, fmt.Errorf("in-process sync: no children in %.200s", rec.Body)
+			return 0, 0, fmt.Errorf("in-process sync: no children in %.200s", rec.Body)
 		}
 	}
+	cpu = (cpuTime(os.Getpid()) - cpu0) / time.Duration(len(runs))
 	slices.Sort(runs)
-	return runs[len(runs)/2], nil
+	return runs[len(runs)/2], cpu, nil
+}
+
+// cpuTime is the CPU time (user and system) a process has used so far, from
+// /proc/<pid>/stat; 0 when it cannot be read.
+func cpuTime(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command, which is in parentheses and may hold
+	// spaces: utime and stime are the 12th and 13th, in clock ticks
+	// (USER_HZ, 100 on Linux).
+	i := bytes.LastIndexByte(b, ')')
+	fields := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(fields) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100)
 }
 
 // printRSS prints the process's peak resident set (VmHWM) and its current

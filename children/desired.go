@@ -25,19 +25,9 @@ type Kinds map[string]string
 // kind the controller does not list is not built; it becomes a problem for
 // the status instead.
 func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []string, error) {
-	d := &childSet{kinds: kinds}
-	for i := range bp.Topics {
-		if t := &bp.Topics[i]; t.Managed {
-			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return NewKafkaTopic(bp, t, kinds[KafkaTopicKind]) })
-		}
-	}
-	for i := range bp.Streamlets {
-		if err := d.addStreamlet(bp, &bp.Streamlets[i]); err != nil {
-			return nil, nil, err
-		}
-	}
-	if bp.Metrics != nil {
-		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return NewPodMonitor(bp) })
+	d, err := typedChildren(bp, kinds)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make([]*unstructured.Unstructured, 0, len(d.objs))
 	for _, obj := range d.objs {
@@ -50,6 +40,25 @@ func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []
 	}
 	SortObjects(out)
 	return out, d.problems, nil
+}
+
+// typedChildren builds the typed children of a valid application.
+func typedChildren(bp *graph.Blueprint, kinds Kinds) (*childSet, error) {
+	d := &childSet{kinds: kinds}
+	for i := range bp.Topics {
+		if t := &bp.Topics[i]; t.Managed {
+			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return NewKafkaTopic(bp, t, kinds[KafkaTopicKind]) })
+		}
+	}
+	for i := range bp.Streamlets {
+		if err := d.addStreamlet(bp, &bp.Streamlets[i]); err != nil {
+			return nil, err
+		}
+	}
+	if bp.Metrics != nil {
+		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return NewPodMonitor(bp) })
+	}
+	return d, nil
 }
 
 // childSet gathers the typed children of an application, and a problem for

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -196,14 +195,10 @@ func checkNumbers(raw []byte) error {
 	for i := 0; i < len(raw); i++ {
 		switch c := raw[i]; {
 		case c == '"':
-			for i++; raw[i] != '"'; i++ {
-				if raw[i] == '\\' {
-					i++
-				}
-			}
+			i = stringEnd(raw, i)
 		case c == '-' || ('0' <= c && c <= '9'):
 			j, plain := i, true
-			for ; j < len(raw) && strings.IndexByte("0123456789+-.eE", raw[j]) >= 0; j++ {
+			for ; j < len(raw) && numberByte[raw[j]]; j++ {
 				plain = plain && raw[j] != '.' && raw[j] != 'e' && raw[j] != 'E'
 			}
 			if !plain || j-i > 18 {
@@ -216,6 +211,30 @@ func checkNumbers(raw []byte) error {
 	}
 	return nil
 }
+
+// stringEnd is the offset of the quote that ends the valid JSON string
+// opened at raw[open].
+func stringEnd(raw []byte, open int) int {
+	i := open
+	for {
+		i += 1 + bytes.IndexByte(raw[i+1:], '"')
+		backslashes := 0
+		for raw[i-1-backslashes] == '\\' {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return i
+		}
+	}
+}
+
+// numberByte are the bytes of a JSON number.
+var numberByte = func() (t [256]bool) {
+	for _, c := range []byte("0123456789+-.eE") {
+		t[c] = true
+	}
+	return t
+}()
 
 // Unquote returns the contents of a raw JSON string.
 func Unquote(raw []byte) ([]byte, error) {

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,7 +22,7 @@ var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namesp
 // createManagedTopic creates a KafkaTopic that looks like one Sluice manages (labelled
 // sluice.dev/app), without any application behind it: the admission policy alone
 // must protect it.
-func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
+func (c *Cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
 	t.Helper()
 	topic := kafkaTopic(namespace, name, nil)
 	topic.SetLabels(map[string]string{
@@ -29,9 +31,9 @@ func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unst
 		labelStreamlet:       "source",
 		labelOutlet:          "out",
 	})
-	created, err := c.api.createStrict(ctx(t), topic)
+	created, err := c.API.CreateStrict(harness.Ctx(t), topic)
 	if err != nil {
-		t.Fatalf("create %s: %v", objKey(topic), err)
+		t.Fatalf("create %s: %v", harness.ObjKey(topic), err)
 	}
 	return created
 }
@@ -39,9 +41,9 @@ func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unst
 // release marks a topic the way the admission policy in manifests/base accepts for
 // deletion and its refusal message tells users to: an annotation (the one Strimzi
 // reads), not a label.
-func (c *cluster) release(t *testing.T, namespace, name, key, value string) {
+func (c *Cluster) release(t *testing.T, namespace, name, key, value string) {
 	t.Helper()
-	c.kubectlOK(t, "-n", namespace, "annotate", "--overwrite", "kafkatopic", name, key+"="+value)
+	c.KubectlOK(t, "-n", namespace, "annotate", "--overwrite", "kafkatopic", name, key+"="+value)
 }
 
 // TestManagedTopicDeletionNeedsRelease checks the admission policy on KafkaTopic
@@ -49,8 +51,8 @@ func (c *cluster) release(t *testing.T, namespace, name, key, value string) {
 // until the topic is released; a topic that is not Sluice's is not affected.
 func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "topicguard")
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "topicguard")
 
 	releases := []struct{ name, key, value string }{
 		{"unmanaged", "strimzi.io/managed", "false"},
@@ -59,28 +61,28 @@ func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 	for _, r := range releases {
 		t.Run(r.name, func(t *testing.T) {
 			topic := c.createManagedTopic(t, ns, "guarded."+r.name)
-			out, err := c.run("-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+			out, err := c.Kubectl("-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
 			if err == nil {
 				t.Fatalf("kubectl delete of a managed Sluice KafkaTopic went through:\n%s", out)
 			}
-			if !containsAll(err.Error(), "strimzi.io/managed=false") {
+			if !harness.ContainsAll(err.Error(), "strimzi.io/managed=false") {
 				t.Errorf("the refusal does not tell how to release the topic: %v", err)
 			}
 			t.Logf("refused as expected: %v", err)
-			if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
+			if _, err := c.API.Get(harness.Ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
 				t.Fatalf("the topic is gone after a refused delete: %v", err)
 			}
 			c.release(t, ns, topic.GetName(), r.key, r.value)
-			c.kubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+			c.KubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
 		})
 	}
 
 	t.Run("not-sluice", func(t *testing.T) {
-		topic, err := c.api.createStrict(ctx(t), kafkaTopic(ns, "someone.else", nil))
+		topic, err := c.API.CreateStrict(harness.Ctx(t), kafkaTopic(ns, "someone.else", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.kubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
+		c.KubectlOK(t, "-n", ns, "delete", "kafkatopic", topic.GetName(), "--wait=false")
 	})
 }
 
@@ -93,10 +95,10 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	c := setup(t)
 	app := c.deployReference(t, "foreground")
 	ns := app.GetNamespace()
-	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
+	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
 
 	foreground := metav1.DeletePropagationForeground
-	err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
+	err := parents.Delete(harness.Ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
 	if err == nil {
 		t.Fatal("foreground deletion of a Retain application went through")
 	}
@@ -105,12 +107,12 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	}
 	wantForegroundRefusal(t, err, ns, app.GetName())
 	t.Logf("refused as expected: %v", err)
-	out, kerr := c.run("-n", ns, "delete", "sapp", app.GetName(), "--cascade=foreground", "--wait=false")
+	out, kerr := c.Kubectl("-n", ns, "delete", "sapp", app.GetName(), "--cascade=foreground", "--wait=false")
 	if kerr == nil {
 		t.Fatalf("kubectl delete --cascade=foreground of a Retain application went through:\n%s", out)
 	}
 	wantForegroundRefusal(t, kerr, ns, app.GetName())
-	live, err := parents.Get(ctx(t), app.GetName(), metav1.GetOptions{})
+	live, err := parents.Get(harness.Ctx(t), app.GetName(), metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the application is gone after a refused delete: %v", err)
 	}
@@ -120,19 +122,19 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 
 	// Under Delete, too: the garbage collector could not delete unreleased topics.
 	patch := []byte(`{"spec":{"topicDeletionPolicy":"Delete"}}`)
-	if _, err := parents.Patch(ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if _, err := parents.Patch(harness.Ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatalf("switch to Delete: %v", err)
 	}
-	err = parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
+	err = parents.Delete(harness.Ctx(t), app.GetName(), metav1.DeleteOptions{PropagationPolicy: &foreground})
 	if err == nil {
 		t.Fatal("foreground deletion of a Delete application went through")
 	}
 	wantForegroundRefusal(t, err, ns, app.GetName())
 
-	if err := parents.Delete(ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
+	if err := parents.Delete(harness.Ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("default deletion refused: %v", err)
 	}
-	c.waitGone(t, app, deleteTimeout)
+	c.WaitGone(t, app, deleteTimeout)
 }
 
 // wantForegroundRefusal checks that err is the refusal of the policy
@@ -157,28 +159,28 @@ func wantForegroundRefusal(t *testing.T, err error, ns, name string) {
 // the topic stays (and the namespace Terminating) until the topic is released.
 func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "nsguard")
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "nsguard")
 	topic := c.createManagedTopic(t, ns, "guarded.ns")
-	c.kubectlOK(t, "delete", "namespace", ns, "--wait=false")
+	c.KubectlOK(t, "delete", "namespace", ns, "--wait=false")
 
-	namespaces := c.api.dyn.Resource(namespacesGVR)
-	poll(t, 90*time.Second, "the namespace controller to report it cannot delete the topic", func() (bool, string) {
-		n, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+	namespaces := c.API.Dyn.Resource(namespacesGVR)
+	harness.Poll(t, 90*time.Second, "the namespace controller to report it cannot delete the topic", func() (bool, string) {
+		n, err := namespaces.Get(harness.Ctx(t), ns, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		for _, typ := range []string{"NamespaceDeletionContentFailure", "NamespaceContentRemaining"} {
-			if cond := condition(n, typ); cond != nil && cond["status"] == "True" {
+			if cond := harness.Condition(n, typ); cond != nil && cond["status"] == "True" {
 				return true, ""
 			}
 		}
 		return false, fmt.Sprintf("conditions: %v", n.Object["status"])
 	})
-	if _, err := c.api.get(ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
+	if _, err := c.API.Get(harness.Ctx(t), topic.GroupVersionKind(), ns, topic.GetName()); err != nil {
 		t.Fatalf("the managed topic is gone while its namespace terminates: %v", err)
 	}
-	n, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+	n, err := namespaces.Get(harness.Ctx(t), ns, metav1.GetOptions{})
 	if err != nil {
 		t.Fatalf("the namespace is gone while it holds a managed topic: %v", err)
 	}
@@ -187,8 +189,8 @@ func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 	}
 
 	c.release(t, ns, topic.GetName(), "strimzi.io/managed", "false")
-	poll(t, 3*time.Minute, "the namespace to be deleted once the topic is released", func() (bool, string) {
-		_, err := namespaces.Get(ctx(t), ns, metav1.GetOptions{})
+	harness.Poll(t, 3*time.Minute, "the namespace to be deleted once the topic is released", func() (bool, string) {
+		_, err := namespaces.Get(harness.Ctx(t), ns, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }
@@ -201,10 +203,10 @@ func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 // this topic). Released, the managed topic goes too.
 func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "gcguard")
-	configMaps := c.api.dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}).Namespace(ns)
-	owner, err := configMaps.Create(ctx(t), &unstructured.Unstructured{Object: map[string]any{
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "gcguard")
+	configMaps := c.API.Dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}).Namespace(ns)
+	owner, err := configMaps.Create(harness.Ctx(t), &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "owner"},
 	}}, metav1.CreateOptions{})
 	if err != nil {
@@ -217,20 +219,20 @@ func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 	unguarded := kafkaTopic(ns, "unguarded.gc", nil)
 	unguarded.SetOwnerReferences(ownedBy)
 	for _, topic := range []*unstructured.Unstructured{guarded, unguarded} {
-		if _, err := c.api.createStrict(ctx(t), topic); err != nil {
-			t.Fatalf("create %s: %v", objKey(topic), err)
+		if _, err := c.API.CreateStrict(harness.Ctx(t), topic); err != nil {
+			t.Fatalf("create %s: %v", harness.ObjKey(topic), err)
 		}
 	}
-	if err := configMaps.Delete(ctx(t), owner.GetName(), metav1.DeleteOptions{}); err != nil {
+	if err := configMaps.Delete(harness.Ctx(t), owner.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, 90*time.Second, "the garbage collector to delete the unguarded dependent", func() (bool, string) {
-		_, err := c.api.get(ctx(t), unguarded.GroupVersionKind(), ns, unguarded.GetName())
+	harness.Poll(t, 90*time.Second, "the garbage collector to delete the unguarded dependent", func() (bool, string) {
+		_, err := c.API.Get(harness.Ctx(t), unguarded.GroupVersionKind(), ns, unguarded.GetName())
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
-	logPath := filepath.Join(c.dir, "kube-controller-manager.log")
+	logPath := filepath.Join(c.Dir, "kube-controller-manager.log")
 	refusal := []string{"ValidatingAdmissionPolicy 'sluice-keep-topics'", "denied request: KafkaTopic " + ns + "/" + guarded.GetName() + " belongs to Sluice application guarded"}
-	poll(t, 90*time.Second, "the garbage collector's delete of the managed topic to be refused", func() (bool, string) {
+	harness.Poll(t, 90*time.Second, "the garbage collector's delete of the managed topic to be refused", func() (bool, string) {
 		b, err := os.ReadFile(logPath)
 		if err != nil {
 			return false, err.Error()
@@ -242,7 +244,7 @@ func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 		}
 		return false, fmt.Sprintf("no line of %s holds both %q", logPath, refusal)
 	})
-	live, err := c.api.get(ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
+	live, err := c.API.Get(harness.Ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
 	if err != nil {
 		t.Fatalf("the managed topic is gone although the garbage collector was refused: %v", err)
 	}
@@ -250,8 +252,8 @@ func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 		t.Fatalf("the managed topic is being deleted although the garbage collector was refused")
 	}
 	c.release(t, ns, guarded.GetName(), "strimzi.io/managed", "false")
-	poll(t, 90*time.Second, "the garbage collector to delete the released topic", func() (bool, string) {
-		_, err := c.api.get(ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
+	harness.Poll(t, 90*time.Second, "the garbage collector to delete the released topic", func() (bool, string) {
+		_, err := c.API.Get(harness.Ctx(t), guarded.GroupVersionKind(), ns, guarded.GetName())
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,9 +18,9 @@ import (
 // cluster, the workloads mounting both clusters' Secrets.
 func TestTwoClusterChildren(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "clusters")
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "clusters")
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	_ = unstructured.SetNestedSlice(app.Object, []any{map[string]any{
 		"name": "analytics", "cluster": "analytics-strimzi", "bootstrapServers": "analytics-strimzi-kafka-bootstrap.kafka:9093",
 		"tls":            map[string]any{"caSecret": "analytics-strimzi-cluster-ca-cert"},
@@ -27,7 +29,7 @@ func TestTwoClusterChildren(t *testing.T) {
 	spec, _ := app.Object["spec"].(map[string]any)
 	outlets, _ := streamlet(t, spec, "cdr-aggregator")["outlets"].([]any)
 	outlets[0].(map[string]any)["topic"] = map[string]any{"cluster": "analytics"}
-	if err := c.api.dryRunStrict(ctx(t), app); err != nil {
+	if err := c.API.DryRunStrict(harness.Ctx(t), app); err != nil {
 		t.Fatalf("the API server refuses the two-cluster application: %v", err)
 	}
 	b, err := yaml.Marshal(app.Object)
@@ -46,7 +48,7 @@ func TestTwoClusterChildren(t *testing.T) {
 	onAnalytics := 0
 	for _, child := range r.children {
 		child.SetNamespace(ns)
-		if err := c.api.dryRunStrict(ctx(t), child); err != nil {
+		if err := c.API.DryRunStrict(harness.Ctx(t), child); err != nil {
 			t.Errorf("the API server refuses %s %s: %v", child.GetKind(), child.GetName(), err)
 		}
 		if child.GetLabels()["strimzi.io/cluster"] == "analytics-strimzi" {

@@ -1,6 +1,10 @@
 package e2e
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+)
 
 // TestKafkaTopicCRDRemovalNeedsRelease checks the admission policy on the
 // KafkaTopic CRD: removing it makes the API server delete every KafkaTopic
@@ -11,18 +15,18 @@ import "testing"
 // the policy is enforced (waitForPolicies).
 func TestKafkaTopicCRDRemovalNeedsRelease(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
+	c.NeedManifests(t)
 	const crd = "kafkatopics.kafka.strimzi.io"
-	out, err := c.run("delete", "crd", crd, "--dry-run=server")
+	out, err := c.Kubectl("delete", "crd", crd, "--dry-run=server")
 	if err == nil {
 		t.Fatalf("the API server accepted a dry-run delete of CRD %s: %s", crd, out)
 	}
-	if !containsAll(err.Error(), "sluice-keep-topic-crd", "strimzi.io/managed=false", "sluice.dev/deletion=allowed") {
+	if !harness.ContainsAll(err.Error(), "sluice-keep-topic-crd", "strimzi.io/managed=false", "sluice.dev/deletion=allowed") {
 		t.Errorf("the refusal does not name the policy and say how to release the topics: %v", err)
 	}
 	t.Logf("refused as expected: %v", err)
 
-	c.kubectlOK(t, "annotate", "crd", crd, "sluice.dev/deletion=allowed")
-	defer c.kubectlOK(t, "annotate", "crd", crd, "sluice.dev/deletion-")
-	c.kubectlOK(t, "delete", "crd", crd, "--dry-run=server")
+	c.KubectlOK(t, "annotate", "crd", crd, "sluice.dev/deletion=allowed")
+	defer c.KubectlOK(t, "annotate", "crd", crd, "sluice.dev/deletion-")
+	c.KubectlOK(t, "delete", "crd", crd, "--dry-run=server")
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,16 +65,16 @@ func dayTwoVariants(t *testing.T) map[string]func(t *testing.T, spec map[string]
 // accepted strictly under the upstream CRDs (KEDA's among them).
 func TestDayTwoChildrenAreValid(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	c.needSluice(t)
+	c.NeedManifests(t)
+	c.NeedSluice(t)
 	controller, listed := c.installedController(t)
 	seen := map[string]bool{}
 	for name, mod := range dayTwoVariants(t) {
 		t.Run(name, func(t *testing.T) {
-			ns := c.newNamespace(t, "daytwo")
-			app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", name+".yaml"), ns)
+			ns := c.NewNamespace(t, "daytwo")
+			app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", name+".yaml"), ns)
 			mod(t, app.Object["spec"].(map[string]any))
-			if err := c.api.dryRunStrict(ctx(t), app); err != nil {
+			if err := c.API.DryRunStrict(harness.Ctx(t), app); err != nil {
 				t.Fatalf("the API server refuses %s with day-two fields: %v", name, err)
 			}
 			file := writeApp(t, app)
@@ -81,8 +83,8 @@ func TestDayTwoChildrenAreValid(t *testing.T) {
 				t.Fatalf("sluice render: exit %v (%s), problems %q", r.exitErr, r.stderr, r.problems())
 			}
 			for _, child := range r.children {
-				if err := c.checkRenderedChild(ctx(t), child, listed); err != nil {
-					t.Errorf("%s: %v", objKey(child), err)
+				if err := c.checkRenderedChild(harness.Ctx(t), child, listed); err != nil {
+					t.Errorf("%s: %v", harness.ObjKey(child), err)
 				}
 				seen[dayTwoShape(child)] = true
 			}
@@ -159,7 +161,7 @@ func writeApp(t *testing.T, app *unstructured.Unstructured) string {
 // RUNNING and STABLE) or, for a workload answered suspended, stopped
 // (Deployment at 0 pods, Spark SUSPENDED, Flink SUSPENDED), and KafkaTopics
 // Ready.
-func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
+func (c *Cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
 	t.Helper()
 	for _, child := range c.snapshot(t, parent) {
 		var status map[string]any
@@ -205,30 +207,30 @@ func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructure
 			continue
 		}
 		child.Object["status"] = status
-		r, err := c.api.resource(child)
+		r, err := c.API.Resource(child)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.UpdateStatus(ctx(t), child, metav1.UpdateOptions{}); err != nil {
-			t.Fatalf("update the status of %s: %v", objKey(child), err)
+		if _, err := r.UpdateStatus(harness.Ctx(t), child, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("update the status of %s: %v", harness.ObjKey(child), err)
 		}
 	}
 }
 
 // waitPhase waits until the parent's status has phase, and returns it.
-func (c *cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
+func (c *Cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
 	t.Helper()
 	var live *unstructured.Unstructured
-	poll(t, 2*time.Minute, fmt.Sprintf("%s/%s to be %s", parent.GetNamespace(), parent.GetName(), phase), func() (bool, string) {
+	harness.Poll(t, 2*time.Minute, fmt.Sprintf("%s/%s to be %s", parent.GetNamespace(), parent.GetName(), phase), func() (bool, string) {
 		var err error
-		live, err = c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Get(ctx(t), parent.GetName(), metav1.GetOptions{})
+		live, err = c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace()).Get(harness.Ctx(t), parent.GetName(), metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		got, _, _ := unstructured.NestedString(live.Object, "status", "phase")
-		return got == phase, "phase " + got + ": " + mustJSON(live.Object["status"])
+		return got == phase, "phase " + got + ": " + harness.MustJSON(live.Object["status"])
 	})
-	return c.waitSettled(t, live)
+	return c.WaitSettled(t, live)
 }
 
 // TestSuspendAndResume suspends and resumes the reference application (akka
@@ -240,7 +242,7 @@ func (c *cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, pha
 // back to exactly what ran before, and the application runs again.
 func TestSuspendAndResume(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
+	c.NeedMetacontroller(t)
 	for _, tc := range []struct {
 		example string
 		mod     func(t *testing.T, spec map[string]any)
@@ -262,21 +264,21 @@ func TestSuspendAndResume(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.example, func(t *testing.T) {
-			ns := c.newNamespace(t, "suspend")
-			app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", tc.example+".yaml"), ns)
+			ns := c.NewNamespace(t, "suspend")
+			app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", tc.example+".yaml"), ns)
 			if tc.mod != nil {
 				tc.mod(t, app.Object["spec"].(map[string]any))
 			}
-			if _, err := c.api.createStrict(ctx(t), app); err != nil {
-				t.Fatalf("create %s: %v", objKey(app), err)
+			if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
-			live := c.waitSettled(t, app)
+			live := c.WaitSettled(t, app)
 			c.reportWorkloads(t, live)
 			live = c.waitPhase(t, live, "Running")
 			running := c.snapshot(t, live)
 
 			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { spec["suspend"] = true })
-			live = c.waitSettled(t, live)
+			live = c.WaitSettled(t, live)
 			suspended := c.snapshot(t, live)
 			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(running, suspended))); diff != "" {
 				t.Errorf("suspending wrote other children than the workloads (-want +got):\n%s", diff)
@@ -289,7 +291,7 @@ func TestSuspendAndResume(t *testing.T) {
 					t.Errorf("streamlet %v is %v, want Suspended", m["name"], m["phase"])
 				}
 			}
-			if ready := condition(live, "Ready"); ready == nil || ready["status"] != "True" || ready["reason"] != "Suspended" {
+			if ready := harness.Condition(live, "Ready"); ready == nil || ready["status"] != "True" || ready["reason"] != "Suspended" {
 				t.Errorf("Ready = %v, want True, reason Suspended", ready)
 			}
 			if tc.example == "fraud-scoring" {
@@ -298,12 +300,12 @@ func TestSuspendAndResume(t *testing.T) {
 					t.Errorf("score's savepoint status = %v, want the operator's upgrade savepoint and mode savepoint", sp)
 				}
 			}
-			if out := c.kubectlOK(t, "get", "sapp", "-n", ns); !strings.Contains(out, "Suspended") {
+			if out := c.KubectlOK(t, "get", "sapp", "-n", ns); !strings.Contains(out, "Suspended") {
 				t.Errorf("kubectl get sapp does not show Suspended:\n%s", out)
 			}
 
 			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { delete(spec, "suspend") })
-			live = c.waitSettled(t, live)
+			live = c.WaitSettled(t, live)
 			resumed := c.snapshot(t, live)
 			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(suspended, resumed))); diff != "" {
 				t.Errorf("resuming wrote other children than the workloads (-want +got):\n%s", diff)
@@ -350,23 +352,23 @@ func mustSlice(t *testing.T, u *unstructured.Unstructured, path ...string) []any
 	t.Helper()
 	s, found, err := unstructured.NestedSlice(u.Object, path...)
 	if err != nil || !found {
-		t.Fatalf("%s: no %s", objKey(u), strings.Join(path, "."))
+		t.Fatalf("%s: no %s", harness.ObjKey(u), strings.Join(path, "."))
 	}
 	return s
 }
 
 // scale is KEDA's HorizontalPodAutoscaler deciding: it writes a Deployment's
 // replicas through the scale subresource, as the HPA does.
-func (c *cluster) scale(t *testing.T, ns, name string, replicas int64) {
+func (c *Cluster) scale(t *testing.T, ns, name string, replicas int64) {
 	t.Helper()
-	r := c.api.dyn.Resource(deploymentsGVR).Namespace(ns)
+	r := c.API.Dyn.Resource(deploymentsGVR).Namespace(ns)
 	for range 5 {
-		s, err := r.Get(ctx(t), name, metav1.GetOptions{}, "scale")
+		s, err := r.Get(harness.Ctx(t), name, metav1.GetOptions{}, "scale")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = unstructured.SetNestedField(s.Object, replicas, "spec", "replicas")
-		if _, err = r.Update(ctx(t), s, metav1.UpdateOptions{}, "scale"); err == nil {
+		if _, err = r.Update(harness.Ctx(t), s, metav1.UpdateOptions{}, "scale"); err == nil {
 			return
 		} else if !apierrors.IsConflict(err) {
 			t.Fatalf("scale %s/%s to %d: %v", ns, name, replicas, err)
@@ -379,12 +381,12 @@ func (c *cluster) scale(t *testing.T, ns, name string, replicas int64) {
 // syncs the application (the scale is a child event; the hook also asks for a
 // resync while the application is not Ready), and that the application
 // then settles with them.
-func (c *cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, name string, replicas int64) *unstructured.Unstructured {
+func (c *Cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, name string, replicas int64) *unstructured.Unstructured {
 	t.Helper()
-	r := c.api.dyn.Resource(deploymentsGVR).Namespace(parent.GetNamespace())
+	r := c.API.Dyn.Resource(deploymentsGVR).Namespace(parent.GetNamespace())
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		d, err := r.Get(ctx(t), name, metav1.GetOptions{})
+		d, err := r.Get(harness.Ctx(t), name, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,8 +395,8 @@ func (c *cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, 
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	live := c.waitSettled(t, parent)
-	d, err := r.Get(ctx(t), name, metav1.GetOptions{})
+	live := c.WaitSettled(t, parent)
+	d, err := r.Get(harness.Ctx(t), name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,17 +416,17 @@ func (c *cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, 
 // removes KEDA's children, turning it on keeps what runs.
 func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "autoscale")
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "autoscale")
 	const app, enrich = "fraud-scoring", "fraud-scoring-enrich"
-	parent, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", app+".yaml"), ns)
+	parent, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", app+".yaml"), ns)
 	s := streamlet(t, parent.Object["spec"].(map[string]any), "enrich")
 	delete(s, "replicas")
 	s["autoscaling"] = map[string]any{"minReplicas": int64(2), "maxReplicas": int64(10), "lagThreshold": int64(100)}
-	if _, err := c.api.createStrict(ctx(t), parent); err != nil {
-		t.Fatalf("create %s: %v", objKey(parent), err)
+	if _, err := c.API.CreateStrict(harness.Ctx(t), parent); err != nil {
+		t.Fatalf("create %s: %v", harness.ObjKey(parent), err)
 	}
-	live := c.waitSettled(t, parent)
+	live := c.WaitSettled(t, parent)
 	kids := c.snapshot(t, live)
 	for _, key := range []string{"ScaledObject " + enrich, "TriggerAuthentication " + enrich, "ConfigMap " + enrich + "-autoscaler"} {
 		if _, ok := kids[key]; !ok {
@@ -442,7 +444,7 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 	live = c.replicasHold(t, live, enrich, 3)
 
 	// KEDA reports its ScaledObject Ready and Active: the status reads it.
-	so, err := c.api.dyn.Resource(scaledObjectsGVR).Namespace(ns).Get(ctx(t), enrich, metav1.GetOptions{})
+	so, err := c.API.Dyn.Resource(scaledObjectsGVR).Namespace(ns).Get(harness.Ctx(t), enrich, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,19 +452,19 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 		map[string]any{"type": "Ready", "status": "True", "reason": "ScaledObjectReady", "message": "ScaledObject is defined correctly and is ready for scaling"},
 		map[string]any{"type": "Active", "status": "True", "reason": "ScalerActive", "message": "Scaling is performed because triggers are active"},
 	}}
-	if _, err := c.api.dyn.Resource(scaledObjectsGVR).Namespace(ns).UpdateStatus(ctx(t), so, metav1.UpdateOptions{}); err != nil {
+	if _, err := c.API.Dyn.Resource(scaledObjectsGVR).Namespace(ns).UpdateStatus(harness.Ctx(t), so, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("write the ScaledObject's status: %v", err)
 	}
-	poll(t, time.Minute, "enrich's status to read KEDA's conditions", func() (bool, string) {
-		p, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), app, metav1.GetOptions{})
+	harness.Poll(t, time.Minute, "enrich's status to read KEDA's conditions", func() (bool, string) {
+		p, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), app, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
 		ss := streamletStatus(t, p, "enrich")
 		a, _ := ss["autoscaling"].(map[string]any)
-		return a["ready"] == "True" && a["active"] == "True" && ss["expectedReplicas"] == int64(3), mustJSON(ss)
+		return a["ready"] == "True" && a["active"] == "True" && ss["expectedReplicas"] == int64(3), harness.MustJSON(ss)
 	})
-	live = c.waitSettled(t, live)
+	live = c.WaitSettled(t, live)
 
 	// Off: the spec's count, and KEDA's children go.
 	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
@@ -470,7 +472,7 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 		delete(s, "autoscaling")
 		s["replicas"] = int64(5)
 	})
-	live = c.waitSettled(t, live)
+	live = c.WaitSettled(t, live)
 	kids = c.snapshot(t, live)
 	if n, _, _ := unstructured.NestedInt64(kids["Deployment "+enrich].Object, "spec", "replicas"); n != 5 {
 		t.Errorf("autoscaling off: enrich has %d replicas, want the spec's 5", n)
@@ -481,7 +483,7 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 		}
 	}
 	for _, gvr := range []schema.GroupVersionResource{scaledObjectsGVR, triggerAuthsGVR} {
-		if _, err := c.api.dyn.Resource(gvr).Namespace(ns).Get(ctx(t), enrich, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		if _, err := c.API.Dyn.Resource(gvr).Namespace(ns).Get(harness.Ctx(t), enrich, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("autoscaling off: %s %s: %v, want not found", gvr.Resource, enrich, err)
 		}
 	}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,18 +16,18 @@ import (
 // Metacontroller it names (for the bundled one, the chart's own labels).
 func TestHookNetworkPolicy(t *testing.T) {
 	c := setup(t)
-	b, err := os.ReadFile(filepath.Join(c.repo, "manifests", "components", "network-policy", "networkpolicy.yaml"))
+	b, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "components", "network-policy", "networkpolicy.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := decodeYAMLDocs(b)
+	objs, err := harness.DecodeYAMLDocs(b)
 	if err != nil || len(objs) != 1 {
 		t.Fatalf("networkpolicy.yaml: %d objects, %v", len(objs), err)
 	}
 	policy := objs[0]
-	ns := c.newNamespace(t, "netpol")
+	ns := c.NewNamespace(t, "netpol")
 	policy.SetNamespace(ns)
-	if err := c.api.dryRunStrict(ctx(t), policy); err != nil {
+	if err := c.API.DryRunStrict(harness.Ctx(t), policy); err != nil {
 		t.Fatalf("the API server refuses the NetworkPolicy: %v", err)
 	}
 	chart := c.offlineChart(t)
@@ -57,8 +59,8 @@ func TestHookNetworkPolicy(t *testing.T) {
 // ServiceMonitor are accepted by the API server under the upstream CRDs.
 func TestHookTLSChart(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "tls")
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "tls")
 	objs := c.helmTemplate(t, c.offlineChart(t), ns, []string{"monitoring", "pod-health"}, "tls.enabled=true")
 	checked := map[string]bool{}
 	for _, o := range objs {
@@ -77,7 +79,7 @@ func TestHookTLSChart(t *testing.T) {
 		default:
 			continue
 		}
-		if err := c.api.dryRunStrict(ctx(t), o); err != nil {
+		if err := c.API.DryRunStrict(harness.Ctx(t), o); err != nil {
 			t.Errorf("the API server refuses the chart's %s with tls.enabled: %v", o.GetKind(), err)
 		}
 		checked[o.GetKind()] = true

@@ -16,6 +16,8 @@ package e2e
 // lists them, and passes them in the request's related map.
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -39,9 +41,9 @@ import (
 
 const (
 	// lastAppliedKey is the annotation where Metacontroller keeps what it applied.
-	lastAppliedKey = "metacontroller.k8s.io/last-applied-configuration"
+	LastAppliedKey = "metacontroller.k8s.io/last-applied-configuration"
 	// controllerUIDLabel is the label generateSelector puts on every child.
-	controllerUIDLabel = "controller-uid"
+	ControllerUIDLabel = "controller-uid"
 )
 
 var compositeControllersGVR = schema.GroupVersionResource{
@@ -49,19 +51,19 @@ var compositeControllersGVR = schema.GroupVersionResource{
 }
 
 // fakeMetacontroller is the stand-in for one CompositeController.
-type fakeMetacontroller struct {
-	c          *cluster
-	controller *unstructured.Unstructured
-	kinds      []schema.GroupVersionKind // spec.childResources, resolved
+type StandIn struct {
+	c          *Cluster
+	Controller *unstructured.Unstructured
+	Kinds      []schema.GroupVersionKind // spec.childResources, resolved
 	strategy   map[string]string         // childKey -> updateStrategy.method
 	// hooks maps each hook of spec.hooks (sync, finalize, customize) to the path
 	// of its webhook URL: the stand-in POSTs there on `sluice serve`, not to the
 	// in-cluster host.
-	hooks map[string]string
+	Hooks map[string]string
 	// dryRun makes the writes of the parent (finalizers, status) dry runs: the
 	// self-tests write through the stand-in only what the API server refuses or
 	// stores nothing of, never on a parent the real Metacontroller manages.
-	dryRun bool
+	DryRun bool
 }
 
 // implementedHooks are the hooks the stand-in calls; a CompositeController with
@@ -69,7 +71,7 @@ type fakeMetacontroller struct {
 var implementedHooks = []string{"sync", "finalize", "customize"}
 
 // syncRequest is Metacontroller's hook request (version v2).
-type syncRequest struct {
+type SyncRequest struct {
 	Controller map[string]any                       `json:"controller"`
 	Parent     map[string]any                       `json:"parent"`
 	Children   map[string]map[string]map[string]any `json:"children"`
@@ -99,7 +101,7 @@ type relatedRule struct {
 }
 
 // syncAnswer is the hook's answer; decoded strictly.
-type syncAnswer struct {
+type SyncAnswer struct {
 	Status             json.RawMessage   `json:"status"`
 	Children           []json.RawMessage `json:"children"`
 	ResyncAfterSeconds *float64          `json:"resyncAfterSeconds"`
@@ -107,54 +109,54 @@ type syncAnswer struct {
 }
 
 // syncResult says what the stand-in's writes changed in the cluster.
-type syncResult struct {
+type SyncResult struct {
 	Created, Updated, Deleted []string // objKey of children written
 	StatusWritten             bool
 }
 
 // changed reports whether anything was written.
-func (r syncResult) changed() bool {
+func (r SyncResult) Changed() bool {
 	return len(r.Created)+len(r.Updated)+len(r.Deleted) > 0 || r.StatusWritten
 }
 
-func (r syncResult) String() string {
+func (r SyncResult) String() string {
 	return fmt.Sprintf("created %v, updated %v, deleted %v, status written %t", r.Created, r.Updated, r.Deleted, r.StatusWritten)
 }
 
 // metacontroller returns the stand-in for the CompositeController that the cluster
 // holds for StreamingApplications (its hooks pointed at `sluice serve`).
-func (c *cluster) metacontroller(t *testing.T) *fakeMetacontroller {
+func (c *Cluster) StandIn(t *testing.T) *StandIn {
 	t.Helper()
-	c.needManifests(t)
-	c.needSluice(t)
+	c.NeedManifests(t)
+	c.NeedSluice(t)
 	found, err := c.sluiceControllers()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(found) != 1 {
-		t.Fatalf("want exactly one CompositeController for %s, found %d", sappGVR, len(found))
+		t.Fatalf("want exactly one CompositeController for %s, found %d", harness.SappGVR, len(found))
 	}
-	f, err := newFakeMetacontroller(c, found[0])
+	f, err := NewStandIn(c, found[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
-func newFakeMetacontroller(c *cluster, controller *unstructured.Unstructured) (*fakeMetacontroller, error) {
-	kinds, err := c.api.childKinds(controller)
+func NewStandIn(c *Cluster, controller *unstructured.Unstructured) (*StandIn, error) {
+	kinds, err := c.API.ChildKinds(controller)
 	if err != nil {
 		return nil, err
 	}
-	f := &fakeMetacontroller{c: c, controller: controller, kinds: kinds, strategy: map[string]string{}, hooks: map[string]string{}}
+	f := &StandIn{c: c, Controller: controller, Kinds: kinds, strategy: map[string]string{}, Hooks: map[string]string{}}
 	list, _, _ := unstructured.NestedSlice(controller.Object, "spec", "childResources")
 	for i, item := range list {
 		m, _ := item.(map[string]any)
 		method, _, _ := unstructured.NestedString(m, "updateStrategy", "method")
-		f.strategy[childKey(kinds[i])] = method
+		f.strategy[harness.ChildKey(kinds[i])] = method
 	}
 	hooks, _, _ := unstructured.NestedMap(controller.Object, "spec", "hooks")
-	for _, name := range sortedKeys(hooks) {
+	for _, name := range harness.SortedKeys(hooks) {
 		if !slices.Contains(implementedHooks, name) {
 			return nil, fmt.Errorf("CompositeController %s: spec.hooks.%s: the stand-in implements only %v", controller.GetName(), name, implementedHooks)
 		}
@@ -169,27 +171,27 @@ func newFakeMetacontroller(c *cluster, controller *unstructured.Unstructured) (*
 		if err != nil || u.Path == "" {
 			return nil, fmt.Errorf("CompositeController %s: spec.hooks.%s.webhook.url %q has no path (%v)", controller.GetName(), name, raw, err)
 		}
-		f.hooks[name] = u.RequestURI()
+		f.Hooks[name] = u.RequestURI()
 	}
-	if f.hooks["sync"] == "" {
+	if f.Hooks["sync"] == "" {
 		return nil, fmt.Errorf("CompositeController %s has no sync hook", controller.GetName())
 	}
 	return f, nil
 }
 
-func (f *fakeMetacontroller) name() string { return f.controller.GetName() }
+func (f *StandIn) name() string { return f.Controller.GetName() }
 
-func (f *fakeMetacontroller) finalizer() string { return finalizerName(f.name()) }
+func (f *StandIn) finalizer() string { return finalizerName(f.name()) }
 
-func (f *fakeMetacontroller) hasFinalizeHook() bool { return f.hooks["finalize"] != "" }
+func (f *StandIn) hasFinalizeHook() bool { return f.Hooks["finalize"] != "" }
 
-func (f *fakeMetacontroller) hasCustomizeHook() bool { return f.hooks["customize"] != "" }
+func (f *StandIn) HasCustomizeHook() bool { return f.Hooks["customize"] != "" }
 
 // customize calls the customize hook for parent. A non-200 answer is an error: the
 // parent is not synced.
-func (f *fakeMetacontroller) customize(parent *unstructured.Unstructured) (*customizeAnswer, error) {
+func (f *StandIn) customize(parent *unstructured.Unstructured) (*customizeAnswer, error) {
 	var ans customizeAnswer
-	if err := f.post(f.hooks["customize"], customizeRequest{Controller: f.controller.Object, Parent: parent.Object}, &ans); err != nil {
+	if err := f.Post(f.Hooks["customize"], customizeRequest{Controller: f.Controller.Object, Parent: parent.Object}, &ans); err != nil {
 		return nil, err
 	}
 	return &ans, nil
@@ -198,10 +200,10 @@ func (f *fakeMetacontroller) customize(parent *unstructured.Unstructured) (*cust
 // related asks the customize hook (when the CompositeController has one) which
 // objects to relate to parent and lists them, keyed like children: Kind.apiVersion,
 // then namespace/name. Without a customize hook it is empty.
-func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstructured) (map[string]map[string]*unstructured.Unstructured, error) {
+func (f *StandIn) related(t *testing.T, parent *unstructured.Unstructured) (map[string]map[string]*unstructured.Unstructured, error) {
 	t.Helper()
 	out := map[string]map[string]*unstructured.Unstructured{}
-	if !f.hasCustomizeHook() {
+	if !f.HasCustomizeHook() {
 		return out, nil
 	}
 	ans, err := f.customize(parent)
@@ -213,10 +215,10 @@ func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstruct
 		if err != nil {
 			return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
 		}
-		gvk, err := f.c.api.mapper.KindFor(gv.WithResource(rule.Resource))
+		gvk, err := f.c.API.Mapper.KindFor(gv.WithResource(rule.Resource))
 		if err != nil {
-			f.c.api.mapper.Reset()
-			if gvk, err = f.c.api.mapper.KindFor(gv.WithResource(rule.Resource)); err != nil {
+			f.c.API.Mapper.Reset()
+			if gvk, err = f.c.API.Mapper.KindFor(gv.WithResource(rule.Resource)); err != nil {
 				return nil, fmt.Errorf("relatedResources[%d] %s %s: %w", i, rule.APIVersion, rule.Resource, err)
 			}
 		}
@@ -230,14 +232,14 @@ func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstruct
 		if rule.LabelSelector != nil && len(rule.Names) > 0 {
 			return nil, fmt.Errorf("relatedResources[%d]: labelSelector and names are mutually exclusive", i)
 		}
-		r, err := f.c.api.resourceFor(gvk, ns)
+		r, err := f.c.API.ResourceFor(gvk, ns)
 		if err != nil {
 			return nil, err
 		}
 		var items []*unstructured.Unstructured
 		if len(rule.Names) > 0 {
 			for _, name := range rule.Names {
-				obj, err := r.Get(ctx(t), name, metav1.GetOptions{})
+				obj, err := r.Get(harness.Ctx(t), name, metav1.GetOptions{})
 				if apierrors.IsNotFound(err) {
 					continue
 				}
@@ -251,7 +253,7 @@ func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstruct
 			if err != nil {
 				return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
 			}
-			list, err := r.List(ctx(t), metav1.ListOptions{LabelSelector: selector.String()})
+			list, err := r.List(harness.Ctx(t), metav1.ListOptions{LabelSelector: selector.String()})
 			if err != nil {
 				return nil, fmt.Errorf("list related %s: %w", gvk, err)
 			}
@@ -259,7 +261,7 @@ func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstruct
 				items = append(items, &list.Items[j])
 			}
 		}
-		key := childKey(gvk)
+		key := harness.ChildKey(gvk)
 		if out[key] == nil {
 			out[key] = map[string]*unstructured.Unstructured{}
 		}
@@ -275,15 +277,15 @@ func (f *fakeMetacontroller) related(t *testing.T, parent *unstructured.Unstruct
 // observe lists the children of parent, keyed like a hook request: every declared
 // kind, then namespace/name. A child is the parent's when it carries the
 // controller-uid label and a controller ownerReference to the parent.
-func (f *fakeMetacontroller) observe(t *testing.T, parent *unstructured.Unstructured) map[string]map[string]*unstructured.Unstructured {
+func (f *StandIn) Observe(t *testing.T, parent *unstructured.Unstructured) map[string]map[string]*unstructured.Unstructured {
 	t.Helper()
 	out := map[string]map[string]*unstructured.Unstructured{}
-	for _, gvk := range f.kinds {
-		r, err := f.c.api.resourceFor(gvk, parent.GetNamespace())
+	for _, gvk := range f.Kinds {
+		r, err := f.c.API.ResourceFor(gvk, parent.GetNamespace())
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := r.List(ctx(t), metav1.ListOptions{LabelSelector: controllerUIDLabel + "=" + string(parent.GetUID())})
+		list, err := r.List(harness.Ctx(t), metav1.ListOptions{LabelSelector: ControllerUIDLabel + "=" + string(parent.GetUID())})
 		if err != nil {
 			t.Fatalf("list %s: %v", gvk, err)
 		}
@@ -297,16 +299,16 @@ func (f *fakeMetacontroller) observe(t *testing.T, parent *unstructured.Unstruct
 			child.SetKind(gvk.Kind)
 			m[child.GetNamespace()+"/"+child.GetName()] = child
 		}
-		out[childKey(gvk)] = m
+		out[harness.ChildKey(gvk)] = m
 	}
 	return out
 }
 
 // request builds the hook request for parent, its observed children and the related
 // objects.
-func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed, related map[string]map[string]*unstructured.Unstructured) syncRequest {
-	req := syncRequest{
-		Controller: f.controller.Object,
+func (f *StandIn) Request(parent *unstructured.Unstructured, observed, related map[string]map[string]*unstructured.Unstructured) SyncRequest {
+	req := SyncRequest{
+		Controller: f.Controller.Object,
 		Parent:     parent.Object,
 		Children:   map[string]map[string]map[string]any{},
 		Related:    map[string]map[string]map[string]any{},
@@ -329,13 +331,13 @@ func (f *fakeMetacontroller) request(parent *unstructured.Unstructured, observed
 
 // call POSTs req to the hook and decodes the answer strictly. A non-200 answer is an
 // error, and changes nothing.
-func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
-	path := f.hooks["sync"]
+func (f *StandIn) Call(req SyncRequest) (*SyncAnswer, error) {
+	path := f.Hooks["sync"]
 	if req.Finalizing {
-		path = f.hooks["finalize"]
+		path = f.Hooks["finalize"]
 	}
-	var ans syncAnswer
-	if err := f.post(path, req, &ans); err != nil {
+	var ans SyncAnswer
+	if err := f.Post(path, req, &ans); err != nil {
 		return nil, err
 	}
 	return &ans, nil
@@ -343,12 +345,12 @@ func (f *fakeMetacontroller) call(req syncRequest) (*syncAnswer, error) {
 
 // post POSTs req as JSON to path of `sluice serve` and decodes the answer into ans
 // strictly, as Metacontroller does; a non-200 answer is an error.
-func (f *fakeMetacontroller) post(path string, req, ans any) error {
+func (f *StandIn) Post(path string, req, ans any) error {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
-	code, b, err := f.postRaw(path, body)
+	code, b, err := f.PostRaw(path, body)
 	if err != nil {
 		return err
 	}
@@ -365,7 +367,7 @@ func (f *fakeMetacontroller) post(path string, req, ans any) error {
 
 // postRaw POSTs body to path of `sluice serve` and returns the HTTP status and the
 // answer's body.
-func (f *fakeMetacontroller) postRaw(path string, body []byte) (int, []byte, error) {
+func (f *StandIn) PostRaw(path string, body []byte) (int, []byte, error) {
 	client := &http.Client{Timeout: 10 * time.Second} // Metacontroller's default hook timeout
 	resp, err := client.Post(f.c.sluiceURL+path, "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -381,13 +383,13 @@ func (f *fakeMetacontroller) postRaw(path string, body []byte) (int, []byte, err
 
 // decodeChildren turns the answered children into objects, checking each names a
 // declared kind; any problem rejects the whole answer, as Metacontroller does.
-func (f *fakeMetacontroller) decodeChildren(ans *syncAnswer, parent *unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+func (f *StandIn) DecodeChildren(ans *SyncAnswer, parent *unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
 	if !f.hasChildList(ans) {
 		return nil, nil
 	}
 	declared := map[string]bool{}
-	for _, gvk := range f.kinds {
-		declared[childKey(gvk)] = true
+	for _, gvk := range f.Kinds {
+		declared[harness.ChildKey(gvk)] = true
 	}
 	var out []*unstructured.Unstructured
 	for i, raw := range ans.Children {
@@ -399,7 +401,7 @@ func (f *fakeMetacontroller) decodeChildren(ans *syncAnswer, parent *unstructure
 		if child.GetAPIVersion() == "" || child.GetKind() == "" {
 			return nil, fmt.Errorf("children[%d] (%s): apiVersion and kind are required", i, child.GetName())
 		}
-		if key := childKey(child.GroupVersionKind()); !declared[key] {
+		if key := harness.ChildKey(child.GroupVersionKind()); !declared[key] {
 			return nil, fmt.Errorf("children[%d] %s: kind %s is not in the CompositeController's childResources", i, child.GetName(), key)
 		}
 		if child.GetNamespace() == "" {
@@ -409,63 +411,63 @@ func (f *fakeMetacontroller) decodeChildren(ans *syncAnswer, parent *unstructure
 		if labels == nil {
 			labels = map[string]string{}
 		}
-		labels[controllerUIDLabel] = string(parent.GetUID())
+		labels[ControllerUIDLabel] = string(parent.GetUID())
 		child.SetLabels(labels)
 		out = append(out, child)
 	}
 	return out, nil
 }
 
-func (f *fakeMetacontroller) hasChildList(ans *syncAnswer) bool { return ans.Children != nil }
+func (f *StandIn) hasChildList(ans *SyncAnswer) bool { return ans.Children != nil }
 
 // parentUpdate are the options of the stand-in's writes of the parent: strict, and
 // dry runs when f.dryRun is set.
-func (f *fakeMetacontroller) parentUpdate() metav1.UpdateOptions {
-	opts := strictUpdate
-	if f.dryRun {
+func (f *StandIn) parentUpdate() metav1.UpdateOptions {
+	opts := harness.StrictUpdate
+	if f.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	return opts
 }
 
 // updateParent writes the parent (its finalizers) strictly; a warning fails it.
-func (f *fakeMetacontroller) updateParent(t *testing.T, parent *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+func (f *StandIn) UpdateParent(t *testing.T, parent *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	t.Helper()
-	return withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, f.parentUpdate())
+	return harness.WithoutWarnings(harness.Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return f.c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace()).Update(ctx, parent, f.parentUpdate())
 	})
 }
 
 // applyChildren creates or updates every answered child and deletes every observed
 // child left out of the answer.
-func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured, desired []*unstructured.Unstructured, res *syncResult) error {
+func (f *StandIn) ApplyChildren(t *testing.T, parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured, desired []*unstructured.Unstructured, res *SyncResult) error {
 	t.Helper()
 	var errs []string
 	answered := map[string]bool{}
 	for _, child := range desired {
-		key := childKey(child.GroupVersionKind())
+		key := harness.ChildKey(child.GroupVersionKind())
 		answered[key+" "+child.GetNamespace()+"/"+child.GetName()] = true
 		lastApplied, err := json.Marshal(child.Object)
 		if err != nil {
 			return err
 		}
-		r, err := f.c.api.resource(child)
+		r, err := f.c.API.Resource(child)
 		if err != nil {
 			return err
 		}
 		live := observed[key][child.GetNamespace()+"/"+child.GetName()]
 		if live == nil {
 			obj := child.DeepCopy()
-			setAnnotation(obj, lastAppliedKey, string(lastApplied))
+			setAnnotation(obj, LastAppliedKey, string(lastApplied))
 			obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
-			_, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-				return r.Create(ctx, obj, strictCreate)
+			_, err := harness.WithoutWarnings(harness.Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+				return r.Create(ctx, obj, harness.StrictCreate)
 			})
 			if err != nil {
-				errs = append(errs, fmt.Sprintf("create %s: %v", objKey(obj), err))
+				errs = append(errs, fmt.Sprintf("create %s: %v", harness.ObjKey(obj), err))
 				continue
 			}
-			res.Created = append(res.Created, objKey(obj))
+			res.Created = append(res.Created, harness.ObjKey(obj))
 			continue
 		}
 		method := f.strategy[key]
@@ -474,20 +476,20 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 		}
 		merged, err := applyUpdate(live, child)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", objKey(live), err))
+			errs = append(errs, fmt.Sprintf("%s: %v", harness.ObjKey(live), err))
 			continue
 		}
-		if equalJSON(merged.Object, live.Object) {
+		if harness.EqualJSON(merged.Object, live.Object) {
 			continue
 		}
 		if live.GetDeletionTimestamp() != nil {
 			continue // Metacontroller leaves a child pending deletion alone
 		}
-		updated, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-			return r.Update(ctx, merged, strictUpdate)
+		updated, err := harness.WithoutWarnings(harness.Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+			return r.Update(ctx, merged, harness.StrictUpdate)
 		})
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("update %s: %v", objKey(live), err))
+			errs = append(errs, fmt.Sprintf("update %s: %v", harness.ObjKey(live), err))
 			continue
 		}
 		// Metacontroller writes whenever its merge differs from the live object. A
@@ -497,28 +499,28 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 		if updated.GetResourceVersion() == live.GetResourceVersion() {
 			errs = append(errs, fmt.Sprintf("update %s: the merged answer differs from the live object, but the API server stored nothing new "+
 				"(resourceVersion %s kept): Metacontroller would rewrite it on every sync; what the server drops or normalizes (-live +merged):\n%s",
-				objKey(live), live.GetResourceVersion(), cmp.Diff(live.Object, merged.Object)))
+				harness.ObjKey(live), live.GetResourceVersion(), cmp.Diff(live.Object, merged.Object)))
 			continue
 		}
-		res.Updated = append(res.Updated, objKey(live))
+		res.Updated = append(res.Updated, harness.ObjKey(live))
 	}
-	for _, key := range sortedKeys(observed) {
-		for _, name := range sortedKeys(observed[key]) {
+	for _, key := range harness.SortedKeys(observed) {
+		for _, name := range harness.SortedKeys(observed[key]) {
 			live := observed[key][name]
 			if answered[key+" "+name] || live.GetDeletionTimestamp() != nil {
 				continue
 			}
-			r, err := f.c.api.resource(live)
+			r, err := f.c.API.Resource(live)
 			if err != nil {
 				return err
 			}
 			uid := live.GetUID()
-			err = r.Delete(ctx(t), live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
+			err = r.Delete(harness.Ctx(t), live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
 			if err != nil && !apierrors.IsNotFound(err) {
-				errs = append(errs, fmt.Sprintf("delete %s: %v", objKey(live), err))
+				errs = append(errs, fmt.Sprintf("delete %s: %v", harness.ObjKey(live), err))
 				continue
 			}
-			res.Deleted = append(res.Deleted, objKey(live))
+			res.Deleted = append(res.Deleted, harness.ObjKey(live))
 		}
 	}
 	if len(errs) > 0 {
@@ -531,27 +533,27 @@ func (f *fakeMetacontroller) applyChildren(t *testing.T, parent *unstructured.Un
 // observedGeneration. The API server must store it exactly as written: a field the
 // CRD's status schema lacks is refused (fieldValidation=Strict), and one it prunes or
 // normalizes anyway would make Metacontroller rewrite the status on every sync.
-func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unstructured, status map[string]any, res *syncResult) error {
+func (f *StandIn) WriteStatus(t *testing.T, parent *unstructured.Unstructured, status map[string]any, res *SyncResult) error {
 	t.Helper()
 	status = runtime.DeepCopyJSON(status)
 	status["observedGeneration"] = parent.GetGeneration()
-	if old, _, _ := unstructured.NestedMap(parent.Object, "status"); equalJSON(old, status) {
+	if old, _, _ := unstructured.NestedMap(parent.Object, "status"); harness.EqualJSON(old, status) {
 		return nil
 	}
 	obj := parent.DeepCopy()
 	obj.Object["status"] = status
-	updated, err := withoutWarnings(ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-		return f.c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, f.parentUpdate())
+	updated, err := harness.WithoutWarnings(harness.Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return f.c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace()).UpdateStatus(ctx, obj, f.parentUpdate())
 	})
 	if err != nil {
 		return fmt.Errorf("update status: %w", err)
 	}
 	stored, _, _ := unstructured.NestedMap(updated.Object, "status")
-	if !equalJSON(stored, status) {
+	if !harness.EqualJSON(stored, status) {
 		return fmt.Errorf("update status: the API server did not store the status as answered (pruned or normalized): "+
 			"Metacontroller would rewrite it on every sync (-answered +stored):\n%s", cmp.Diff(status, stored))
 	}
-	if !f.dryRun && updated.GetResourceVersion() == parent.GetResourceVersion() {
+	if !f.DryRun && updated.GetResourceVersion() == parent.GetResourceVersion() {
 		return fmt.Errorf("update status: a new status was stored without a new resourceVersion (%s)", parent.GetResourceVersion())
 	}
 	res.StatusWritten = true
@@ -567,7 +569,7 @@ func (f *fakeMetacontroller) writeStatus(t *testing.T, parent *unstructured.Unst
 // the new last-applied configuration.
 func applyUpdate(live, desired *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	var last map[string]any
-	if s := live.GetAnnotations()[lastAppliedKey]; s != "" {
+	if s := live.GetAnnotations()[LastAppliedKey]; s != "" {
 		if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
 			return nil, fmt.Errorf("last-applied: %w", err)
 		}
@@ -594,7 +596,7 @@ func applyUpdate(live, desired *unstructured.Unstructured) (*unstructured.Unstru
 	if err != nil {
 		return nil, err
 	}
-	setAnnotation(out, lastAppliedKey, string(lastApplied))
+	setAnnotation(out, LastAppliedKey, string(lastApplied))
 	return out, nil
 }
 
@@ -717,20 +719,4 @@ func setAnnotation(obj *unstructured.Unstructured, key, value string) {
 	}
 	a[key] = value
 	obj.SetAnnotations(a)
-}
-
-// equalJSON compares two JSON-like values by their canonical encoding.
-func equalJSON(a, b any) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,32 +27,32 @@ var bindingsGVR = schema.GroupVersionResource{Group: "admissionregistration.k8s.
 // a namespace without grants may create no application.
 func TestTopicGrants(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	policy, binding := grantsPolicy(t, c.repo)
-	ns := c.newNamespace(t, "grants")
+	c.NeedManifests(t)
+	policy, binding := grantsPolicy(t, c.Repo)
+	ns := c.NewNamespace(t, "grants")
 	bindingName := "sluice-topic-grants-" + ns
 	binding.SetName(bindingName)
 	_ = unstructured.SetNestedField(binding.Object, map[string]any{
 		"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": ns}},
 	}, "spec", "matchResources")
-	if _, err := c.api.createStrict(ctx(t), policy); err != nil && !apierrors.IsAlreadyExists(err) {
+	if _, err := c.API.CreateStrict(harness.Ctx(t), policy); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("create policy: %v", err)
 	}
-	if _, err := c.api.createStrict(ctx(t), binding); err != nil {
+	if _, err := c.API.CreateStrict(harness.Ctx(t), binding); err != nil {
 		t.Fatalf("create binding: %v", err)
 	}
 	t.Cleanup(func() {
-		_ = c.api.dyn.Resource(bindingsGVR).Delete(ctx(t), bindingName, metav1.DeleteOptions{})
+		_ = c.API.Dyn.Resource(bindingsGVR).Delete(harness.Ctx(t), bindingName, metav1.DeleteOptions{})
 	})
 
-	base := loadExample(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"))
+	base := loadExample(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"))
 	base.SetNamespace(ns)
 	foreignOutlet := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": "other-team.orders"})
 	foreignInlet := withPortTopic(t, base, "cdr-aggregator", "inlets", "in", map[string]any{"name": "other-team.users", "managed": false})
 	own := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": refApp + ".merged"})
 
 	// Without grants, nothing: the binding's paramRef finds no ConfigMap.
-	poll(t, 30*time.Second, "the policy refuses an application in a namespace without grants", func() (bool, string) {
+	harness.Poll(t, 30*time.Second, "the policy refuses an application in a namespace without grants", func() (bool, string) {
 		err := c.dryRunCreate(t, base)
 		return err != nil && strings.Contains(err.Error(), "sluice-topic-grants"), describeErr(err)
 	})
@@ -60,10 +62,10 @@ func TestTopicGrants(t *testing.T) {
 		"metadata": map[string]any{"name": "sluice-topic-grants", "namespace": ns},
 		"data":     map[string]any{"topics": "shared.users\n", "prefixes": "team-a.\n"},
 	}}
-	if _, err := c.api.createStrict(ctx(t), grants); err != nil {
+	if _, err := c.API.CreateStrict(harness.Ctx(t), grants); err != nil {
 		t.Fatalf("create grants: %v", err)
 	}
-	poll(t, 30*time.Second, "the reference application (derived names only) is admitted", func() (bool, string) {
+	harness.Poll(t, 30*time.Second, "the reference application (derived names only) is admitted", func() (bool, string) {
 		err := c.dryRunCreate(t, base)
 		return err == nil, describeErr(err)
 	})
@@ -109,7 +111,7 @@ func grantsPolicy(t *testing.T, repo string) (policy, binding *unstructured.Unst
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := decodeYAMLDocs(b)
+	objs, err := harness.DecodeYAMLDocs(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +155,9 @@ func withPortTopic(t *testing.T, app *unstructured.Unstructured, streamlet, kind
 }
 
 // dryRunCreate creates obj with dryRun=All: admission runs, nothing is stored.
-func (c *cluster) dryRunCreate(t *testing.T, obj *unstructured.Unstructured) error {
+func (c *Cluster) dryRunCreate(t *testing.T, obj *unstructured.Unstructured) error {
 	t.Helper()
-	_, err := c.api.dyn.Resource(sappGVR).Namespace(obj.GetNamespace()).Create(ctx(t), obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	_, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(obj.GetNamespace()).Create(harness.Ctx(t), obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	return err
 }
 
@@ -170,7 +172,7 @@ func describeErr(err error) string {
 // the very policy and binding of the component topic-grants.
 func TestTopicGrantsChartMatchesComponent(t *testing.T) {
 	c := setup(t)
-	policy, binding := grantsPolicy(t, c.repo)
+	policy, binding := grantsPolicy(t, c.Repo)
 	objs := c.helmTemplate(t, c.offlineChart(t), helmNamespace, nil, "topicGrants.enabled=true")
 	found := 0
 	for _, o := range objs {
@@ -199,16 +201,16 @@ func TestTopicGrantsChartMatchesComponent(t *testing.T) {
 // are derived.
 func TestTopicPrefixImmutable(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "prefix")
-	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "prefix")
+	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	plain := app.DeepCopy()
 	plain.SetName("plain")
 	_ = unstructured.SetNestedField(app.Object, ns+".", "spec", "kafka", "topicPrefix")
 	for _, a := range []*unstructured.Unstructured{app, plain} {
-		if _, err := c.api.createStrict(ctx(t), a); err != nil {
-			t.Fatalf("create %s: %v", objKey(a), err)
+		if _, err := c.API.CreateStrict(harness.Ctx(t), a); err != nil {
+			t.Fatalf("create %s: %v", harness.ObjKey(a), err)
 		}
 	}
 	for _, tc := range []struct {
@@ -222,7 +224,7 @@ func TestTopicPrefixImmutable(t *testing.T) {
 		var err error
 		for range 5 { // Metacontroller writes the parent too (its finalizer)
 			var live *unstructured.Unstructured
-			if live, err = parents.Get(ctx(t), tc.app, metav1.GetOptions{}); err != nil {
+			if live, err = parents.Get(harness.Ctx(t), tc.app, metav1.GetOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if tc.prefix == nil {
@@ -230,7 +232,7 @@ func TestTopicPrefixImmutable(t *testing.T) {
 			} else {
 				_ = unstructured.SetNestedField(live.Object, tc.prefix, "spec", "kafka", "topicPrefix")
 			}
-			if _, err = parents.Update(ctx(t), live, strictUpdate); !apierrors.IsConflict(err) {
+			if _, err = parents.Update(harness.Ctx(t), live, harness.StrictUpdate); !apierrors.IsConflict(err) {
 				break
 			}
 		}
@@ -242,11 +244,11 @@ func TestTopicPrefixImmutable(t *testing.T) {
 	var err error
 	for range 5 {
 		var live *unstructured.Unstructured
-		if live, err = parents.Get(ctx(t), refApp, metav1.GetOptions{}); err != nil {
+		if live, err = parents.Get(harness.Ctx(t), refApp, metav1.GetOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		_ = unstructured.SetNestedField(live.Object, "edited", "metadata", "annotations", "note")
-		if _, err = parents.Update(ctx(t), live, strictUpdate); !apierrors.IsConflict(err) {
+		if _, err = parents.Update(harness.Ctx(t), live, harness.StrictUpdate); !apierrors.IsConflict(err) {
 			break
 		}
 	}

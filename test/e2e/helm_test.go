@@ -1,8 +1,9 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,9 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 )
 
@@ -78,9 +77,9 @@ func helmBinary(t *testing.T) string {
 
 // helm runs helm with its home folders inside the test run's temporary directory
 // (nothing under $HOME changes) and returns stdout; an error carries stderr.
-func (c *cluster) helm(t *testing.T, args ...string) (string, error) {
+func (c *Cluster) helm(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	home := filepath.Join(c.dir, "helm-home")
+	home := filepath.Join(c.Dir, "helm-home")
 	cmd := exec.Command(helmBinary(t), args...)
 	cmd.Env = append(os.Environ(),
 		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
@@ -99,10 +98,10 @@ func (c *cluster) helm(t *testing.T, args ...string) (string, error) {
 // dependency on metacontroller-helm: oci://ghcr.io is out of reach here, and with
 // metacontroller.enabled=false the dependency renders nothing anyway. It checks the
 // dependency it removes, and returns the copy's path.
-func (c *cluster) offlineChart(t *testing.T) string {
+func (c *Cluster) offlineChart(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "sluice")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(c.repo, "manifests", "chart", "sluice"))); err != nil {
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(c.Repo, "manifests", "chart", "sluice"))); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "Chart.yaml")
@@ -137,9 +136,9 @@ func (c *cluster) offlineChart(t *testing.T) string {
 // componentOrder returns every kustomize component in the order a kustomization
 // lists them: those of manifests/install/all/kustomization.yaml first, in its order
 // (the order in which they append child kinds), then the ones it leaves out.
-func (c *cluster) componentOrder(t *testing.T) []string {
+func (c *Cluster) componentOrder(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.repo, "manifests", "install", "all", "kustomization.yaml"))
+	b, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "install", "all", "kustomization.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +152,13 @@ func (c *cluster) componentOrder(t *testing.T) []string {
 	for _, p := range k.Components {
 		order = append(order, filepath.Base(p))
 	}
-	for _, name := range sortedKeys(componentValues) {
+	for _, name := range harness.SortedKeys(componentValues) {
 		if !slices.Contains(order, name) {
 			order = append(order, name)
 		}
 	}
 	if len(order) != len(componentValues) {
-		t.Fatalf("components %q: want exactly those the chart has values for: %q", order, sortedKeys(componentValues))
+		t.Fatalf("components %q: want exactly those the chart has values for: %q", order, harness.SortedKeys(componentValues))
 	}
 	return order
 }
@@ -189,11 +188,11 @@ func subsetName(comps []string) string {
 
 // helmTemplate renders the chart with Metacontroller off and exactly the given
 // components on, plus extra --set values, and returns the objects, CRDs included.
-func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []string, extra ...string) []*unstructured.Unstructured {
+func (c *Cluster) helmTemplate(t *testing.T, chart, namespace string, comps []string, extra ...string) []*unstructured.Unstructured {
 	t.Helper()
 	args := []string{"template", "sluice", chart, "--namespace", namespace, "--include-crds",
 		"--set", "metacontroller.enabled=false"}
-	for _, name := range sortedKeys(componentValues) {
+	for _, name := range harness.SortedKeys(componentValues) {
 		args = append(args, "--set", fmt.Sprintf("%s=%t", componentValues[name], slices.Contains(comps, name)))
 	}
 	for _, e := range extra {
@@ -203,7 +202,7 @@ func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []st
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := decodeYAMLDocs([]byte(out))
+	objs, err := harness.DecodeYAMLDocs([]byte(out))
 	if err != nil {
 		t.Fatalf("helm template output: %v", err)
 	}
@@ -215,16 +214,16 @@ func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []st
 var kustomized sync.Map // "+"-joined components -> []*unstructured.Unstructured
 
 // kustomizeObjects renders manifests/base with the given components, in that order.
-func (c *cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
+func (c *Cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
 	t.Helper()
 	key := strings.Join(comps, "+")
 	cached, ok := kustomized.Load(key)
 	if !ok {
-		dir, err := c.kustomization(comps)
+		dir, err := c.Kustomization(comps)
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, err := decodeYAMLDocs([]byte(c.kubectlOK(t, "kustomize", dir)))
+		objs, err := harness.DecodeYAMLDocs([]byte(c.KubectlOK(t, "kustomize", dir)))
 		if err != nil {
 			t.Fatalf("kubectl kustomize %s: %v", dir, err)
 		}
@@ -296,11 +295,11 @@ func withoutHelmLabels(t *testing.T, o *unstructured.Unstructured) *unstructured
 	strip := func(fields ...string) {
 		labels, found, err := unstructured.NestedStringMap(o.Object, fields...)
 		if err != nil || !found {
-			t.Fatalf("%s: no labels at %s (%v)", objKey(o), strings.Join(fields, "."), err)
+			t.Fatalf("%s: no labels at %s (%v)", harness.ObjKey(o), strings.Join(fields, "."), err)
 		}
 		for _, k := range helmOnlyLabels {
 			if _, ok := labels[k]; !ok {
-				t.Errorf("%s: label %s missing at %s", objKey(o), k, strings.Join(fields, "."))
+				t.Errorf("%s: label %s missing at %s", harness.ObjKey(o), k, strings.Join(fields, "."))
 			}
 			delete(labels, k)
 		}
@@ -320,7 +319,7 @@ func forEachContainer(t *testing.T, o *unstructured.Unstructured, f func(map[str
 	t.Helper()
 	containers, _, err := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
 	if err != nil || len(containers) == 0 {
-		t.Fatalf("%s: no containers (%v)", objKey(o), err)
+		t.Fatalf("%s: no containers (%v)", harness.ObjKey(o), err)
 	}
 	for _, c := range containers {
 		f(c.(map[string]any))
@@ -359,32 +358,12 @@ func chartAppVersion(t *testing.T, chart string) string {
 	return meta.AppVersion
 }
 
-// dryRunApplyStrict server-side applies obj with dryRun=All and
-// fieldValidation=Strict: for objects that exist already (the CRD, installed by
-// TestMain), where a create would only report that.
-func (a *apiClients) dryRunApplyStrict(t *testing.T, obj *unstructured.Unstructured) error {
-	t.Helper()
-	r, err := a.resource(obj)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(obj.Object)
-	if err != nil {
-		return err
-	}
-	force := true
-	_, err = r.Patch(ctx(t), obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{
-		DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict", FieldManager: "sluice-e2e", Force: &force,
-	})
-	return err
-}
-
 // TestHelmChart checks manifests/chart/sluice: it lints, renders for every
 // combination of components what kustomize renders for base plus the same
 // components, and every object it renders passes a strict dry-run create.
 func TestHelmChart(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
+	c.NeedManifests(t)
 	chart := c.offlineChart(t)
 	order := c.componentOrder(t)
 
@@ -446,10 +425,10 @@ func TestHelmChart(t *testing.T) {
 			got := byKindName(t, c.helmTemplate(t, chart, helmNamespace, comps))
 			// The chart leaves the namespace to `helm install --create-namespace`.
 			delete(want, "Namespace sluice-system")
-			if diff := cmp.Diff(sortedKeys(want), sortedKeys(got)); diff != "" {
+			if diff := cmp.Diff(harness.SortedKeys(want), harness.SortedKeys(got)); diff != "" {
 				t.Fatalf("objects mismatch (-kustomize +helm):\n%s", diff)
 			}
-			for _, key := range sortedKeys(want) {
+			for _, key := range harness.SortedKeys(want) {
 				w := asKustomizeWouldBe(t, want[key], helmNamespace)
 				g := got[key]
 				if g.GetKind() != "CustomResourceDefinition" {
@@ -470,8 +449,8 @@ func TestHelmChart(t *testing.T) {
 
 	// The test cluster holds Sluice's kustomize install: the chart is rendered under
 	// another name into a fresh namespace, so that no create collides with it.
-	ns := c.newNamespace(t, "helm")
-	name := "sluice-helm-" + randSuffix()
+	ns := c.NewNamespace(t, "helm")
+	name := "sluice-helm-" + harness.RandSuffix()
 	for _, comps := range subsets(order) {
 		t.Run("dry-run create/"+subsetName(comps), func(t *testing.T) {
 			objs := c.helmTemplate(t, chart, ns, comps, "fullnameOverride="+name)
@@ -479,15 +458,15 @@ func TestHelmChart(t *testing.T) {
 			for _, o := range objs {
 				var err error
 				if o.GetKind() == "CustomResourceDefinition" {
-					err = c.api.dryRunApplyStrict(t, o)
+					err = c.API.DryRunApplyStrict(t, o)
 				} else {
-					err = c.api.dryRunStrict(ctx(t), o)
+					err = c.API.DryRunStrict(harness.Ctx(t), o)
 				}
 				switch {
 				case apierrors.IsAlreadyExists(err):
-					t.Errorf("%s: %v (the chart does not name it after fullnameOverride)", objKey(o), err)
+					t.Errorf("%s: %v (the chart does not name it after fullnameOverride)", harness.ObjKey(o), err)
 				case err != nil:
-					t.Errorf("%s: %v", objKey(o), err)
+					t.Errorf("%s: %v", harness.ObjKey(o), err)
 				}
 			}
 		})
@@ -506,7 +485,7 @@ func checkRenamed(t *testing.T, objs []*unstructured.Unstructured, name, ns stri
 		"ValidatingAdmissionPolicy " + name + "-no-foreground-deletion", "ValidatingAdmissionPolicyBinding " + name + "-no-foreground-deletion",
 	} {
 		if m[key] == nil {
-			t.Errorf("%s not rendered; rendered: %q", key, sortedKeys(m))
+			t.Errorf("%s not rendered; rendered: %q", key, harness.SortedKeys(m))
 		}
 	}
 	if cc := m["CompositeController "+name]; cc != nil {
@@ -525,7 +504,7 @@ func checkRenamed(t *testing.T, objs []*unstructured.Unstructured, name, ns stri
 		if o.GetKind() == "ValidatingAdmissionPolicyBinding" {
 			policy, _, _ := unstructured.NestedString(o.Object, "spec", "policyName")
 			if m["ValidatingAdmissionPolicy "+policy] == nil {
-				t.Errorf("%s: policyName %q is not a rendered policy", objKey(o), policy)
+				t.Errorf("%s: policyName %q is not a rendered policy", harness.ObjKey(o), policy)
 			}
 		}
 	}

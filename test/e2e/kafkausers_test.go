@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,16 +23,16 @@ var kafkaUsersGVR = schema.GroupVersionResource{Group: "kafka.strimzi.io", Versi
 // connection revokes its ACLs, and removing a streamlet removes its user.
 func TestManagedKafkaUsers(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "users")
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "users")
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	_ = unstructured.SetNestedMap(app.Object, map[string]any{"type": "scram-sha-512", "managed": true}, "spec", "kafka", "authentication")
-	if _, err := c.api.createStrict(ctx(t), app); err != nil {
-		t.Fatalf("create %s: %v", objKey(app), err)
+	if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 	}
-	live := c.waitSettled(t, app)
-	users := c.api.dyn.Resource(kafkaUsersGVR).Namespace(ns)
-	list, err := users.List(ctx(t), metav1.ListOptions{})
+	live := c.WaitSettled(t, app)
+	users := c.API.Dyn.Resource(kafkaUsersGVR).Namespace(ns)
+	list, err := users.List(harness.Ctx(t), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,17 +47,17 @@ func TestManagedKafkaUsers(t *testing.T) {
 	}
 
 	// The User Operator reports merge's user Ready: merge stops waiting.
-	u, err := users.Get(ctx(t), merge, metav1.GetOptions{})
+	u, err := users.Get(harness.Ctx(t), merge, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.Object["status"] = map[string]any{"observedGeneration": u.GetGeneration(), "username": merge, "secret": merge,
 		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}}
-	if _, err := users.UpdateStatus(ctx(t), u, metav1.UpdateOptions{}); err != nil {
+	if _, err := users.UpdateStatus(harness.Ctx(t), u, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("write KafkaUser status: %v", err)
 	}
-	poll(t, time.Minute, "merge's status to stop waiting for credentials", func() (bool, string) {
-		p, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{})
+	harness.Poll(t, time.Minute, "merge's status to stop waiting for credentials", func() (bool, string) {
+		p, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
@@ -72,8 +74,8 @@ func TestManagedKafkaUsers(t *testing.T) {
 		conns, _ := spec["connections"].([]any)
 		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-ingress.out" })
 	})
-	live = c.waitSettled(t, live)
-	u, err = users.Get(ctx(t), merge, metav1.GetOptions{})
+	live = c.WaitSettled(t, live)
+	u, err = users.Get(harness.Ctx(t), merge, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +94,8 @@ func TestManagedKafkaUsers(t *testing.T) {
 		conns, _ := spec["connections"].([]any)
 		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-aggregator.out" })
 	})
-	c.waitSettled(t, live)
-	if _, err := users.Get(ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
+	c.WaitSettled(t, live)
+	if _, err := users.Get(harness.Ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
 		t.Error("the removed streamlet's KafkaUser is still there")
 	}
 }

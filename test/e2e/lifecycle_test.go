@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -34,15 +36,15 @@ func topicStatus(t *testing.T, parent *unstructured.Unstructured, name string) m
 	case 1:
 		return found[0]
 	}
-	t.Fatalf("status.topics lists %s %d times:\n%s", name, len(found), mustJSON(found))
+	t.Fatalf("status.topics lists %s %d times:\n%s", name, len(found), harness.MustJSON(found))
 	return nil
 }
 
 // watchTopics watches the KafkaTopics of namespace from resourceVersion on and
 // returns the channel of their events; the watch ends with the test.
-func (c *cluster) watchTopics(t *testing.T, namespace, resourceVersion string) <-chan watch.Event {
+func (c *Cluster) watchTopics(t *testing.T, namespace, resourceVersion string) <-chan watch.Event {
 	t.Helper()
-	w, err := c.api.dyn.Resource(kafkaTopicsGVR).Namespace(namespace).Watch(ctx(t), metav1.ListOptions{ResourceVersion: resourceVersion})
+	w, err := c.API.Dyn.Resource(harness.KafkaTopicsGVR).Namespace(namespace).Watch(harness.Ctx(t), metav1.ListOptions{ResourceVersion: resourceVersion})
 	if err != nil {
 		t.Fatalf("watch the KafkaTopics of %s: %v", namespace, err)
 	}
@@ -119,7 +121,7 @@ func TestRemovedStreamletKeepsItsTopic(t *testing.T) {
 				t.Fatalf("the reference application has no %s", k)
 			}
 		}
-		app = c.waitSettled(t, c.updateSpec(t, app, removeGenerator2))
+		app = c.WaitSettled(t, c.updateSpec(t, app, removeGenerator2))
 		after := c.snapshot(t, app)
 
 		var gone []string
@@ -145,12 +147,12 @@ func TestRemovedStreamletKeepsItsTopic(t *testing.T) {
 		}
 		ts := topicStatus(t, app, topic)
 		if ts == nil {
-			t.Fatalf("status.topics does not list the retained %s:\n%s", topic, mustJSON(app.Object["status"]))
+			t.Fatalf("status.topics does not list the retained %s:\n%s", topic, harness.MustJSON(app.Object["status"]))
 		}
 		if ts["retained"] != true || ts["reader"] != false {
-			t.Errorf("status.topics[%s] = %s, want retained true and reader false", topic, mustJSON(ts))
+			t.Errorf("status.topics[%s] = %s, want retained true and reader false", topic, harness.MustJSON(ts))
 		}
-		if msg, _ := ts["message"].(string); !containsAll(msg, "retained", "no reader") {
+		if msg, _ := ts["message"].(string); !harness.ContainsAll(msg, "retained", "no reader") {
 			t.Errorf("status.topics[%s].message = %q, want it to say retained and no reader", topic, msg)
 		}
 	})
@@ -158,18 +160,18 @@ func TestRemovedStreamletKeepsItsTopic(t *testing.T) {
 	t.Run("Delete", func(t *testing.T) {
 		c := setup(t)
 		app := c.deployReference(t, "removed-delete")
-		app = c.waitSettled(t, c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		app = c.WaitSettled(t, c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
 			spec["topicDeletionPolicy"] = "Delete"
 		}))
 		events := c.watchTopics(t, app.GetNamespace(), app.GetResourceVersion())
-		app = c.waitSettled(t, c.updateSpec(t, app, removeGenerator2))
+		app = c.WaitSettled(t, c.updateSpec(t, app, removeGenerator2))
 		seen := waitTopicDeleted(t, events, topic, time.Minute)
 		if last := seen[len(seen)-1]; last.Annotations["sluice.dev/deletion"] != "allowed" {
 			t.Errorf("KafkaTopic %s was deleted without sluice.dev/deletion: allowed (annotations %v)", topic, last.Annotations)
 		}
-		app = c.waitSettled(t, app)
+		app = c.WaitSettled(t, app)
 		if ts := topicStatus(t, app, topic); ts != nil {
-			t.Errorf("status.topics still lists the deleted %s: %s", topic, mustJSON(ts))
+			t.Errorf("status.topics still lists the deleted %s: %s", topic, harness.MustJSON(ts))
 		}
 		if _, ok := c.snapshot(t, app)[workload]; ok {
 			t.Errorf("%s is still there", workload)
@@ -215,7 +217,7 @@ func TestReleasedTopicIsDroppedAfterTheMark(t *testing.T) {
 	if last := seen[len(seen)-1]; last.Annotations["strimzi.io/managed"] != "false" {
 		t.Errorf("KafkaTopic %s was deleted without strimzi.io/managed: \"false\" (annotations %v)", topic, last.Annotations)
 	}
-	live := c.waitSettled(t, app)
+	live := c.WaitSettled(t, app)
 	// Every step's status, the one that lists the topic being released included,
 	// was accepted: waitSettled checked there is no SyncError event for the parent.
 
@@ -231,10 +233,10 @@ func TestReleasedTopicIsDroppedAfterTheMark(t *testing.T) {
 	}
 	ts := topicStatus(t, live, topic)
 	if ts == nil {
-		t.Fatalf("status.topics does not list the released %s:\n%s", topic, mustJSON(live.Object["status"]))
+		t.Fatalf("status.topics does not list the released %s:\n%s", topic, harness.MustJSON(live.Object["status"]))
 	}
 	if ts["managed"] == true || ts["retained"] == true {
-		t.Errorf("status.topics[%s] = %s, want managed false and not retained", topic, mustJSON(ts))
+		t.Errorf("status.topics[%s] = %s, want managed false and not retained", topic, harness.MustJSON(ts))
 	}
 	cm := after["ConfigMap "+configName("console-egress")]
 	if cm == nil {
@@ -266,7 +268,7 @@ func TestNamespaceDeletionFinalizesApp(t *testing.T) {
 		t.Fatal("the reference application has no KafkaTopic children")
 	}
 	events := c.watchTopics(t, ns, app.GetResourceVersion())
-	c.kubectlOK(t, "delete", "namespace", ns, "--wait=false")
+	c.KubectlOK(t, "delete", "namespace", ns, "--wait=false")
 
 	deleted := map[string]bool{}
 	deadline := time.After(deleteTimeout)
@@ -274,7 +276,7 @@ func TestNamespaceDeletionFinalizesApp(t *testing.T) {
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				t.Fatalf("the watch ended; deleted so far: %v", sortedKeys(deleted))
+				t.Fatalf("the watch ended; deleted so far: %v", harness.SortedKeys(deleted))
 			}
 			obj, isObj := ev.Object.(*unstructured.Unstructured)
 			if !isObj {
@@ -287,12 +289,12 @@ func TestNamespaceDeletionFinalizesApp(t *testing.T) {
 				}
 			}
 		case <-deadline:
-			t.Fatalf("timed out after %s waiting for the topics to be deleted; deleted %v of %v%s", deleteTimeout, sortedKeys(deleted), topics, c.diagnostics(t, ns, app.GetName()))
+			t.Fatalf("timed out after %s waiting for the topics to be deleted; deleted %v of %v%s", deleteTimeout, harness.SortedKeys(deleted), topics, c.Diagnostics(t, ns, app.GetName()))
 		}
 	}
-	c.waitGone(t, app, deleteTimeout, createRefusedInTerminatingNamespace(ns))
-	poll(t, 3*time.Minute, "namespace "+ns+" to be deleted", func() (bool, string) {
-		_, err := c.api.dyn.Resource(namespacesGVR).Get(ctx(t), ns, metav1.GetOptions{})
+	c.WaitGone(t, app, deleteTimeout, CreateRefusedInTerminatingNamespace(ns))
+	harness.Poll(t, 3*time.Minute, "namespace "+ns+" to be deleted", func() (bool, string) {
+		_, err := c.API.Dyn.Resource(namespacesGVR).Get(harness.Ctx(t), ns, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)
 	})
 }

@@ -1,13 +1,13 @@
 package e2e
 
 import (
-	"bufio"
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -70,17 +70,17 @@ const (
 // components are Sluice's kustomize components: spark, flink and monitoring add
 // child kinds to the CompositeController, pod-health its customize hook. The
 // test cluster runs with all of them.
-var components = []string{"spark", "flink", "monitoring", "kafka-users", "keda", "pod-health"}
+var Components = []string{"spark", "flink", "monitoring", "kafka-users", "keda", "pod-health"}
 
 // cluster is the running test environment shared by every test.
-type cluster struct {
-	dir        string // temporary directory: data, certificates, logs
-	repo       string // root of the product repository
+type Cluster struct {
+	Dir        string // temporary directory: data, certificates, logs
+	Repo       string // root of the product repository
 	shared     string // the shared folder holding crds/
 	kubectl    string // path of kubectl
-	kubeconfig string // path of the admin kubeconfig
+	Kubeconfig string // path of the admin kubeconfig
 
-	sluice    string // path of the built sluice binary ("" when the build failed)
+	SluiceBin string // path of the built sluice binary ("" when the build failed)
 	sluiceURL string // base URL of `sluice serve`
 	// sluiceErr says why the sluice binary cannot be used; manifestsErr why Sluice's
 	// manifests are not installed. Tests that need them fail with this message.
@@ -90,11 +90,11 @@ type cluster struct {
 	mc    *metacontrollerProcess
 	mcErr error
 
-	api *apiClients
+	API *harness.APIClients
 }
 
 var (
-	env        *cluster
+	env        *Cluster
 	skipReason string
 )
 
@@ -122,7 +122,7 @@ func run(m *testing.M) int {
 }
 
 // setup returns the shared cluster, or skips the test when the run was told to skip.
-func setup(t *testing.T) *cluster {
+func setup(t *testing.T) *Cluster {
 	t.Helper()
 	if skipReason != "" {
 		t.Skipf("%s is set: %s", envSkip, skipReason)
@@ -141,8 +141,8 @@ var inputsOnce sync.Once
 // sources built into sluice, the manifests read by kubectl); files a test opens are
 // part of the Go test cache key, so a cached result is reused only while none of
 // these files changed.
-func (c *cluster) openInputs() {
-	for _, root := range []string{c.repo, filepath.Join(c.shared, "crds"), filepath.Join(c.shared, "metacontroller")} {
+func (c *Cluster) openInputs() {
+	for _, root := range []string{c.Repo, filepath.Join(c.shared, "crds"), filepath.Join(c.shared, "metacontroller")} {
 		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
@@ -161,7 +161,7 @@ func (c *cluster) openInputs() {
 }
 
 // needSluice fails the test when the sluice binary or its server is unavailable.
-func (c *cluster) needSluice(t *testing.T) {
+func (c *Cluster) NeedSluice(t *testing.T) {
 	t.Helper()
 	if c.sluiceErr != nil {
 		t.Fatalf("the sluice binary is not usable: %v", c.sluiceErr)
@@ -169,7 +169,7 @@ func (c *cluster) needSluice(t *testing.T) {
 }
 
 // needManifests fails the test when Sluice's manifests could not be installed.
-func (c *cluster) needManifests(t *testing.T) {
+func (c *Cluster) NeedManifests(t *testing.T) {
 	t.Helper()
 	if c.manifestsErr != nil {
 		t.Fatalf("Sluice's manifests are not installed: %v", c.manifestsErr)
@@ -178,7 +178,7 @@ func (c *cluster) needManifests(t *testing.T) {
 
 // start brings the cluster up. The returned teardown is always non-nil and safe to
 // call more than once.
-func start() (*cluster, func(), error) {
+func start() (*Cluster, func(), error) {
 	dir, err := os.MkdirTemp("", "sluice-e2e-")
 	if err != nil {
 		return nil, func() {}, err
@@ -220,7 +220,7 @@ func stopAndClean(dir string, r *reaper) {
 
 // bringUp builds what is missing and starts etcd, kube-apiserver, Sluice's install
 // and kube-controller-manager, then `sluice serve` and the real Metacontroller.
-func bringUp(dir string, reaper *reaper) (*cluster, error) {
+func bringUp(dir string, reaper *reaper) (*Cluster, error) {
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		return nil, err
@@ -237,7 +237,7 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	if err := checkMetacontrollerBinary(shared); err != nil {
 		return nil, err
 	}
-	c := &cluster{dir: dir, repo: repo, shared: shared}
+	c := &Cluster{Dir: dir, Repo: repo, shared: shared}
 	// Every port of the cluster is chosen at once, so no two processes get the same.
 	pick, err := freePorts(7)
 	if err != nil {
@@ -255,7 +255,7 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	logf("control plane binaries ready in %s", time.Since(start).Round(time.Second))
+	harness.Logf("control plane binaries ready in %s", time.Since(start).Round(time.Second))
 	c.kubectl = filepath.Join(k8sDir, "kubectl")
 
 	start = time.Now()
@@ -266,14 +266,14 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 	if err := c.startAPIServer(filepath.Join(k8sDir, "kube-apiserver"), etcdURL, ports.apiServer, reaper); err != nil {
 		return nil, err
 	}
-	logf("etcd and kube-apiserver ready in %s", time.Since(start).Round(100*time.Millisecond))
+	harness.Logf("etcd and kube-apiserver ready in %s", time.Since(start).Round(100*time.Millisecond))
 
 	if err := c.installUpstreamCRDs(); err != nil {
 		return nil, err
 	}
 	c.manifestsErr = c.installSluice()
 	if c.manifestsErr != nil {
-		logf("WARNING: %v", c.manifestsErr)
+		harness.Logf("WARNING: %v", c.manifestsErr)
 	}
 	// The garbage collector discovers resources at start and then only every 30 s:
 	// start it once discovery lists every resource it will have to collect.
@@ -286,10 +286,10 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 
 	if err := <-sluiceBuilt; err != nil {
 		c.sluiceErr = err
-		logf("WARNING: %v", err)
+		harness.Logf("WARNING: %v", err)
 	} else if err := c.startSluice(ports.sluice, reaper); err != nil {
 		c.sluiceErr = err
-		logf("WARNING: %v", err)
+		harness.Logf("WARNING: %v", err)
 	}
 	switch {
 	case c.manifestsErr != nil:
@@ -300,14 +300,10 @@ func bringUp(dir string, reaper *reaper) (*cluster, error) {
 		c.mcErr = c.startMetacontroller(metacontrollerBinary(shared), ports.mcMetrics, ports.mcHealth, reaper)
 	}
 	if c.mcErr != nil {
-		logf("WARNING: Metacontroller: %v", c.mcErr)
+		harness.Logf("WARNING: Metacontroller: %v", c.mcErr)
 	}
-	logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.kubeconfig)
+	harness.Logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.Kubeconfig)
 	return c, nil
-}
-
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...)
 }
 
 // buildBinaries runs build-binaries.sh and returns the directories it printed.
@@ -335,14 +331,14 @@ func buildBinaries() (k8sDir, etcdDir string, err error) {
 }
 
 // buildSluice builds the product binary from the repository root.
-func (c *cluster) buildSluice() error {
-	bin := filepath.Join(c.dir, "sluice")
+func (c *Cluster) buildSluice() error {
+	bin := filepath.Join(c.Dir, "sluice")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = c.repo
+	cmd.Dir = c.Repo
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build -o %s . (in %s): %w\n%s", bin, c.repo, err, out)
+		return fmt.Errorf("go build -o %s . (in %s): %w\n%s", bin, c.Repo, err, out)
 	}
-	c.sluice = bin
+	c.SluiceBin = bin
 	return nil
 }
 
@@ -374,28 +370,28 @@ func startEtcd(dir, bin string, ports clusterPorts, r *reaper) (string, error) {
 }
 
 // token is the bearer token of the admin user (group system:masters).
-const token = "sluice-e2e-admin-token"
+const Token = "sluice-e2e-admin-token"
 
-func (c *cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error {
-	pki := filepath.Join(c.dir, "pki")
+func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error {
+	pki := filepath.Join(c.Dir, "pki")
 	if err := os.MkdirAll(pki, 0o700); err != nil {
 		return err
 	}
 	tokens := filepath.Join(pki, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokens, []byte(Token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
 		return err
 	}
 	key, pub, err := writeServiceAccountKeys(pki)
 	if err != nil {
 		return err
 	}
-	p, err := startProcess(c.dir, "kube-apiserver", bin,
+	p, err := startProcess(c.Dir, "kube-apiserver", bin,
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", port),
 		"--advertise-address=127.0.0.1",
 		"--endpoint-reconciler-type=none",
-		"--cert-dir="+filepath.Join(c.dir, "apiserver-certs"),
+		"--cert-dir="+filepath.Join(c.Dir, "apiserver-certs"),
 		"--token-auth-file="+tokens,
 		"--authorization-mode=RBAC",
 		"--service-account-key-file="+pub,
@@ -409,10 +405,10 @@ func (c *cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 	}
 	r.track(p)
 	server := fmt.Sprintf("https://127.0.0.1:%d", port)
-	if err := waitHTTP(p, server+"/readyz", token, 60*time.Second); err != nil {
+	if err := waitHTTP(p, server+"/readyz", Token, 60*time.Second); err != nil {
 		return err
 	}
-	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
+	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -425,11 +421,11 @@ contexts:
 - name: e2e
   context: {cluster: e2e, user: admin, namespace: default}
 current-context: e2e
-`, server, token)
-	if err := os.WriteFile(c.kubeconfig, []byte(kubeconfig), 0o600); err != nil {
+`, server, Token)
+	if err := os.WriteFile(c.Kubeconfig, []byte(kubeconfig), 0o600); err != nil {
 		return err
 	}
-	c.api, err = newAPIClients(c.kubeconfig)
+	c.API, err = harness.NewAPIClients(c.Kubeconfig)
 	return err
 }
 
@@ -458,28 +454,28 @@ func writeServiceAccountKeys(dir string) (keyPath, pubPath string, err error) {
 	return keyPath, pubPath, nil
 }
 
-func (c *cluster) startControllerManager(bin string, port int, r *reaper) error {
-	p, err := startProcess(c.dir, "kube-controller-manager", bin,
-		"--kubeconfig="+c.kubeconfig,
-		"--authentication-kubeconfig="+c.kubeconfig,
-		"--authorization-kubeconfig="+c.kubeconfig,
+func (c *Cluster) startControllerManager(bin string, port int, r *reaper) error {
+	p, err := startProcess(c.Dir, "kube-controller-manager", bin,
+		"--kubeconfig="+c.Kubeconfig,
+		"--authentication-kubeconfig="+c.Kubeconfig,
+		"--authorization-kubeconfig="+c.Kubeconfig,
 		"--leader-elect=false",
 		"--controllers=garbagecollector,namespace",
 		"--bind-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", port),
-		"--cert-dir="+filepath.Join(c.dir, "kcm-certs"),
+		"--cert-dir="+filepath.Join(c.Dir, "kcm-certs"),
 	)
 	if err != nil {
 		return err
 	}
 	r.track(p)
-	return waitHTTP(p, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), token, 60*time.Second)
+	return waitHTTP(p, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), Token, 60*time.Second)
 }
 
 // startSluice runs `sluice serve` on a free loopback port.
-func (c *cluster) startSluice(port int, r *reaper) error {
+func (c *Cluster) startSluice(port int, r *reaper) error {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p, err := startProcess(c.dir, "sluice", c.sluice, "serve", "--addr", addr)
+	p, err := startProcess(c.Dir, "sluice", c.SluiceBin, "serve", "--addr", addr)
 	if err != nil {
 		return err
 	}
@@ -493,7 +489,7 @@ func (c *cluster) startSluice(port int, r *reaper) error {
 
 // installUpstreamCRDs installs the operators' CRDs with server-side apply (the Spark
 // and Flink CRDs are too large for client-side apply's annotation).
-func (c *cluster) installUpstreamCRDs() error {
+func (c *Cluster) installUpstreamCRDs() error {
 	start := time.Now()
 	topics, err := c.kafkaTopicCRD()
 	if err != nil {
@@ -506,27 +502,27 @@ func (c *cluster) installUpstreamCRDs() error {
 		}
 		args = append(args, "-f", filepath.Join(c.shared, "crds", f))
 	}
-	if _, err := c.run(args...); err != nil {
+	if _, err := c.Kubectl(args...); err != nil {
 		return fmt.Errorf("install upstream CRDs: %w", err)
 	}
 	if err := c.waitEstablished(); err != nil {
 		return err
 	}
-	logf("upstream CRDs installed in %s", time.Since(start).Round(100*time.Millisecond))
+	harness.Logf("upstream CRDs installed in %s", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
 // waitEstablished waits until every CRD has the condition Established=True.
 // (`kubectl wait --for=condition=Established crd --all` fails outright on a CRD
 // that has no conditions yet, right after it is created.)
-func (c *cluster) waitEstablished() error {
+func (c *Cluster) waitEstablished() error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		list, err := c.api.dyn.Resource(crdsGVR).List(context.Background(), listAll)
+		list, err := c.API.Dyn.Resource(crdsGVR).List(context.Background(), harness.ListAll)
 		var pending []string
 		if err == nil {
 			for i := range list.Items {
-				if cond := condition(&list.Items[i], "Established"); cond == nil || cond["status"] != "True" {
+				if cond := harness.Condition(&list.Items[i], "Established"); cond == nil || cond["status"] != "True" {
 					pending = append(pending, list.Items[i].GetName())
 				}
 			}
@@ -546,13 +542,13 @@ func (c *cluster) waitEstablished() error {
 // version of the older CRD (its schema, not deprecated), served beside it, so that children rendered under the
 // strimzi-v1beta2 component are validated by v1beta2's schema and those of every
 // other shape by v1's newest schema.
-func (c *cluster) kafkaTopicCRD() (string, error) {
+func (c *Cluster) kafkaTopicCRD() (string, error) {
 	load := func(name string) (*unstructured.Unstructured, error) {
 		b, err := os.ReadFile(filepath.Join(c.shared, "crds", name))
 		if err != nil {
 			return nil, err
 		}
-		objs, err := decodeYAMLDocs(b)
+		objs, err := harness.DecodeYAMLDocs(b)
 		if err != nil || len(objs) != 1 {
 			return nil, fmt.Errorf("%s: want one CRD (%d objects): %v", name, len(objs), err)
 		}
@@ -595,20 +591,20 @@ func (c *cluster) kafkaTopicCRD() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(c.dir, "kafkatopics-v1-and-v1beta2.json")
+	path := filepath.Join(c.Dir, "kafkatopics-v1-and-v1beta2.json")
 	return path, os.WriteFile(path, b, 0o644)
 }
 
 // installSluice applies manifests/base with every component, the way an operator
 // installs Sluice into a cluster that runs all federated operators.
-func (c *cluster) installSluice() error {
+func (c *Cluster) installSluice() error {
 	start := time.Now()
-	dir, err := c.kustomization(components)
+	dir, err := c.Kustomization(Components)
 	if err != nil {
 		return err
 	}
-	if _, err := c.run("apply", "--server-side", "--field-manager=sluice-e2e", "-k", dir); err != nil {
-		return fmt.Errorf("install Sluice's manifests (base + %s): %w", strings.Join(components, ", "), err)
+	if _, err := c.Kubectl("apply", "--server-side", "--field-manager=sluice-e2e", "-k", dir); err != nil {
+		return fmt.Errorf("install Sluice's manifests (base + %s): %w", strings.Join(Components, ", "), err)
 	}
 	if err := c.waitEstablished(); err != nil {
 		return err
@@ -616,7 +612,7 @@ func (c *cluster) installSluice() error {
 	if err := c.waitForPolicies(); err != nil {
 		return err
 	}
-	logf("Sluice's manifests installed and their admission policies enforced in %s", time.Since(start).Round(100*time.Millisecond))
+	harness.Logf("Sluice's manifests installed and their admission policies enforced in %s", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -626,12 +622,12 @@ func (c *cluster) installSluice() error {
 // server-side dry-run deletes of a Sluice-labelled topic and, in the foreground, of
 // the reference application, both in namespace default (removed after), and of the
 // KafkaTopic CRD (a dry run deletes nothing).
-func (c *cluster) waitForPolicies() error {
-	app, err := os.ReadFile(filepath.Join(c.repo, "manifests", "examples", "call-record-aggregator.yaml"))
+func (c *Cluster) waitForPolicies() error {
+	app, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "examples", "call-record-aggregator.yaml"))
 	if err != nil {
 		return err
 	}
-	probes := filepath.Join(c.dir, "policy-probes.yaml")
+	probes := filepath.Join(c.Dir, "policy-probes.yaml")
 	content := strings.Replace(string(app), "namespace: demo", "namespace: default", 1) + `
 ---
 apiVersion: kafka.strimzi.io/v1
@@ -645,7 +641,7 @@ spec: {partitions: 1, replicas: 1}
 	if err := os.WriteFile(probes, []byte(content), 0o644); err != nil {
 		return err
 	}
-	if _, err := c.run("apply", "-f", probes); err != nil {
+	if _, err := c.Kubectl("apply", "-f", probes); err != nil {
 		return fmt.Errorf("create the policy probes: %w", err)
 	}
 	checks := []struct {
@@ -659,7 +655,7 @@ spec: {partitions: 1, replicas: 1}
 	deadline := time.Now().Add(60 * time.Second)
 	for _, check := range checks {
 		for {
-			_, err := c.run(check.args...)
+			_, err := c.Kubectl(check.args...)
 			if err != nil && strings.Contains(err.Error(), check.policy) {
 				break
 			}
@@ -669,10 +665,10 @@ spec: {partitions: 1, replicas: 1}
 			time.Sleep(100 * time.Millisecond) // polling the API server's policy informer
 		}
 	}
-	if _, err := c.run("annotate", "-n", "default", "kafkatopic", "sluice-policy-probe", "strimzi.io/managed=false"); err != nil {
+	if _, err := c.Kubectl("annotate", "-n", "default", "kafkatopic", "sluice-policy-probe", "strimzi.io/managed=false"); err != nil {
 		return err
 	}
-	_, err = c.run("delete", "-f", probes, "--wait=false")
+	_, err = c.Kubectl("delete", "-f", probes, "--wait=false")
 	return err
 }
 
@@ -680,10 +676,10 @@ spec: {partitions: 1, replicas: 1}
 // of every installed CRD and every child resource of every CompositeController. A CRD
 // is Established a moment before discovery serves it, and the garbage collector (and
 // the namespace controller) only see what discovery lists when they start.
-func (c *cluster) waitForDiscovery() error {
+func (c *Cluster) waitForDiscovery() error {
 	start := time.Now()
 	want := map[string][]string{} // groupVersion -> resources
-	crds, err := c.api.dyn.Resource(crdsGVR).List(context.Background(), listAll)
+	crds, err := c.API.Dyn.Resource(crdsGVR).List(context.Background(), harness.ListAll)
 	if err != nil {
 		return fmt.Errorf("list CRDs: %w", err)
 	}
@@ -700,7 +696,7 @@ func (c *cluster) waitForDiscovery() error {
 		}
 	}
 	if c.manifestsErr == nil {
-		controllers, err := c.api.dyn.Resource(compositeControllersGVR).List(context.Background(), listAll)
+		controllers, err := c.API.Dyn.Resource(compositeControllersGVR).List(context.Background(), harness.ListAll)
 		if err != nil {
 			return fmt.Errorf("list CompositeControllers: %w", err)
 		}
@@ -714,14 +710,14 @@ func (c *cluster) waitForDiscovery() error {
 			}
 		}
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(c.api.config)
+	disc, err := discovery.NewDiscoveryClientForConfig(c.API.Config)
 	if err != nil {
 		return err
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var missing []string
-		for _, gv := range sortedKeys(want) {
+		for _, gv := range harness.SortedKeys(want) {
 			list, err := disc.ServerResourcesForGroupVersion(gv)
 			served := map[string]bool{}
 			if err == nil {
@@ -743,30 +739,30 @@ func (c *cluster) waitForDiscovery() error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	c.api.mapper.Reset()
+	c.API.Mapper.Reset()
 	n := 0
 	for _, r := range want {
 		n += len(r)
 	}
-	logf("discovery lists all %d resources of the CRDs and child kinds in %s", n, time.Since(start).Round(100*time.Millisecond))
+	harness.Logf("discovery lists all %d resources of the CRDs and child kinds in %s", n, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
 // kustomization writes a kustomization that includes manifests/base and the named
 // components of the repository, and returns its directory. A missing path is an
 // error naming it.
-func (c *cluster) kustomization(comps []string) (string, error) {
-	base := filepath.Join(c.repo, "manifests", "base")
+func (c *Cluster) Kustomization(comps []string) (string, error) {
+	base := filepath.Join(c.Repo, "manifests", "base")
 	paths := []string{base}
 	for _, comp := range comps {
-		paths = append(paths, filepath.Join(c.repo, "manifests", "components", comp))
+		paths = append(paths, filepath.Join(c.Repo, "manifests", "components", comp))
 	}
 	for _, p := range paths {
 		if _, err := os.Stat(filepath.Join(p, "kustomization.yaml")); err != nil {
 			return "", fmt.Errorf("Sluice's kustomize layout is incomplete: %w", err)
 		}
 	}
-	dir, err := os.MkdirTemp(c.dir, "kustomize-")
+	dir, err := os.MkdirTemp(c.Dir, "kustomize-")
 	if err != nil {
 		return "", err
 	}
@@ -793,8 +789,8 @@ func rel(dir, target string) string {
 
 // run runs kubectl against the test cluster and returns its stdout; an error carries
 // stderr.
-func (c *cluster) run(args ...string) (string, error) {
-	cmd := exec.Command(c.kubectl, append([]string{"--kubeconfig", c.kubeconfig}, args...)...)
+func (c *Cluster) Kubectl(args ...string) (string, error) {
+	cmd := exec.Command(c.kubectl, append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -805,9 +801,9 @@ func (c *cluster) run(args ...string) (string, error) {
 }
 
 // kubectlOK runs kubectl and fails the test on error.
-func (c *cluster) kubectlOK(t *testing.T, args ...string) string {
+func (c *Cluster) KubectlOK(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := c.run(args...)
+	out, err := c.Kubectl(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -861,23 +857,4 @@ func (r *reaper) keep() {
 func (r *reaper) finish() {
 	r.w.Close()
 	_ = r.cmd.Wait()
-}
-
-// randSuffix returns a short random hex string for unique names.
-func randSuffix() string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// lines splits s into trimmed non-empty lines.
-func lines(s string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }

@@ -8,6 +8,8 @@ package e2e
 // the self-tests of faults the real Metacontroller cannot be made to produce.
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bufio"
 	"context"
 	"fmt"
@@ -69,8 +71,8 @@ type metacontrollerProcess struct {
 
 // sluiceControllers returns the CompositeControllers whose parent resource is
 // StreamingApplications.
-func (c *cluster) sluiceControllers() ([]*unstructured.Unstructured, error) {
-	list, err := c.api.dyn.Resource(compositeControllersGVR).List(context.Background(), listAll)
+func (c *Cluster) sluiceControllers() ([]*unstructured.Unstructured, error) {
+	list, err := c.API.Dyn.Resource(compositeControllersGVR).List(context.Background(), harness.ListAll)
 	if err != nil {
 		return nil, fmt.Errorf("list CompositeControllers: %w", err)
 	}
@@ -79,7 +81,7 @@ func (c *cluster) sluiceControllers() ([]*unstructured.Unstructured, error) {
 		cc := &list.Items[i]
 		apiVersion, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "apiVersion")
 		res, _, _ := unstructured.NestedString(cc.Object, "spec", "parentResource", "resource")
-		if apiVersion == sappGVR.GroupVersion().String() && res == sappGVR.Resource {
+		if apiVersion == harness.SappGVR.GroupVersion().String() && res == harness.SappGVR.Resource {
 			out = append(out, cc)
 		}
 	}
@@ -89,13 +91,13 @@ func (c *cluster) sluiceControllers() ([]*unstructured.Unstructured, error) {
 // pointHooksAtSluice rewrites the scheme and host of every hook URL of the installed
 // CompositeController to the `sluice serve` on loopback, keeping each path: the
 // manifests name the in-cluster Service, which does not exist out of cluster.
-func (c *cluster) pointHooksAtSluice() ([]string, error) {
+func (c *Cluster) pointHooksAtSluice() ([]string, error) {
 	controllers, err := c.sluiceControllers()
 	if err != nil {
 		return nil, err
 	}
 	if len(controllers) != 1 {
-		return nil, fmt.Errorf("want exactly one CompositeController for %s, found %d", sappGVR, len(controllers))
+		return nil, fmt.Errorf("want exactly one CompositeController for %s, found %d", harness.SappGVR, len(controllers))
 	}
 	base, err := url.Parse(c.sluiceURL)
 	if err != nil {
@@ -104,7 +106,7 @@ func (c *cluster) pointHooksAtSluice() ([]string, error) {
 	var names []string
 	for _, cc := range controllers {
 		hooks, _, _ := unstructured.NestedMap(cc.Object, "spec", "hooks")
-		for _, name := range sortedKeys(hooks) {
+		for _, name := range harness.SortedKeys(hooks) {
 			raw, _, _ := unstructured.NestedString(hooks, name, "webhook", "url")
 			u, err := url.Parse(raw)
 			if err != nil || u.Path == "" {
@@ -115,7 +117,7 @@ func (c *cluster) pointHooksAtSluice() ([]string, error) {
 				return nil, err
 			}
 		}
-		if _, err := c.api.dyn.Resource(compositeControllersGVR).Update(context.Background(), cc, strictUpdate); err != nil {
+		if _, err := c.API.Dyn.Resource(compositeControllersGVR).Update(context.Background(), cc, harness.StrictUpdate); err != nil {
 			return nil, fmt.Errorf("point the hooks of CompositeController %s at %s: %w", cc.GetName(), c.sluiceURL, err)
 		}
 		names = append(names, cc.GetName())
@@ -128,15 +130,15 @@ func (c *cluster) pointHooksAtSluice() ([]string, error) {
 // then waits until it is ready and has started every CompositeController of
 // StreamingApplications: a parent created before that would wait for the next
 // discovery refresh.
-func (c *cluster) startMetacontroller(bin string, metricsPort, healthPort int, r *reaper) error {
+func (c *Cluster) startMetacontroller(bin string, metricsPort, healthPort int, r *reaper) error {
 	start := time.Now()
 	names, err := c.pointHooksAtSluice()
 	if err != nil {
 		return err
 	}
 	health := fmt.Sprintf("127.0.0.1:%d", healthPort)
-	p, err := startProcess(c.dir, "metacontroller", bin,
-		"-kubeconfig", c.kubeconfig,
+	p, err := startProcess(c.Dir, "metacontroller", bin,
+		"-kubeconfig", c.Kubeconfig,
 		"-client-go-qps", "100", "-client-go-burst", "200",
 		"-discovery-interval", "5s",
 		"-metrics-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
@@ -163,7 +165,7 @@ func (c *cluster) startMetacontroller(bin string, metricsPort, healthPort int, r
 			time.Sleep(100 * time.Millisecond) // polling its log
 		}
 	}
-	logf("metacontroller %s ready, CompositeController %s started, in %s", metacontrollerVersion, strings.Join(names, ", "), time.Since(start).Round(100*time.Millisecond))
+	harness.Logf("metacontroller %s ready, CompositeController %s started, in %s", metacontrollerVersion, strings.Join(names, ", "), time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -231,10 +233,10 @@ func abbreviated(lines []string) string {
 }
 
 // needMetacontroller fails the test when the real Metacontroller is not running.
-func (c *cluster) needMetacontroller(t *testing.T) {
+func (c *Cluster) NeedMetacontroller(t *testing.T) {
 	t.Helper()
-	c.needManifests(t)
-	c.needSluice(t)
+	c.NeedManifests(t)
+	c.NeedSluice(t)
 	if c.mcErr != nil {
 		t.Fatalf("the real Metacontroller is not running: %v", c.mcErr)
 	}
@@ -260,15 +262,15 @@ const settleTimeout = 2 * time.Minute
 // raised no SyncError event for the parent and logged no error for its namespace.
 //
 // Errors of Metacontroller for which one of expected reports true are left out.
-func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) *unstructured.Unstructured {
+func (c *Cluster) WaitSettled(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) *unstructured.Unstructured {
 	t.Helper()
-	c.needMetacontroller(t)
-	f := c.metacontroller(t)
+	c.NeedMetacontroller(t)
+	f := c.StandIn(t)
 	ns, name := parent.GetNamespace(), parent.GetName()
 	start := time.Now()
 	deadline := start.Add(settleTimeout)
 	for {
-		live, reason, err := f.unsettled(t, ns, name)
+		live, reason, err := f.Unsettled(t, ns, name)
 		if err != nil {
 			t.Fatalf("%s/%s: %v", ns, name, err)
 		}
@@ -278,9 +280,9 @@ func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured, e
 			return live
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Metacontroller did not settle %s/%s within %s: %s%s", ns, name, settleTimeout, reason, c.diagnostics(t, ns, name))
+			t.Fatalf("Metacontroller did not settle %s/%s within %s: %s%s", ns, name, settleTimeout, reason, c.Diagnostics(t, ns, name))
 		}
-		c.needMetacontroller(t)
+		c.NeedMetacontroller(t)
 		select {
 		case <-t.Context().Done():
 			t.Fatalf("test ended while waiting for %s/%s to settle", ns, name)
@@ -293,14 +295,14 @@ func (c *cluster) waitSettled(t *testing.T, parent *unstructured.Unstructured, e
 // server no longer holds it, then checks that Metacontroller raised no SyncError
 // event for it and logged no error for its namespace but those expected says are
 // expected.
-func (c *cluster) waitGone(t *testing.T, parent *unstructured.Unstructured, timeout time.Duration, expected ...func(string) bool) {
+func (c *Cluster) WaitGone(t *testing.T, parent *unstructured.Unstructured, timeout time.Duration, expected ...func(string) bool) {
 	t.Helper()
-	c.needMetacontroller(t)
+	c.NeedMetacontroller(t)
 	ns, name := parent.GetNamespace(), parent.GetName()
-	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
+	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
 	deadline := time.Now().Add(timeout)
 	for {
-		live, err := parents.Get(ctx(t), name, metav1.GetOptions{})
+		live, err := parents.Get(harness.Ctx(t), name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			break
 		}
@@ -309,7 +311,7 @@ func (c *cluster) waitGone(t *testing.T, parent *unstructured.Unstructured, time
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s/%s still exists %s after its deletion (finalizers %v, deletionTimestamp %v); status:\n%s%s", ns, name, timeout,
-				live.GetFinalizers(), live.GetDeletionTimestamp(), mustJSON(live.Object["status"]), c.diagnostics(t, ns, name))
+				live.GetFinalizers(), live.GetDeletionTimestamp(), harness.MustJSON(live.Object["status"]), c.Diagnostics(t, ns, name))
 		}
 		select {
 		case <-t.Context().Done():
@@ -317,7 +319,7 @@ func (c *cluster) waitGone(t *testing.T, parent *unstructured.Unstructured, time
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	c.checkAccepted(t, parent, append(expected, finalizerOfGoneParent(ns, name))...)
+	c.checkAccepted(t, parent, append(expected, FinalizerOfGoneParent(ns, name))...)
 }
 
 // checkAccepted fails the test when Metacontroller raised a SyncError event for
@@ -325,16 +327,16 @@ func (c *cluster) waitGone(t *testing.T, parent *unstructured.Unstructured, time
 // server refused what the hook answered) or logged an error naming its namespace;
 // an event message or log line that holds only conflicts (see conflict), or for
 // which one of expected reports true, is left out.
-func (c *cluster) checkAccepted(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) {
+func (c *Cluster) checkAccepted(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) {
 	t.Helper()
-	expected = append(expected, onlyConflicts)
+	expected = append(expected, OnlyConflicts)
 	unexpected := func(list []string) []string {
 		return slices.DeleteFunc(list, func(s string) bool {
 			return slices.ContainsFunc(expected, func(ok func(string) bool) bool { return ok(s) })
 		})
 	}
-	if events := unexpected(c.syncErrors(t, parent)); len(events) > 0 {
-		t.Errorf("Metacontroller raised SyncError events for %s:\n  %s", objKey(parent), abbreviated(events))
+	if events := unexpected(c.SyncErrors(t, parent)); len(events) > 0 {
+		t.Errorf("Metacontroller raised SyncError events for %s:\n  %s", harness.ObjKey(parent), abbreviated(events))
 	}
 	if lines := unexpected(c.mc.errorLines(parent.GetNamespace())); len(lines) > 0 {
 		t.Errorf("Metacontroller logged errors for namespace %s:\n  %s", parent.GetNamespace(), abbreviated(lines))
@@ -346,7 +348,7 @@ func (c *cluster) checkAccepted(t *testing.T, parent *unstructured.Unstructured,
 // already: a sync queued before the parent's deletion finds it in Metacontroller's
 // cache and removes the finalizer a second time (Metacontroller v4.17.2 raises a
 // SyncError for that). The finalize that mattered was done.
-func finalizerOfGoneParent(ns, name string) func(string) bool {
+func FinalizerOfGoneParent(ns, name string) func(string) bool {
 	removal := "can't remove finalizer for StreamingApplication " + ns + "/" + name + ": "
 	return func(s string) bool {
 		_, rest, ok := strings.Cut(s, removal)
@@ -362,21 +364,21 @@ func finalizerOfGoneParent(ns, name string) func(string) bool {
 // re-creates the children it misses, which the API server refuses. Nothing is
 // lost: the application's next sync is its finalize. Any other refusal in the same
 // message (the status, an update, a topic's deletion) is not this.
-func createRefusedInTerminatingNamespace(namespace string) func(string) bool {
+func CreateRefusedInTerminatingNamespace(namespace string) func(string) bool {
 	refusal := "is forbidden: unable to create new content in namespace " + namespace + " because it is being terminated"
 	return func(s string) bool {
-		return strings.Contains(s, "can't reconcile children") && onlyErrors(s, refusal)
+		return strings.Contains(s, "can't reconcile children") && OnlyErrors(s, refusal)
 	}
 }
 
 // conflict is the API server's refusal of a write made from a stale read
 // (optimistic concurrency): Metacontroller read a child from its cache before the
 // watch delivered its own last write of it, and retries. Never the hook's doing.
-const conflict = "the object has been modified; please apply your changes to the latest version and try again"
+const Conflict = "the object has been modified; please apply your changes to the latest version and try again"
 
 // onlyConflicts reports whether an error of Metacontroller holds conflicts and no
 // other error.
-func onlyConflicts(s string) bool { return onlyErrors(s, conflict) }
+func OnlyConflicts(s string) bool { return OnlyErrors(s, Conflict) }
 
 // errorMarkers are words of every refusal of the API server and error of
 // Metacontroller that onlyErrors must not let through.
@@ -385,7 +387,7 @@ var errorMarkers = []string{"forbidden", "Forbidden", "invalid", "Invalid", "den
 
 // onlyErrors reports whether s holds at least one of the errors and, once they
 // are cut out, no other refusal.
-func onlyErrors(s string, errs ...string) bool {
+func OnlyErrors(s string, errs ...string) bool {
 	found := false
 	for _, e := range errs {
 		if strings.Contains(s, e) {
@@ -408,13 +410,13 @@ var eventsGVR = schema.GroupVersionResource{Version: "v1", Resource: "events"}
 
 // syncErrors lists the SyncError events (core/v1) of parent, by its uid, as
 // "count× message".
-func (c *cluster) syncErrors(t *testing.T, parent *unstructured.Unstructured) []string {
+func (c *Cluster) SyncErrors(t *testing.T, parent *unstructured.Unstructured) []string {
 	t.Helper()
-	list, err := c.api.dyn.Resource(eventsGVR).Namespace(parent.GetNamespace()).List(ctx(t), metav1.ListOptions{
+	list, err := c.API.Dyn.Resource(eventsGVR).Namespace(parent.GetNamespace()).List(harness.Ctx(t), metav1.ListOptions{
 		FieldSelector: "involvedObject.uid=" + string(parent.GetUID()) + ",reason=SyncError",
 	})
 	if err != nil {
-		t.Fatalf("list the events of %s: %v", objKey(parent), err)
+		t.Fatalf("list the events of %s: %v", harness.ObjKey(parent), err)
 	}
 	var out []string
 	for _, ev := range list.Items {
@@ -428,11 +430,11 @@ func (c *cluster) syncErrors(t *testing.T, parent *unstructured.Unstructured) []
 
 // diagnostics says what Metacontroller reported about the parent, for a failure
 // message: its SyncError events and the error lines of its log.
-func (c *cluster) diagnostics(t *testing.T, ns, name string) string {
+func (c *Cluster) Diagnostics(t *testing.T, ns, name string) string {
 	t.Helper()
 	var b strings.Builder
-	if live, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), name, metav1.GetOptions{}); err == nil {
-		if events := c.syncErrors(t, live); len(events) > 0 {
+	if live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), name, metav1.GetOptions{}); err == nil {
+		if events := c.SyncErrors(t, live); len(events) > 0 {
 			fmt.Fprintf(&b, "\nSyncError events:\n  %s", abbreviated(events))
 		} else {
 			b.WriteString("\nno SyncError event")
@@ -449,9 +451,9 @@ func (c *cluster) diagnostics(t *testing.T, ns, name string) string {
 // unsettled returns the live parent and why Metacontroller is not done with it yet
 // ("" when it is): see waitSettled. An error is a failure no wait can cure (the
 // hook refused the request).
-func (f *fakeMetacontroller) unsettled(t *testing.T, ns, name string) (*unstructured.Unstructured, string, error) {
+func (f *StandIn) Unsettled(t *testing.T, ns, name string) (*unstructured.Unstructured, string, error) {
 	t.Helper()
-	live, err := f.c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), name, metav1.GetOptions{})
+	live, err := f.c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, "", fmt.Errorf("the application is gone")
 	}
@@ -471,8 +473,8 @@ func (f *fakeMetacontroller) unsettled(t *testing.T, ns, name string) (*unstruct
 	if err != nil {
 		return live, fmt.Sprintf("customize hook: %v", err), nil
 	}
-	observed := f.observe(t, live)
-	ans, err := f.call(f.request(live, observed, related))
+	observed := f.Observe(t, live)
+	ans, err := f.Call(f.Request(live, observed, related))
 	if err != nil {
 		return nil, "", fmt.Errorf("the sync hook refused the request built from the live objects: %w", err)
 	}
@@ -486,7 +488,7 @@ func (f *fakeMetacontroller) unsettled(t *testing.T, ns, name string) (*unstruct
 // a status that differs from the stored one (observedGeneration aside, which it
 // adds), children to create, to update (its three-way merge of the answered child
 // into the live one changes something) or to delete.
-func (f *fakeMetacontroller) differences(parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured, ans *syncAnswer) []string {
+func (f *StandIn) differences(parent *unstructured.Unstructured, observed map[string]map[string]*unstructured.Unstructured, ans *SyncAnswer) []string {
 	var out []string
 	var status map[string]any
 	if len(ans.Status) > 0 && string(ans.Status) != "null" {
@@ -494,34 +496,34 @@ func (f *fakeMetacontroller) differences(parent *unstructured.Unstructured, obse
 			return []string{fmt.Sprintf("the answered status does not decode: %v", err)}
 		}
 	}
-	if d := statusDiff(parent, status); d != "" {
+	if d := StatusDiff(parent, status); d != "" {
 		out = append(out, "the stored status is not the answered one (-answered +stored):\n"+d)
 	}
-	desired, err := f.decodeChildren(ans, parent)
+	desired, err := f.DecodeChildren(ans, parent)
 	if err != nil {
 		return append(out, fmt.Sprintf("the answer: %v", err))
 	}
 	answered := map[string]bool{}
 	for _, child := range desired {
-		key := childKey(child.GroupVersionKind())
+		key := harness.ChildKey(child.GroupVersionKind())
 		nsName := child.GetNamespace() + "/" + child.GetName()
 		answered[key+" "+nsName] = true
 		live := observed[key][nsName]
 		switch {
 		case live == nil:
-			out = append(out, fmt.Sprintf("%s is answered but does not exist", objKey(child)))
+			out = append(out, fmt.Sprintf("%s is answered but does not exist", harness.ObjKey(child)))
 		case live.GetDeletionTimestamp() != nil:
-			out = append(out, fmt.Sprintf("%s is answered but pending deletion", objKey(child)))
+			out = append(out, fmt.Sprintf("%s is answered but pending deletion", harness.ObjKey(child)))
 		case f.strategy[key] == "" || f.strategy[key] == "OnDelete":
 			// Metacontroller never updates such a child in place.
 		default:
-			if d := mergeDiff(live, child); d != "" {
-				out = append(out, fmt.Sprintf("Metacontroller would still update %s (-live +merged answer):\n%s", objKey(live), d))
+			if d := MergeDiff(live, child); d != "" {
+				out = append(out, fmt.Sprintf("Metacontroller would still update %s (-live +merged answer):\n%s", harness.ObjKey(live), d))
 			}
 		}
 	}
-	for _, key := range sortedKeys(observed) {
-		for _, nsName := range sortedKeys(observed[key]) {
+	for _, key := range harness.SortedKeys(observed) {
+		for _, nsName := range harness.SortedKeys(observed[key]) {
 			if !answered[key+" "+nsName] {
 				out = append(out, fmt.Sprintf("%s %s is left out of the answer but still exists", key, nsName))
 			}
@@ -534,14 +536,14 @@ func (f *fakeMetacontroller) differences(parent *unstructured.Unstructured, obse
 // observedGeneration Metacontroller adds; "" when they are equal. The answer is
 // computed from a request that carries the stored status, so every
 // lastTransitionTime the hook carries over is the stored one.
-func statusDiff(parent *unstructured.Unstructured, answered map[string]any) string {
+func StatusDiff(parent *unstructured.Unstructured, answered map[string]any) string {
 	want := runtime.DeepCopyJSON(answered)
 	if want == nil {
 		want = map[string]any{}
 	}
 	want["observedGeneration"] = parent.GetGeneration()
 	stored, _, _ := unstructured.NestedMap(parent.Object, "status")
-	if equalJSON(want, stored) {
+	if harness.EqualJSON(want, stored) {
 		return ""
 	}
 	return cmp.Diff(jsonValue(want), jsonValue(stored))
@@ -550,13 +552,13 @@ func statusDiff(parent *unstructured.Unstructured, answered map[string]any) stri
 // mergeDiff returns how Metacontroller's update of live for the answered child would
 // differ from live ("" when it would write nothing), last-applied configurations
 // compared decoded.
-func mergeDiff(live, answered *unstructured.Unstructured) string {
+func MergeDiff(live, answered *unstructured.Unstructured) string {
 	merged, err := applyUpdate(live, answered)
 	if err != nil {
 		return err.Error()
 	}
 	a, b := withDecodedLastApplied(live), withDecodedLastApplied(merged)
-	if equalJSON(a, b) {
+	if harness.EqualJSON(a, b) {
 		return ""
 	}
 	return cmp.Diff(a, b)
@@ -567,10 +569,10 @@ func mergeDiff(live, answered *unstructured.Unstructured) string {
 func withDecodedLastApplied(obj *unstructured.Unstructured) any {
 	out := runtime.DeepCopyJSON(obj.Object)
 	annotations, _, _ := unstructured.NestedMap(out, "metadata", "annotations")
-	if s, ok := annotations[lastAppliedKey].(string); ok {
+	if s, ok := annotations[LastAppliedKey].(string); ok {
 		var v any
 		if err := k8sjson.Unmarshal([]byte(s), &v); err == nil {
-			annotations[lastAppliedKey] = v
+			annotations[LastAppliedKey] = v
 			_ = unstructured.SetNestedMap(out, annotations, "metadata", "annotations")
 		}
 	}

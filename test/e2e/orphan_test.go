@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"strings"
 	"testing"
 	"time"
@@ -18,13 +20,13 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 	app := c.deployReference(t, "orphan")
 	ns := app.GetNamespace()
 	before := c.snapshot(t, app)
-	c.kubectlOK(t, "-n", ns, "delete", "sapp", refApp, "--cascade=orphan", "--wait=false")
-	c.waitGone(t, app, deleteTimeout, finalizerOfGoneParent(ns, refApp))
+	c.KubectlOK(t, "-n", ns, "delete", "sapp", refApp, "--cascade=orphan", "--wait=false")
+	c.WaitGone(t, app, deleteTimeout, FinalizerOfGoneParent(ns, refApp))
 
 	children := func() map[string]*unstructured.Unstructured {
 		out := map[string]*unstructured.Unstructured{}
 		for key, child := range before {
-			live, err := c.api.get(ctx(t), child.GroupVersionKind(), ns, child.GetName())
+			live, err := c.API.Get(harness.Ctx(t), child.GroupVersionKind(), ns, child.GetName())
 			if err != nil {
 				t.Fatalf("%s is gone after an orphan deletion: %v", key, err)
 			}
@@ -32,7 +34,7 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 		}
 		return out
 	}
-	poll(t, time.Minute, "the garbage collector to orphan every child", func() (bool, string) {
+	harness.Poll(t, time.Minute, "the garbage collector to orphan every child", func() (bool, string) {
 		for key, live := range children() {
 			if refs := live.GetOwnerReferences(); len(refs) > 0 {
 				return false, key + " still has an owner"
@@ -47,29 +49,29 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 		if live.GetKind() != "KafkaTopic" || live.GetAnnotations()["strimzi.io/managed"] == "false" {
 			continue
 		}
-		if _, err := c.run("-n", ns, "delete", "kafkatopic", live.GetName(), "--wait=false"); err == nil || !strings.Contains(err.Error(), "ValidatingAdmissionPolicy 'sluice-keep-topics'") {
+		if _, err := c.Kubectl("-n", ns, "delete", "kafkatopic", live.GetName(), "--wait=false"); err == nil || !strings.Contains(err.Error(), "ValidatingAdmissionPolicy 'sluice-keep-topics'") {
 			t.Errorf("deleting orphaned %s without a release mark: %v, want the admission policy's refusal", key, err)
 		}
 	}
 
 	// Adopt them again, as the README says.
-	again, _ := c.exampleIn(t, c.repo+"/manifests/examples/"+refApp+".yaml", ns)
-	created, err := c.api.createStrict(ctx(t), again)
+	again, _ := c.exampleIn(t, c.Repo+"/manifests/examples/"+refApp+".yaml", ns)
+	created, err := c.API.CreateStrict(harness.Ctx(t), again)
 	if err != nil {
 		t.Fatalf("re-create: %v", err)
 	}
 	// Every kind the CompositeController lists, as the README's command reads them.
-	kinds := strings.TrimSuffix(c.kubectlOK(t, "get", "compositecontroller", "sluice", "-o",
+	kinds := strings.TrimSuffix(c.KubectlOK(t, "get", "compositecontroller", "sluice", "-o",
 		`jsonpath={range .spec.childResources[*]}{.resource}{","}{end}`), ",")
-	if out, err := c.run("label", "-n", ns, kinds,
+	if out, err := c.Kubectl("label", "-n", ns, kinds,
 		"-l", "sluice.dev/app="+refApp, "--overwrite", "controller-uid="+string(created.GetUID())); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	// Until the label is there, Metacontroller's creates of the same names fail.
-	alreadyExists := func(s string) bool { return strings.Contains(s, "already exists") && onlyErrors(s, "already exists") }
+	alreadyExists := func(s string) bool { return strings.Contains(s, "already exists") && OnlyErrors(s, "already exists") }
 	// Metacontroller may also still remove its finalizer from the parent
 	// that is gone (see finalizerOfGoneParent).
-	live := c.waitSettled(t, created, alreadyExists, finalizerOfGoneParent(ns, refApp))
+	live := c.WaitSettled(t, created, alreadyExists, FinalizerOfGoneParent(ns, refApp))
 	after := c.snapshot(t, live)
 	if len(after) != len(before) {
 		t.Errorf("%d children after adoption, %d before", len(after), len(before))

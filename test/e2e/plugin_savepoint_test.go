@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"path/filepath"
 	"testing"
 
@@ -18,27 +20,27 @@ var flinkDeploymentsGVR = schema.GroupVersionResource{Group: "flink.apache.org",
 // refused by name.
 func TestPluginSavepoint(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "plugin-savepoint")
-	_, file := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", "fraud-scoring.yaml"), ns)
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "plugin-savepoint")
+	_, file := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), ns)
 	expect(t, c.sluicePlugin(t, "deploy", file), 0, "has started.")
-	parents := c.api.dyn.Resource(sappGVR).Namespace(ns)
-	live, err := parents.Get(ctx(t), "fraud-scoring", metav1.GetOptions{})
+	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
+	live, err := parents.Get(harness.Ctx(t), "fraud-scoring", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.waitSettled(t, live)
+	c.WaitSettled(t, live)
 
 	expect(t, c.sluicePlugin(t, "savepoint", "fraud-scoring", "enrich", "-n", ns), 2, "runs on akka; only Flink streamlets take savepoints")
 	for want := int64(1); want <= 2; want++ {
 		expect(t, c.sluicePlugin(t, "savepoint", "fraud-scoring", "score", "-n", ns), 0,
 			"[Done] Savepoint of streamlet score in application fraud-scoring asked for")
-		live, err = parents.Get(ctx(t), "fraud-scoring", metav1.GetOptions{})
+		live, err = parents.Get(harness.Ctx(t), "fraud-scoring", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.waitSettled(t, live)
-		fd, err := c.api.dyn.Resource(flinkDeploymentsGVR).Namespace(ns).Get(ctx(t), "fraud-scoring-score", metav1.GetOptions{})
+		c.WaitSettled(t, live)
+		fd, err := c.API.Dyn.Resource(flinkDeploymentsGVR).Namespace(ns).Get(harness.Ctx(t), "fraud-scoring-score", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ package e2e
 // checks what it printed, its exit code, and what the cluster then holds.
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -38,19 +40,19 @@ var (
 )
 
 // plugin builds kubectl-sluice from the repository root once per run.
-func (c *cluster) plugin(t *testing.T) string {
+func (c *Cluster) plugin(t *testing.T) string {
 	t.Helper()
 	pluginOnce.Do(func() {
-		dir, err := os.MkdirTemp(c.dir, "plugin-")
+		dir, err := os.MkdirTemp(c.Dir, "plugin-")
 		if err != nil {
 			pluginErr = err
 			return
 		}
 		bin := filepath.Join(dir, "kubectl-sluice")
 		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-sluice")
-		cmd.Dir = c.repo
+		cmd.Dir = c.Repo
 		if out, err := cmd.CombinedOutput(); err != nil {
-			pluginErr = fmt.Errorf("go build -o %s ./cmd/kubectl-sluice (in %s): %w\n%s", bin, c.repo, err, out)
+			pluginErr = fmt.Errorf("go build -o %s ./cmd/kubectl-sluice (in %s): %w\n%s", bin, c.Repo, err, out)
 			return
 		}
 		pluginBin = bin
@@ -74,13 +76,13 @@ func (r pluginRun) String() string {
 
 // sluiceIn runs the plugin with the harness's kubeconfig (unless args name
 // another), stdin as its standard input.
-func (c *cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
+func (c *Cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
 	t.Helper()
 	full := args
 	if !slices.Contains(args, "--kubeconfig") {
-		full = append([]string{"--kubeconfig", c.kubeconfig}, args...)
+		full = append([]string{"--kubeconfig", c.Kubeconfig}, args...)
 	}
-	cmd := exec.CommandContext(ctx(t), c.plugin(t), full...)
+	cmd := exec.CommandContext(harness.Ctx(t), c.plugin(t), full...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -97,7 +99,7 @@ func (c *cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun
 	return r
 }
 
-func (c *cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
+func (c *Cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
 	t.Helper()
 	return c.sluiceIn(t, "", args...)
 }
@@ -119,9 +121,9 @@ func expect(t *testing.T, r pluginRun, code int, want ...string) {
 
 // referenceFile writes the reference application into namespace ns, with edits,
 // and returns its path.
-func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
+func (c *Cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
 	t.Helper()
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	spec := app.Object["spec"].(map[string]any)
 	for _, e := range edits {
 		e(t, spec)
@@ -138,9 +140,9 @@ func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testin
 }
 
 // liveApp reads the reference application of namespace ns.
-func (c *cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
+func (c *Cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
 	t.Helper()
-	live, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{})
+	live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,13 +151,13 @@ func (c *cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
 
 // pluginDeploy deploys the reference application with the plugin into a new
 // namespace and waits until Metacontroller has settled it.
-func (c *cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *testing.T, spec map[string]any)) (string, *unstructured.Unstructured) {
+func (c *Cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *testing.T, spec map[string]any)) (string, *unstructured.Unstructured) {
 	t.Helper()
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, prefix)
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, prefix)
 	r := c.sluicePlugin(t, "deploy", c.referenceFile(t, ns, edits...))
 	expect(t, r, 0, "[Done] Deployment of application `call-record-aggregator` has started.")
-	return ns, c.waitSettled(t, c.liveApp(t, ns))
+	return ns, c.WaitSettled(t, c.liveApp(t, ns))
 }
 
 // TestPluginDeploy: deploy validates offline (every problem, nothing sent, exit 1),
@@ -163,8 +165,8 @@ func (c *cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *tes
 // applies with server-side apply as kubectl-sluice, and the children appear.
 func TestPluginDeploy(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "plugin-deploy")
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "plugin-deploy")
 
 	bad := c.referenceFile(t, ns, func(t *testing.T, spec map[string]any) {
 		streamlet(t, spec, "merge")["replicas"] = "four"
@@ -176,7 +178,7 @@ func TestPluginDeploy(t *testing.T) {
 		`cdr-generator1.records-per-second=fast: "fast" is not a int32`,
 		`nosuch.k=v: application call-record-aggregator has no streamlet "nosuch"`,
 		"nothing was sent")
-	if _, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), refApp, metav1.GetOptions{}); err == nil {
+	if _, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{}); err == nil {
 		t.Fatal("an invalid deploy created the application")
 	}
 
@@ -198,10 +200,10 @@ func TestPluginDeploy(t *testing.T) {
 		"Default value '50' will be used for configuration parameter 'cdr-generator2.records-per-second'",
 		"[Done] Deployment of application `call-record-aggregator` has started.",
 	}
-	if diff := cmp.Diff(want, lines(r.stdout)); diff != "" {
+	if diff := cmp.Diff(want, harness.Lines(r.stdout)); diff != "" {
 		t.Errorf("deploy's output mismatch (-want +got):\n%s", diff)
 	}
-	live := c.waitSettled(t, c.liveApp(t, ns))
+	live := c.WaitSettled(t, c.liveApp(t, ns))
 	managers := map[string]bool{}
 	for _, mf := range live.GetManagedFields() {
 		managers[mf.Manager+"/"+string(mf.Operation)] = true
@@ -214,7 +216,7 @@ func TestPluginDeploy(t *testing.T) {
 		t.Errorf("the children Metacontroller made differ from the diff's creates (-predicted +made):\n%s", diff)
 	}
 	if len(kids) < 24 {
-		t.Errorf("Metacontroller made %d children, want the reference application's 24 at least: %v", len(kids), sortedKeys(kids))
+		t.Errorf("Metacontroller made %d children, want the reference application's 24 at least: %v", len(kids), harness.SortedKeys(kids))
 	}
 	cm := kids["ConfigMap "+configName("cdr-generator1")]
 	if cm == nil {
@@ -232,7 +234,7 @@ func TestPluginDeploy(t *testing.T) {
 	// Deploying the same file again changes nothing.
 	before := c.snapshot(t, live)
 	expect(t, c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100"), 0)
-	after := c.snapshot(t, c.waitSettled(t, c.liveApp(t, ns)))
+	after := c.snapshot(t, c.WaitSettled(t, c.liveApp(t, ns)))
 	if changed := changedKeys(before, after); len(changed) > 0 {
 		t.Errorf("deploying the same file again changed children: %v", changed)
 	}
@@ -269,13 +271,13 @@ func TestPluginStatus(t *testing.T) {
 
 	c.reportWorkloads(t, live)
 	var ready pluginRun
-	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
+	harness.Poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
 		ready = c.sluicePlugin(t, "status", refApp, "-n", ns)
 		return ready.code == 0, ready.String()
 	})
 	expect(t, ready, 0, "Running, 8/8 streamlets ready")
 	expectRows(t, ready, []string{"Ready", "True"}, []string{"merge", "akka", "4/4", "Running"}, []string{"call-record-aggregator.merge.out", "yes", "yes", "no", "yes"})
-	c.waitSettled(t, c.liveApp(t, ns))
+	c.WaitSettled(t, c.liveApp(t, ns))
 
 	r = c.sluicePlugin(t, "list", "-n", ns)
 	expect(t, r, 0)
@@ -307,7 +309,7 @@ func TestPluginScaleAndConfigure(t *testing.T) {
 	before, spec := c.snapshot(t, live), specOf(t, live)
 	r := c.sluicePlugin(t, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
 	expect(t, r, 0, "[Done] Streamlet cdr-aggregator in application call-record-aggregator is being scaled to 5 replicas.")
-	live = c.waitSettled(t, c.liveApp(t, ns))
+	live = c.WaitSettled(t, c.liveApp(t, ns))
 	streamlet(t, spec, "cdr-aggregator")["replicas"] = int64(5)
 	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
 		t.Errorf("scale changed more than the replicas of cdr-aggregator (-want +got):\n%s", diff)
@@ -326,7 +328,7 @@ func TestPluginScaleAndConfigure(t *testing.T) {
 	r = c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=100", "-n", ns)
 	expect(t, r, 0, "Configuration parameter 'cdr-generator1.records-per-second': '50' (default) → '100'",
 		"1 streamlet restarts: cdr-generator1.")
-	live = c.waitSettled(t, c.liveApp(t, ns))
+	live = c.WaitSettled(t, c.liveApp(t, ns))
 	streamlet(t, spec, "cdr-generator1")["config"] = map[string]any{"records-per-second": int64(100)}
 	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
 		t.Errorf("configure changed more than one value (-want +got):\n%s", diff)
@@ -352,17 +354,17 @@ func TestPluginScaleAndConfigure(t *testing.T) {
 // conflict and changes nothing, --force-conflicts takes the field over.
 func TestPluginScaleConflict(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "plugin-conflict")
-	c.kubectlOK(t, "apply", "--server-side", "--field-manager", "gitops", "-f", c.referenceFile(t, ns))
-	live := c.waitSettled(t, c.liveApp(t, ns))
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "plugin-conflict")
+	c.KubectlOK(t, "apply", "--server-side", "--field-manager", "gitops", "-f", c.referenceFile(t, ns))
+	live := c.WaitSettled(t, c.liveApp(t, ns))
 	r := c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns)
 	expect(t, r, 2, `conflict with "gitops"`, ".spec.streamlets[name=\"merge\"].replicas", "--force-conflicts")
 	if got := c.liveApp(t, ns).GetGeneration(); got != live.GetGeneration() {
 		t.Errorf("a refused scale changed the application (generation %d → %d)", live.GetGeneration(), got)
 	}
 	expect(t, c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns, "--force-conflicts"), 0, "being scaled to 6 replicas")
-	live = c.waitSettled(t, c.liveApp(t, ns))
+	live = c.WaitSettled(t, c.liveApp(t, ns))
 	if n, _, _ := unstructured.NestedInt64(c.snapshot(t, live)["Deployment "+workloadName("merge")].Object, "spec", "replicas"); n != 6 {
 		t.Errorf("merge's Deployment has %d replicas, want 6", n)
 	}
@@ -403,7 +405,7 @@ func (d diffResult) fates() map[string]string {
 	return out
 }
 
-func (c *cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
+func (c *Cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
 	t.Helper()
 	r := c.sluicePlugin(t, "diff", file, "-n", ns, "-o", "json")
 	expect(t, r, code)
@@ -458,10 +460,10 @@ func TestPluginDiff(t *testing.T) {
 			before := c.snapshot(t, live)
 			events := c.watchTopics(t, ns, live.GetResourceVersion())
 			expect(t, c.sluicePlugin(t, "deploy", edited), 0)
-			live = c.waitSettled(t, c.liveApp(t, ns))
+			live = c.WaitSettled(t, c.liveApp(t, ns))
 			if policy == "Delete" {
 				waitTopicDeleted(t, events, topic, time.Minute)
-				live = c.waitSettled(t, live)
+				live = c.WaitSettled(t, live)
 			}
 			got := changedKeys(before, c.snapshot(t, live))
 			// What the diff predicts for one sync is what Metacontroller did, but for the
@@ -520,7 +522,7 @@ func TestPluginUndeploy(t *testing.T) {
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				t.Fatalf("the watch ended; deleted so far: %v", sortedKeys(deleted))
+				t.Fatalf("the watch ended; deleted so far: %v", harness.SortedKeys(deleted))
 			}
 			obj, isObj := ev.Object.(*unstructured.Unstructured)
 			if !isObj || ev.Type != watch.Deleted {
@@ -531,10 +533,10 @@ func TestPluginUndeploy(t *testing.T) {
 				t.Errorf("KafkaTopic %s was deleted without strimzi.io/managed: \"false\"", obj.GetName())
 			}
 		case <-deadline:
-			t.Fatalf("topics deleted %v of %v", sortedKeys(deleted), topics)
+			t.Fatalf("topics deleted %v of %v", harness.SortedKeys(deleted), topics)
 		}
 	}
-	c.waitGone(t, live, time.Minute)
+	c.WaitGone(t, live, time.Minute)
 }
 
 // TestPluginGraph: both formats of a live application, coloured by its status.
@@ -551,15 +553,15 @@ func TestPluginGraph(t *testing.T) {
 // cluster is unreachable, the CRD is not installed.
 func TestPluginErrors(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	ns := c.newNamespace(t, "plugin-errors")
+	c.NeedManifests(t)
+	ns := c.NewNamespace(t, "plugin-errors")
 
 	expect(t, c.sluicePlugin(t, "status", "nosuch", "-n", ns), 2,
 		"kubectl sluice status: application "+ns+"/nosuch does not exist (kubectl sluice list -n "+ns+" lists the applications there)")
 
 	// alice may read applications in ns, nothing else.
-	c.kubectlOK(t, "create", "role", "sapp-reader", "-n", ns, "--verb=get,list", "--resource=streamingapplications.sluice.dev")
-	c.kubectlOK(t, "create", "rolebinding", "alice-reads", "-n", ns, "--role=sapp-reader", "--user=alice")
+	c.KubectlOK(t, "create", "role", "sapp-reader", "-n", ns, "--verb=get,list", "--resource=streamingapplications.sluice.dev")
+	c.KubectlOK(t, "create", "rolebinding", "alice-reads", "-n", ns, "--role=sapp-reader", "--user=alice")
 	expect(t, c.sluicePlugin(t, "list", "-A", "--as", "alice"), 2,
 		"kubectl sluice list: RBAC forbids you to list streamingapplications.sluice.dev in any namespace")
 	expect(t, c.sluicePlugin(t, "deploy", c.referenceFile(t, ns), "--as", "alice"), 2,
@@ -582,9 +584,9 @@ func TestPluginErrors(t *testing.T) {
 // installed: a proxy in front of it that leaves the sluice.dev group out of
 // discovery and answers 404 for its paths (removing the CRD would delete every
 // application of the run). It returns a kubeconfig for the proxy.
-func (c *cluster) withoutSluiceAPI(t *testing.T) string {
+func (c *Cluster) withoutSluiceAPI(t *testing.T) string {
 	t.Helper()
-	target, err := url.Parse(c.api.config.Host)
+	target, err := url.Parse(c.API.Config.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +605,7 @@ func (c *cluster) withoutSluiceAPI(t *testing.T) string {
 		if err := json.Unmarshal(body, &list); err != nil {
 			return err
 		}
-		list.Groups = slices.DeleteFunc(list.Groups, func(g metav1.APIGroup) bool { return g.Name == sappGVR.Group })
+		list.Groups = slices.DeleteFunc(list.Groups, func(g metav1.APIGroup) bool { return g.Name == harness.SappGVR.Group })
 		body, err = json.Marshal(list)
 		if err != nil {
 			return err
@@ -615,7 +617,7 @@ func (c *cluster) withoutSluiceAPI(t *testing.T) string {
 		return nil
 	}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/apis/"+sappGVR.Group+"/") || r.URL.Path == "/apis/"+sappGVR.Group {
+		if strings.HasPrefix(r.URL.Path, "/apis/"+harness.SappGVR.Group+"/") || r.URL.Path == "/apis/"+harness.SappGVR.Group {
 			http.NotFound(w, r)
 			return
 		}
@@ -638,7 +640,7 @@ contexts:
 - name: proxy
   context: {cluster: proxy, user: admin}
 current-context: proxy
-`, srv.URL, token)
+`, srv.URL, Token)
 	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

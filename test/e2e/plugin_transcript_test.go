@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -27,14 +29,14 @@ const envTranscript = "SLUICE_PLUGIN_TRANSCRIPT"
 // when set: the README's "Command line" section shows it.
 func TestPluginTranscript(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
+	c.NeedMetacontroller(t)
 	const ns = "demo"
 	nsObj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
-	if _, err := c.api.createStrict(ctx(t), nsObj); err != nil && !apierrors.IsAlreadyExists(err) {
+	if _, err := c.API.CreateStrict(harness.Ctx(t), nsObj); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ref, err := os.ReadFile(filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"))
+	ref, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +58,7 @@ func TestPluginTranscript(t *testing.T) {
 	var transcript bytes.Buffer
 	step := func(code int, args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(ctx(t), c.plugin(t), append([]string{"--kubeconfig", c.kubeconfig}, args...)...)
+		cmd := exec.CommandContext(harness.Ctx(t), c.plugin(t), append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
 		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -80,22 +82,22 @@ func TestPluginTranscript(t *testing.T) {
 	}
 
 	step(0, "deploy", refApp+".yaml")
-	live := c.waitSettled(t, c.liveApp(t, ns))
+	live := c.WaitSettled(t, c.liveApp(t, ns))
 	step(1, "status", refApp, "-n", ns)
 	c.reportWorkloads(t, live)
-	poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
+	harness.Poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
 		st, _, _ := unstructured.NestedString(c.liveApp(t, ns).Object, "status", "phase")
 		return st == "Running", st
 	})
-	c.waitSettled(t, c.liveApp(t, ns))
+	c.WaitSettled(t, c.liveApp(t, ns))
 	transcript.WriteString("# (the Spark operator, Kubernetes and Strimzi report the workloads and topics ready)\n\n")
 	step(0, "status", refApp, "-n", ns)
 	step(0, "diff", refApp+".yaml")
 	step(1, "diff", refApp+"-v2.yaml")
 	step(0, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
-	live = c.waitSettled(t, c.liveApp(t, ns))
+	live = c.WaitSettled(t, c.liveApp(t, ns))
 	step(0, "undeploy", refApp, "-n", ns, "--yes", "--wait")
-	c.waitGone(t, live, deleteTimeout)
+	c.WaitGone(t, live, deleteTimeout)
 	step(0, "list", "-n", ns)
 
 	t.Logf("transcript:\n%s", transcript.String())

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -23,8 +25,8 @@ var (
 // show in the streamlet's status, and go away with the pod.
 func TestPodHealthFromRelatedPods(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	if !c.metacontroller(t).hasCustomizeHook() {
+	c.NeedMetacontroller(t)
+	if !c.StandIn(t).HasCustomizeHook() {
 		t.Fatal("the CompositeController has no customize hook; the pod-health component is not installed")
 	}
 	app := c.deployReference(t, "podhealth")
@@ -36,7 +38,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 		"apiVersion": "v1", "kind": "ServiceAccount",
 		"metadata": map[string]any{"name": "default", "namespace": ns},
 	}}
-	if _, err := c.api.dyn.Resource(serviceAccountsGVR).Namespace(ns).Create(ctx(t), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	if _, err := c.API.Dyn.Resource(serviceAccountsGVR).Namespace(ns).Create(harness.Ctx(t), sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("create ServiceAccount %s/default: %v", ns, err)
 	}
 
@@ -47,38 +49,38 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 		"running": map[string]any{"startedAt": "2026-01-01T00:00:00Z"},
 	})
 
-	live := c.waitSettled(t, app)
+	live := c.WaitSettled(t, app)
 	merge := streamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 9 {
-		t.Errorf("merge restarts = %d, want 9 (7 + 2)\n%s", got, mustJSON(merge))
+		t.Errorf("merge restarts = %d, want 9 (7 + 2)\n%s", got, harness.MustJSON(merge))
 	}
 	if merge["phase"] != "Degraded" {
-		t.Errorf("merge phase = %v, want Degraded\n%s", merge["phase"], mustJSON(merge))
+		t.Errorf("merge phase = %v, want Degraded\n%s", merge["phase"], harness.MustJSON(merge))
 	}
 	if msg, _ := merge["message"].(string); !strings.Contains(msg, "CrashLoopBackOff") {
 		t.Errorf("merge message = %q, want it to mention CrashLoopBackOff", msg)
 	}
 	egress := streamletStatus(t, live, "console-egress")
 	if r, ok := egress["restarts"]; ok {
-		t.Errorf("console-egress (no pods) has restarts %v, want no restarts field\n%s", r, mustJSON(egress))
+		t.Errorf("console-egress (no pods) has restarts %v, want no restarts field\n%s", r, harness.MustJSON(egress))
 	}
 
 	zero := int64(0)
-	if err := c.api.dyn.Resource(podsGVR).Namespace(ns).Delete(ctx(t), crashing.GetName(), metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+	if err := c.API.Dyn.Resource(podsGVR).Namespace(ns).Delete(harness.Ctx(t), crashing.GetName(), metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 		t.Fatalf("delete pod %s: %v", crashing.GetName(), err)
 	}
-	poll(t, timeoutPodGone, "pod "+crashing.GetName()+" to be gone", func() (bool, string) {
-		_, err := c.api.dyn.Resource(podsGVR).Namespace(ns).Get(ctx(t), crashing.GetName(), metav1.GetOptions{})
+	harness.Poll(t, timeoutPodGone, "pod "+crashing.GetName()+" to be gone", func() (bool, string) {
+		_, err := c.API.Dyn.Resource(podsGVR).Namespace(ns).Get(harness.Ctx(t), crashing.GetName(), metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return true, ""
 		}
 		return false, fmt.Sprintf("get: %v", err)
 	})
 
-	live = c.waitSettled(t, live)
+	live = c.WaitSettled(t, live)
 	merge = streamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 2 {
-		t.Errorf("after deleting the crashing pod: merge restarts = %d, want 2\n%s", got, mustJSON(merge))
+		t.Errorf("after deleting the crashing pod: merge restarts = %d, want 2\n%s", got, harness.MustJSON(merge))
 	}
 	if msg, _ := merge["message"].(string); strings.Contains(msg, "CrashLoopBackOff") {
 		t.Errorf("after deleting the crashing pod: merge message = %q, still mentions CrashLoopBackOff", msg)
@@ -92,7 +94,7 @@ const timeoutPodGone = 30 * time.Second
 // createStreamletPod creates a pod of the reference application's streamlet (labels
 // only; no kubelet runs it) and sets one container status through pods/status:
 // restarts and state (one of waiting, running, terminated).
-func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name string, restarts int64, state map[string]any) *unstructured.Unstructured {
+func (c *Cluster) createStreamletPod(t *testing.T, ns, streamletName, name string, restarts int64, state map[string]any) *unstructured.Unstructured {
 	t.Helper()
 	const image = "registry.example.com/carly/call-record-aggregator:1.0.0"
 	pod := &unstructured.Unstructured{Object: map[string]any{
@@ -106,8 +108,8 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 			"containers":                   []any{map[string]any{"name": "streamlet", "image": image}},
 		},
 	}}
-	r := c.api.dyn.Resource(podsGVR).Namespace(ns)
-	created, err := r.Create(ctx(t), pod, strictCreate)
+	r := c.API.Dyn.Resource(podsGVR).Namespace(ns)
+	created, err := r.Create(harness.Ctx(t), pod, harness.StrictCreate)
 	if err != nil {
 		t.Fatalf("create pod %s/%s: %v", ns, name, err)
 	}
@@ -124,12 +126,12 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 			"state":        state,
 		}},
 	}
-	updated, err := r.UpdateStatus(ctx(t), created, strictUpdate)
+	updated, err := r.UpdateStatus(harness.Ctx(t), created, harness.StrictUpdate)
 	if err != nil {
 		t.Fatalf("update status of pod %s/%s: %v", ns, name, err)
 	}
 	if got, _, _ := unstructured.NestedSlice(updated.Object, "status", "containerStatuses"); len(got) != 1 {
-		t.Fatalf("pod %s/%s: status.containerStatuses not kept: %s", ns, name, mustJSON(updated.Object["status"]))
+		t.Fatalf("pod %s/%s: status.containerStatuses not kept: %s", ns, name, harness.MustJSON(updated.Object["status"]))
 	}
 	return updated
 }
@@ -143,6 +145,6 @@ func streamletStatus(t *testing.T, parent *unstructured.Unstructured, name strin
 			return m
 		}
 	}
-	t.Fatalf("status.streamlets has no %q:\n%s", name, mustJSON(parent.Object["status"]))
+	t.Fatalf("status.streamlets has no %q:\n%s", name, harness.MustJSON(parent.Object["status"]))
 	return nil
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"maps"
 	"path/filepath"
 	"slices"
@@ -26,19 +28,19 @@ var optionalKinds = map[string]bool{"PrometheusRule": true}
 // accepted too; removing a streamlet removes its alerts.
 func TestPrometheusRules(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
+	c.NeedMetacontroller(t)
 	controllerFile, listed := c.installedController(t)
 	if !listed["PrometheusRule.monitoring.coreos.com/v1"] {
-		t.Fatalf("the installed CompositeController does not list PrometheusRule (it lists %v)", sortedKeys(listed))
+		t.Fatalf("the installed CompositeController does not list PrometheusRule (it lists %v)", harness.SortedKeys(listed))
 	}
-	ns := c.newNamespace(t, "alerts")
-	app, path := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	ns := c.NewNamespace(t, "alerts")
+	app, path := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	rendered := map[string]map[string]any{}
 	for _, child := range c.render(t, path, controllerFile).children {
 		if child.GetKind() != "PrometheusRule" {
 			continue
 		}
-		if err := c.api.dryRunStrict(ctx(t), child); err != nil {
+		if err := c.API.DryRunStrict(harness.Ctx(t), child); err != nil {
 			t.Errorf("the API server refuses PrometheusRule %s: %v", child.GetName(), err)
 		}
 		rendered[child.GetName()] = child.Object["spec"].(map[string]any)
@@ -54,12 +56,12 @@ func TestPrometheusRules(t *testing.T) {
 		t.Fatalf("rendered PrometheusRules, one per streamlet, mismatch (-want +got):\n%s", diff)
 	}
 
-	if _, err := c.api.createStrict(ctx(t), app); err != nil {
-		t.Fatalf("create %s: %v", objKey(app), err)
+	if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 	}
-	live := c.waitSettled(t, app)
-	rules := c.api.dyn.Resource(prometheusRulesGVR).Namespace(ns)
-	stored, err := rules.List(ctx(t), metav1.ListOptions{})
+	live := c.WaitSettled(t, app)
+	rules := c.API.Dyn.Resource(prometheusRulesGVR).Namespace(ns)
+	stored, err := rules.List(harness.Ctx(t), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,18 +78,18 @@ func TestPrometheusRules(t *testing.T) {
 	}
 
 	// spec.metrics: every streamlet's alerts watch its scrape target too.
-	fsNS := c.newNamespace(t, "alerts-metrics")
-	_, fsPath := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", "fraud-scoring.yaml"), fsNS)
+	fsNS := c.NewNamespace(t, "alerts-metrics")
+	_, fsPath := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), fsNS)
 	n := 0
 	for _, child := range c.render(t, fsPath, controllerFile).children {
 		if child.GetKind() != "PrometheusRule" {
 			continue
 		}
 		n++
-		if err := c.api.dryRunStrict(ctx(t), child); err != nil {
+		if err := c.API.DryRunStrict(harness.Ctx(t), child); err != nil {
 			t.Errorf("the API server refuses PrometheusRule %s: %v", child.GetName(), err)
 		}
-		if b := mustJSON(child.Object["spec"]); !strings.Contains(b, "SluiceStreamletScrapeTargetDown") {
+		if b := harness.MustJSON(child.Object["spec"]); !strings.Contains(b, "SluiceStreamletScrapeTargetDown") {
 			t.Errorf("PrometheusRule %s of an application with spec.metrics has no scrape alert", child.GetName())
 		}
 	}
@@ -102,8 +104,8 @@ func TestPrometheusRules(t *testing.T) {
 		conns, _ := spec["connections"].([]any)
 		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-aggregator.out" })
 	})
-	c.waitSettled(t, live)
-	if _, err := rules.Get(ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
+	c.WaitSettled(t, live)
+	if _, err := rules.Get(harness.Ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
 		t.Error("the removed streamlet's PrometheusRule is still there")
 	}
 }

@@ -1,12 +1,12 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -35,9 +34,9 @@ type combination struct {
 // order TestHelmChart uses (so the two share kustomize's output), failing when that
 // order misses one. Components that only add objects of their own (network-policy,
 // topic-grants) have tests of their own.
-func (c *cluster) allComponents(t *testing.T) []string {
+func (c *Cluster) allComponents(t *testing.T) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(c.repo, "manifests", "components", "*", "patch.yaml"))
+	dirs, err := filepath.Glob(filepath.Join(c.Repo, "manifests", "components", "*", "patch.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +79,11 @@ func (r rendered) names() []string {
 // status and the children it prints, and its exit. render reports problems of the
 // blueprint with a non-zero exit and still prints the answer (the status says what
 // is wrong); output that is not an answer fails the test.
-func (c *cluster) render(t *testing.T, example, controllerFile string) rendered {
+func (c *Cluster) render(t *testing.T, example, controllerFile string) rendered {
 	t.Helper()
-	c.needSluice(t)
+	c.NeedSluice(t)
 	args := []string{"render", "-o", "json", "--controller", controllerFile, example}
-	cmd := exec.Command(c.sluice, args...)
+	cmd := exec.Command(c.SluiceBin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -121,9 +120,9 @@ func (c *cluster) render(t *testing.T, example, controllerFile string) rendered 
 // installedController writes the CompositeController installed in the test cluster
 // to a file for `sluice render --controller` and returns the path and the kinds it
 // lists.
-func (c *cluster) installedController(t *testing.T) (string, map[string]bool) {
+func (c *Cluster) installedController(t *testing.T) (string, map[string]bool) {
 	t.Helper()
-	controller := c.metacontroller(t).controller
+	controller := c.StandIn(t).Controller
 	b, err := yaml.Marshal(controller.Object)
 	if err != nil {
 		t.Fatal(err)
@@ -137,15 +136,15 @@ func (c *cluster) installedController(t *testing.T) (string, map[string]bool) {
 
 // listedKinds returns the child kinds a CompositeController lists, keyed like a hook
 // request ("Kind.apiVersion").
-func (c *cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
+func (c *Cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
 	t.Helper()
-	kinds, err := c.api.childKinds(controller)
+	kinds, err := c.API.ChildKinds(controller)
 	if err != nil {
 		t.Fatal(err)
 	}
 	listed := map[string]bool{}
 	for _, k := range kinds {
-		listed[childKey(k)] = true
+		listed[harness.ChildKey(k)] = true
 	}
 	return listed
 }
@@ -156,7 +155,7 @@ func (c *cluster) listedKinds(t *testing.T, controller *unstructured.Unstructure
 // API server are kept, not transport errors.
 var dryRuns sync.Map // JSON -> error (nil when accepted)
 
-func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructured) error {
+func (c *Cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructured) error {
 	b, err := json.Marshal(child.Object)
 	if err != nil {
 		return err
@@ -165,8 +164,8 @@ func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructur
 		err, _ := v.(error)
 		return err
 	}
-	err = c.api.dryRunStrict(ctx, child)
-	if err == nil || isRefused(err) || strings.Contains(err.Error(), "warned") {
+	err = c.API.DryRunStrict(ctx, child)
+	if err == nil || harness.IsRefused(err) || strings.Contains(err.Error(), "warned") {
 		dryRuns.Store(string(b), err)
 	}
 	return err
@@ -177,9 +176,9 @@ func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructur
 // kind with exactly its apiVersion, and the API server accepts it in a create with
 // dryRun=All and fieldValidation=Strict (upstream schemas, unknown fields, CEL rules,
 // admission policies) without a warning.
-func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
-	if key := childKey(child.GroupVersionKind()); !listed[key] {
-		return fmt.Errorf("kind %s is not listed by the CompositeController (it lists %v)", key, sortedKeys(listed))
+func (c *Cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
+	if key := harness.ChildKey(child.GroupVersionKind()); !listed[key] {
+		return fmt.Errorf("kind %s is not listed by the CompositeController (it lists %v)", key, harness.SortedKeys(listed))
 	}
 	if err := c.dryRunOnce(ctx, child); err != nil {
 		return fmt.Errorf("refused by the API server: %w", err)
@@ -189,7 +188,7 @@ func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Un
 
 // controllerFile renders base + comps with `kubectl kustomize`, extracts the
 // CompositeController and writes it to a file, returning its path and the object.
-func (c *cluster) controllerFile(t *testing.T, comb combination) (string, *unstructured.Unstructured) {
+func (c *Cluster) controllerFile(t *testing.T, comb combination) (string, *unstructured.Unstructured) {
 	t.Helper()
 	var found []*unstructured.Unstructured
 	for _, o := range c.kustomizeObjects(t, comb.components) {
@@ -211,39 +210,15 @@ func (c *cluster) controllerFile(t *testing.T, comb combination) (string, *unstr
 	return path, found[0]
 }
 
-// decodeYAMLDocs decodes a multi-document YAML stream into objects, with numbers as
-// int64 or float64 like objects read from the API server.
-func decodeYAMLDocs(b []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := k8sjson.Unmarshal(raw, &m); err != nil {
-			return nil, err
-		}
-		if len(m) > 0 {
-			out = append(out, &unstructured.Unstructured{Object: m})
-		}
-	}
-}
-
 // examples returns the paths of manifests/examples/*.yaml; none is a failure.
-func (c *cluster) examples(t *testing.T) []string {
+func (c *Cluster) examples(t *testing.T) []string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(c.repo, "manifests", "examples", "*.yaml"))
+	paths, err := filepath.Glob(filepath.Join(c.Repo, "manifests", "examples", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) == 0 {
-		t.Fatalf("no examples in %s", filepath.Join(c.repo, "manifests", "examples"))
+		t.Fatalf("no examples in %s", filepath.Join(c.Repo, "manifests", "examples"))
 	}
 	return paths
 }
@@ -255,7 +230,7 @@ func loadExample(t *testing.T, path string) *unstructured.Unstructured {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := decodeYAMLDocs(b)
+	objs, err := harness.DecodeYAMLDocs(b)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -273,7 +248,7 @@ func loadExample(t *testing.T, path string) *unstructured.Unstructured {
 
 // exampleIn loads an example and moves it into namespace; it returns the object and
 // the path of a file holding it (for `sluice render`).
-func (c *cluster) exampleIn(t *testing.T, path, namespace string) (*unstructured.Unstructured, string) {
+func (c *Cluster) exampleIn(t *testing.T, path, namespace string) (*unstructured.Unstructured, string) {
 	t.Helper()
 	app := loadExample(t, path)
 	app.SetNamespace(namespace)
@@ -305,8 +280,8 @@ func exampleName(path string) string {
 //     dry-run create, no warning).
 func TestRenderedChildrenAreValid(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	c.needSluice(t)
+	c.NeedManifests(t)
+	c.NeedSluice(t)
 	comps := c.allComponents(t)
 	type reference struct {
 		name, path string
@@ -316,7 +291,7 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 	var refs []reference
 	fullFile, _ := c.controllerFile(t, combination{"all", comps})
 	for _, ex := range c.examples(t) {
-		_, path := c.exampleIn(t, ex, c.newNamespace(t, "render"))
+		_, path := c.exampleIn(t, ex, c.NewNamespace(t, "render"))
 		r := c.render(t, path, fullFile)
 		if r.exitErr != nil || len(r.problems()) > 0 {
 			t.Errorf("%s under every component (%v): sluice render: exit %v (%s), status problems %q; want exit 0 and none",
@@ -380,8 +355,8 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 						}
 					}
 					for _, child := range r.children {
-						if err := c.checkRenderedChild(ctx(t), child, listed); err != nil {
-							t.Errorf("%s: %v", objKey(child), err)
+						if err := c.checkRenderedChild(harness.Ctx(t), child, listed); err != nil {
+							t.Errorf("%s: %v", harness.ObjKey(child), err)
 						}
 					}
 				})
@@ -395,15 +370,15 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 // defaults it adds are reported, not failed).
 func TestExamplesRoundTrip(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
+	c.NeedManifests(t)
 	for _, ex := range c.examples(t) {
 		t.Run(exampleName(ex), func(t *testing.T) {
-			ns := c.newNamespace(t, "roundtrip")
+			ns := c.NewNamespace(t, "roundtrip")
 			app, _ := c.exampleIn(t, ex, ns)
-			if _, err := c.api.createStrict(ctx(t), app); err != nil {
-				t.Fatalf("create %s: %v", objKey(app), err)
+			if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
-			got, err := c.api.dyn.Resource(sappGVR).Namespace(ns).Get(ctx(t), app.GetName(), metav1.GetOptions{})
+			got, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), app.GetName(), metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -457,9 +432,9 @@ func project(got, want any) any {
 // wrote.
 func TestExamplesDeploy(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
+	c.NeedMetacontroller(t)
 	controllerFile, _ := c.installedController(t)
-	crd := c.kubectlOK(t, "get", "crd", "streamingapplications.sluice.dev", "-o", "json")
+	crd := c.KubectlOK(t, "get", "crd", "streamingapplications.sluice.dev", "-o", "json")
 	var def struct {
 		Spec struct {
 			Versions []struct {
@@ -475,7 +450,7 @@ func TestExamplesDeploy(t *testing.T) {
 	}
 	wantHeader := []string{"NAME"}
 	for _, v := range def.Spec.Versions {
-		if v.Name != sappGVR.Version {
+		if v.Name != harness.SappGVR.Version {
 			continue
 		}
 		for _, col := range v.Columns {
@@ -489,26 +464,26 @@ func TestExamplesDeploy(t *testing.T) {
 	}
 	for _, ex := range c.examples(t) {
 		t.Run(exampleName(ex), func(t *testing.T) {
-			ns := c.newNamespace(t, "deploy")
+			ns := c.NewNamespace(t, "deploy")
 			app, path := c.exampleIn(t, ex, ns)
 			r := c.render(t, path, controllerFile)
 			if r.exitErr != nil || len(r.problems()) > 0 {
 				t.Errorf("sluice render under the installed CompositeController: exit %v (%s), status problems %q; want exit 0 and none",
 					r.exitErr, r.stderr, r.problems())
 			}
-			if _, err := c.api.createStrict(ctx(t), app); err != nil {
-				t.Fatalf("create %s: %v", objKey(app), err)
+			if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
-			live := c.waitSettled(t, app)
-			created := sortedKeys(c.snapshot(t, live))
+			live := c.WaitSettled(t, app)
+			created := harness.SortedKeys(c.snapshot(t, live))
 			if diff := cmp.Diff(r.names(), created); diff != "" {
 				t.Errorf("children made by Metacontroller differ from what sluice render makes (-render +cluster):\n%s", diff)
 			}
-			if cond := condition(live, "BlueprintValid"); cond == nil || cond["status"] != "True" {
-				t.Errorf("live status: BlueprintValid = %v, want status True\n%s", cond, mustJSON(live.Object["status"]))
+			if cond := harness.Condition(live, "BlueprintValid"); cond == nil || cond["status"] != "True" {
+				t.Errorf("live status: BlueprintValid = %v, want status True\n%s", cond, harness.MustJSON(live.Object["status"]))
 			}
-			out := c.kubectlOK(t, "get", "sapp", "-n", ns)
-			rows := lines(out)
+			out := c.KubectlOK(t, "get", "sapp", "-n", ns)
+			rows := harness.Lines(out)
 			if len(rows) != 2 {
 				t.Fatalf("kubectl get sapp -n %s: want a header and one row, got:\n%s", ns, out)
 			}
@@ -540,13 +515,4 @@ func TestExamplesDeploy(t *testing.T) {
 // columns splits a kubectl table line on runs of two or more spaces.
 func columns(line string) []string {
 	return regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1)
-}
-
-// mustJSON renders v for failure messages.
-func mustJSON(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }

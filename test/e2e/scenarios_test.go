@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -33,22 +35,22 @@ func configName(streamlet string) string   { return refApp + "-" + streamlet + "
 
 // deployReference creates the reference application in a new namespace and waits
 // until the real Metacontroller has settled it.
-func (c *cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
+func (c *Cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
 	t.Helper()
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, prefix)
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
-	if _, err := c.api.createStrict(ctx(t), app); err != nil {
-		t.Fatalf("create %s: %v", objKey(app), err)
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, prefix)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
+		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 	}
-	return c.waitSettled(t, app)
+	return c.WaitSettled(t, app)
 }
 
 // snapshot returns the parent's children keyed "Kind name".
-func (c *cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
+func (c *Cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
 	t.Helper()
 	out := map[string]*unstructured.Unstructured{}
-	for _, m := range c.metacontroller(t).observe(t, parent) {
+	for _, m := range c.StandIn(t).Observe(t, parent) {
 		for _, child := range m {
 			out[child.GetKind()+" "+child.GetName()] = child
 		}
@@ -82,22 +84,22 @@ func changedKeys(before, after map[string]*unstructured.Unstructured) []string {
 
 // updateSpec applies edit to the live parent's spec and writes it, retrying on
 // conflicts.
-func (c *cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
+func (c *Cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
 	t.Helper()
-	r := c.api.dyn.Resource(sappGVR).Namespace(parent.GetNamespace())
+	r := c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace())
 	for range 5 {
-		live, err := r.Get(ctx(t), parent.GetName(), metav1.GetOptions{})
+		live, err := r.Get(harness.Ctx(t), parent.GetName(), metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		spec, _ := live.Object["spec"].(map[string]any)
 		edit(t, spec)
-		updated, err := r.Update(ctx(t), live, strictUpdate)
+		updated, err := r.Update(harness.Ctx(t), live, harness.StrictUpdate)
 		if apierrors.IsConflict(err) {
 			continue
 		}
 		if err != nil {
-			t.Fatalf("update %s: %v", objKey(live), err)
+			t.Fatalf("update %s: %v", harness.ObjKey(live), err)
 		}
 		return updated
 	}
@@ -131,7 +133,7 @@ func TestScaleChangesOnlyThatWorkload(t *testing.T) {
 		replicas = max(old, 1) + 1
 		merge["replicas"] = replicas
 	})
-	c.waitSettled(t, app)
+	c.WaitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	want := []string{"Deployment " + workloadName("merge")}
@@ -166,7 +168,7 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 		cfg[key] = value
 		s["config"] = cfg
 	})
-	c.waitSettled(t, app)
+	c.WaitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	var workload string
@@ -221,10 +223,10 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 		return cfg.Parameters[key]
 	}
 	cm := "ConfigMap " + configName(name)
-	if got := param(after[cm]); !equalJSON(got, value) {
+	if got := param(after[cm]); !harness.EqualJSON(got, value) {
 		t.Errorf("%s: parameters[%q] = %v, want the new value %v", cm, key, got, value)
 	}
-	if old := param(before[cm]); equalJSON(old, value) {
+	if old := param(before[cm]); harness.EqualJSON(old, value) {
 		t.Errorf("%s: parameters[%q] was %v already before the change", cm, key, old)
 	}
 }
@@ -239,12 +241,12 @@ func comparableMetadata(t *testing.T, obj *unstructured.Unstructured) any {
 		delete(meta, k)
 	}
 	if annotations, ok := meta["annotations"].(map[string]any); ok {
-		if s, ok := annotations[lastAppliedKey].(string); ok {
+		if s, ok := annotations[LastAppliedKey].(string); ok {
 			var last map[string]any
 			if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
-				t.Fatalf("%s: last-applied: %v", objKey(obj), err)
+				t.Fatalf("%s: last-applied: %v", harness.ObjKey(obj), err)
 			}
-			annotations[lastAppliedKey] = last
+			annotations[LastAppliedKey] = last
 		}
 	}
 	return withoutChecksums(meta)
@@ -313,7 +315,7 @@ func checksums(v any) []string {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range harness.SortedKeys(x) {
 				if s, ok := x[k].(string); ok && k == checksumKey {
 					out = append(out, s)
 					continue
@@ -372,36 +374,22 @@ func TestBrokenSpecKeepsEverything(t *testing.T) {
 		}
 		t.Fatal("spec.connections has no connection from merge.out")
 	})
-	live := c.waitSettled(t, app)
+	live := c.WaitSettled(t, app)
 	after := c.snapshot(t, app)
 
 	if diff := cmp.Diff([]string(nil), changedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by an invalid spec (-want +got):\n%s", diff)
 	}
-	cond := condition(live, "BlueprintValid")
+	cond := harness.Condition(live, "BlueprintValid")
 	if cond == nil {
-		t.Fatalf("status has no BlueprintValid condition:\n%s", mustJSON(live.Object["status"]))
+		t.Fatalf("status has no BlueprintValid condition:\n%s", harness.MustJSON(live.Object["status"]))
 	}
 	if cond["status"] != "False" {
 		t.Errorf("BlueprintValid status = %v, want False", cond["status"])
 	}
-	if msg, _ := cond["message"].(string); !containsAll(msg, missing) {
+	if msg, _ := cond["message"].(string); !harness.ContainsAll(msg, missing) {
 		t.Errorf("BlueprintValid message %q does not name the missing port %q", msg, missing)
 	}
-}
-
-// condition returns status.conditions[type=typ] of obj, or nil.
-func condition(obj *unstructured.Unstructured, typ string) map[string]any {
-	if obj == nil {
-		return nil
-	}
-	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
-	for _, c := range list {
-		if m, ok := c.(map[string]any); ok && m["type"] == typ {
-			return m
-		}
-	}
-	return nil
 }
 
 // TestDeleteReleasesTopicsFirst deletes the application with `kubectl delete` (the
@@ -431,11 +419,11 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	app := c.deployReference(t, "delete-"+strings.ToLower(policy))
 	if policy != "Retain" {
 		patch := []byte(`{"spec":{"topicDeletionPolicy":"` + policy + `"}}`)
-		patched, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).Patch(ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+		patched, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).Patch(harness.Ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
 		if err != nil {
 			t.Fatalf("set topicDeletionPolicy %s: %v", policy, err)
 		}
-		app = c.waitSettled(t, patched)
+		app = c.WaitSettled(t, patched)
 	}
 	children := c.snapshot(t, app)
 	var topics []string
@@ -449,7 +437,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	}
 
 	// Watch the topics from before the deletion, to see the last state of each.
-	w, err := c.api.dyn.Resource(kafkaTopicsGVR).Namespace(app.GetNamespace()).Watch(ctx(t), metav1.ListOptions{
+	w, err := c.API.Dyn.Resource(harness.KafkaTopicsGVR).Namespace(app.GetNamespace()).Watch(harness.Ctx(t), metav1.ListOptions{
 		LabelSelector:   labelApp + "=" + refApp,
 		ResourceVersion: app.GetResourceVersion(),
 	})
@@ -459,8 +447,8 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	defer w.Stop()
 
 	// As the admission policy tells users to: kubectl delete, default propagation.
-	c.kubectlOK(t, "-n", app.GetNamespace(), "delete", "sapp", app.GetName(), "--wait=false")
-	c.waitGone(t, app, deleteTimeout)
+	c.KubectlOK(t, "-n", app.GetNamespace(), "delete", "sapp", app.GetName(), "--wait=false")
+	c.WaitGone(t, app, deleteTimeout)
 
 	deleted := map[string]bool{}
 	timeout := time.After(90 * time.Second)
@@ -468,7 +456,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 		select {
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				t.Fatalf("the watch ended; deleted so far: %v", sortedKeys(deleted))
+				t.Fatalf("the watch ended; deleted so far: %v", harness.SortedKeys(deleted))
 			}
 			obj, isObj := ev.Object.(*unstructured.Unstructured)
 			if !isObj {
@@ -483,14 +471,14 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 			}
 		case <-timeout:
 			t.Fatalf("timed out after 90s waiting for the garbage collector to delete the topics; deleted %v of %v",
-				sortedKeys(deleted), topics)
+				harness.SortedKeys(deleted), topics)
 		}
 	}
 	// Every other child goes too.
-	poll(t, 60*time.Second, "every child to be garbage collected", func() (bool, string) {
+	harness.Poll(t, 60*time.Second, "every child to be garbage collected", func() (bool, string) {
 		var left []string
 		for k, child := range children {
-			if _, err := c.api.get(ctx(t), child.GroupVersionKind(), child.GetNamespace(), child.GetName()); err == nil {
+			if _, err := c.API.Get(harness.Ctx(t), child.GroupVersionKind(), child.GetNamespace(), child.GetName()); err == nil {
 				left = append(left, k)
 			}
 		}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -40,11 +42,11 @@ func kafkaTopic(namespace, name string, spec map[string]any) *unstructured.Unstr
 // API server itself would accept (the test cluster serves v1beta2 too).
 func TestHarnessRejectsWrongChildren(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	c.needSluice(t)
-	ns := c.newNamespace(t, "selftest")
+	c.NeedManifests(t)
+	c.NeedSluice(t)
+	ns := c.NewNamespace(t, "selftest")
 	controllerFile, listed := c.installedController(t)
-	_, path := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	_, path := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	r := c.render(t, path, controllerFile)
 	first := map[string]*unstructured.Unstructured{}
 	for _, child := range r.children {
@@ -68,7 +70,7 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 		return child
 	}
 	var tests []testCase
-	for _, kind := range sortedKeys(first) {
+	for _, kind := range harness.SortedKeys(first) {
 		tests = append(tests,
 			testCase{name: kind + "/as-rendered", child: first[kind]},
 			testCase{name: kind + "/unknown-field", wantErr: "unknown field", child: edited(kind, func(obj map[string]any) {
@@ -94,7 +96,7 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.checkRenderedChild(ctx(t), tt.child, listed)
+			err := c.checkRenderedChild(harness.Ctx(t), tt.child, listed)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("the primary check refused a child as rendered: %v", err)
@@ -107,7 +109,7 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 		})
 	}
 	// Dry runs store nothing.
-	list, err := c.api.dyn.Resource(kafkaTopicsGVR).Namespace(ns).List(ctx(t), listAll)
+	list, err := c.API.Dyn.Resource(harness.KafkaTopicsGVR).Namespace(ns).List(harness.Ctx(t), harness.ListAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,41 +126,41 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 // the application does not settle (an answered ConfigMap does not exist).
 func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	ns := c.newNamespace(t, "mcerror")
+	c.NeedMetacontroller(t)
+	ns := c.NewNamespace(t, "mcerror")
 	quota := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "ResourceQuota",
 		"metadata": map[string]any{"name": "no-configmaps", "namespace": ns},
 		"spec":     map[string]any{"hard": map[string]any{"count/configmaps": "0"}},
 	}}
-	created, err := c.api.createStrict(ctx(t), quota)
+	created, err := c.API.CreateStrict(harness.Ctx(t), quota)
 	if err != nil {
-		t.Fatalf("create %s: %v", objKey(quota), err)
+		t.Fatalf("create %s: %v", harness.ObjKey(quota), err)
 	}
 	created.Object["status"] = map[string]any{
 		"hard": map[string]any{"count/configmaps": "0"},
 		"used": map[string]any{"count/configmaps": "0"},
 	}
-	if _, err := c.api.dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}).Namespace(ns).UpdateStatus(ctx(t), created, strictUpdate); err != nil {
-		t.Fatalf("write the status of %s: %v", objKey(quota), err)
+	if _, err := c.API.Dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}).Namespace(ns).UpdateStatus(harness.Ctx(t), created, harness.StrictUpdate); err != nil {
+		t.Fatalf("write the status of %s: %v", harness.ObjKey(quota), err)
 	}
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
-	created, err = c.api.createStrict(ctx(t), app)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	created, err = c.API.CreateStrict(harness.Ctx(t), app)
 	if err != nil {
-		t.Fatalf("create %s: %v", objKey(app), err)
+		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 	}
-	defer c.kubectlOK(t, "-n", ns, "delete", "sapp", app.GetName(), "--wait=false")
+	defer c.KubectlOK(t, "-n", ns, "delete", "sapp", app.GetName(), "--wait=false")
 
 	refused := configName("merge")
-	poll(t, time.Minute, "a SyncError event naming "+refused, func() (bool, string) {
-		events := c.syncErrors(t, created)
+	harness.Poll(t, time.Minute, "a SyncError event naming "+refused, func() (bool, string) {
+		events := c.SyncErrors(t, created)
 		return slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, refused) }), fmt.Sprintf("SyncError events: %q", events)
 	})
-	poll(t, time.Minute, "Metacontroller to log the error", func() (bool, string) {
+	harness.Poll(t, time.Minute, "Metacontroller to log the error", func() (bool, string) {
 		lines := c.mc.errorLines(ns)
 		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, refused) }), fmt.Sprintf("error lines: %q", lines)
 	})
-	_, reason, err := c.metacontroller(t).unsettled(t, ns, app.GetName())
+	_, reason, err := c.StandIn(t).Unsettled(t, ns, app.GetName())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +179,7 @@ func TestMetacontrollerErrorFilters(t *testing.T) {
 		`deployments.apps \"call-record-aggregator-merge\" is forbidden: unable to create new content in namespace nsdelete-0743e7 because it is being terminated]`
 	gone := `Sync error: can't remove finalizer for StreamingApplication nsdelete-0743e7/call-record-aggregator: streamingapplications.sluice.dev "call-record-aggregator" not found`
 	conflicted := `can't reconcile children for StreamingApplication scale-1/call-record-aggregator: can't update Deployment scale-1/call-record-aggregator-merge: ` +
-		`Operation cannot be fulfilled on deployments.apps "call-record-aggregator-merge": ` + conflict
+		`Operation cannot be fulfilled on deployments.apps "call-record-aggregator-merge": ` + Conflict
 	status := `can't update status for StreamingApplication release-6be29d/call-record-aggregator: StreamingApplication.sluice.dev "call-record-aggregator" is invalid: ` +
 		`status.topics[1]: Duplicate value: {"name":"call-record-aggregator.cdr-aggregator.out"}`
 	for _, tc := range []struct {
@@ -186,15 +188,15 @@ func TestMetacontrollerErrorFilters(t *testing.T) {
 		msg    string
 		want   bool
 	}{
-		{"re-create refused in a terminating namespace", createRefusedInTerminatingNamespace(ns), terminating, true},
-		{"and a refused update beside it", createRefusedInTerminatingNamespace(ns), terminating + `, kafkatopics.kafka.strimzi.io "t" is forbidden: ValidatingAdmissionPolicy 'sluice-keep-topics' denied request`, false},
-		{"another namespace", createRefusedInTerminatingNamespace("other"), terminating, false},
-		{"a status refusal", createRefusedInTerminatingNamespace(ns), status, false},
-		{"finalizer of a parent gone", finalizerOfGoneParent(ns, name), gone, true},
-		{"finalizer of another parent", finalizerOfGoneParent(ns, "other"), gone, false},
-		{"a conflict", onlyConflicts, conflicted, true},
-		{"a conflict and a status refusal", onlyConflicts, conflicted + "; " + status, false},
-		{"a status refusal alone", onlyConflicts, status, false},
+		{"re-create refused in a terminating namespace", CreateRefusedInTerminatingNamespace(ns), terminating, true},
+		{"and a refused update beside it", CreateRefusedInTerminatingNamespace(ns), terminating + `, kafkatopics.kafka.strimzi.io "t" is forbidden: ValidatingAdmissionPolicy 'sluice-keep-topics' denied request`, false},
+		{"another namespace", CreateRefusedInTerminatingNamespace("other"), terminating, false},
+		{"a status refusal", CreateRefusedInTerminatingNamespace(ns), status, false},
+		{"finalizer of a parent gone", FinalizerOfGoneParent(ns, name), gone, true},
+		{"finalizer of another parent", FinalizerOfGoneParent(ns, "other"), gone, false},
+		{"a conflict", OnlyConflicts, conflicted, true},
+		{"a conflict and a status refusal", OnlyConflicts, conflicted + "; " + status, false},
+		{"a status refusal alone", OnlyConflicts, status, false},
 	} {
 		if got := tc.filter(tc.msg); got != tc.want {
 			t.Errorf("%s: left out = %t, want %t:\n%s", tc.name, got, tc.want, tc.msg)

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/sluice-dev/sluice/test/e2e/harness"
+
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -18,12 +20,12 @@ import (
 func lastAnswer(t *testing.T, observed map[string]map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
 	t.Helper()
 	var out []*unstructured.Unstructured
-	for _, key := range sortedKeys(observed) {
-		for _, name := range sortedKeys(observed[key]) {
+	for _, key := range harness.SortedKeys(observed) {
+		for _, name := range harness.SortedKeys(observed[key]) {
 			live := observed[key][name]
 			var m map[string]any
-			if err := k8sjson.Unmarshal([]byte(live.GetAnnotations()[lastAppliedKey]), &m); err != nil {
-				t.Fatalf("%s: last-applied: %v", objKey(live), err)
+			if err := k8sjson.Unmarshal([]byte(live.GetAnnotations()[LastAppliedKey]), &m); err != nil {
+				t.Fatalf("%s: last-applied: %v", harness.ObjKey(live), err)
 			}
 			out = append(out, &unstructured.Unstructured{Object: m})
 		}
@@ -62,10 +64,10 @@ type detached struct {
 }
 
 // detachedChildren creates the reference application's children as detached.
-func (c *cluster) detachedChildren(t *testing.T, f *fakeMetacontroller, prefix string) detached {
+func (c *Cluster) detachedChildren(t *testing.T, f *StandIn, prefix string) detached {
 	t.Helper()
-	ns := c.newNamespace(t, prefix)
-	owner, err := c.api.createStrict(ctx(t), &unstructured.Unstructured{Object: map[string]any{
+	ns := c.NewNamespace(t, prefix)
+	owner, err := c.API.CreateStrict(harness.Ctx(t), &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": map[string]any{"name": "standin-owner", "namespace": ns},
 	}})
@@ -74,20 +76,20 @@ func (c *cluster) detachedChildren(t *testing.T, f *fakeMetacontroller, prefix s
 	}
 	owner.SetAPIVersion("v1")
 	owner.SetKind("ConfigMap")
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	app.SetUID(owner.GetUID())
 	app.SetGeneration(1)
-	observed := f.observe(t, owner)
-	ans, err := f.call(f.request(app, observed, nil))
+	observed := f.Observe(t, owner)
+	ans, err := f.Call(f.Request(app, observed, nil))
 	if err != nil {
 		t.Fatalf("the sync hook for the detached application: %v", err)
 	}
-	desired, err := f.decodeChildren(ans, owner)
+	desired, err := f.DecodeChildren(ans, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res syncResult
-	if err := f.applyChildren(t, owner, observed, desired, &res); err != nil {
+	var res SyncResult
+	if err := f.ApplyChildren(t, owner, observed, desired, &res); err != nil {
 		t.Fatalf("create the detached children: %v", err)
 	}
 	if len(res.Created) == 0 {
@@ -111,36 +113,36 @@ func (c *cluster) detachedChildren(t *testing.T, f *fakeMetacontroller, prefix s
 // names.
 func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	c := setup(t)
-	c.needMetacontroller(t)
-	f := c.metacontroller(t)
+	c.NeedMetacontroller(t)
+	f := c.StandIn(t)
 	d := c.detachedChildren(t, f, "standin")
-	answer := lastAnswer(t, f.observe(t, d.owner))
+	answer := lastAnswer(t, f.Observe(t, d.owner))
 	merge := workloadName("merge")
-	apply := func(t *testing.T, answer []*unstructured.Unstructured) (syncResult, error) {
+	apply := func(t *testing.T, answer []*unstructured.Unstructured) (SyncResult, error) {
 		t.Helper()
-		var res syncResult
-		observed := f.observe(t, d.owner)
+		var res SyncResult
+		observed := f.Observe(t, d.owner)
 		for _, child := range answer {
 			labels := child.GetLabels()
-			labels[controllerUIDLabel] = string(d.owner.GetUID())
+			labels[ControllerUIDLabel] = string(d.owner.GetUID())
 			child.SetLabels(labels)
 		}
-		return res, f.applyChildren(t, d.owner, observed, answer, &res)
+		return res, f.ApplyChildren(t, d.owner, observed, answer, &res)
 	}
 
 	t.Run("the last answer again writes nothing", func(t *testing.T) {
 		res, err := apply(t, answer)
-		if err != nil || res.changed() {
+		if err != nil || res.Changed() {
 			t.Fatalf("re-applying the last answer: %s, error %v", res, err)
 		}
-		observed := f.observe(t, d.owner)
+		observed := f.Observe(t, d.owner)
 		for _, child := range answer {
-			live := observed[childKey(child.GroupVersionKind())][child.GetNamespace()+"/"+child.GetName()]
+			live := observed[harness.ChildKey(child.GroupVersionKind())][child.GetNamespace()+"/"+child.GetName()]
 			if live == nil {
-				t.Fatalf("%s is not observed", objKey(child))
+				t.Fatalf("%s is not observed", harness.ObjKey(child))
 			}
-			if diff := mergeDiff(live, child); diff != "" {
-				t.Errorf("waitSettled's merge check: Metacontroller would update %s for the answer that made it:\n%s", objKey(live), diff)
+			if diff := MergeDiff(live, child); diff != "" {
+				t.Errorf("waitSettled's merge check: Metacontroller would update %s for the answer that made it:\n%s", harness.ObjKey(live), diff)
 			}
 		}
 	})
@@ -188,9 +190,9 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				child = obj
 			}
 		}
-		observed := f.observe(t, d.owner)
-		live := observed[childKey(child.GroupVersionKind())][child.GetNamespace()+"/"+merge]
-		if diff := mergeDiff(live, child); !strings.Contains(diff, "500m") {
+		observed := f.Observe(t, d.owner)
+		live := observed[harness.ChildKey(child.GroupVersionKind())][child.GetNamespace()+"/"+merge]
+		if diff := MergeDiff(live, child); !strings.Contains(diff, "500m") {
 			t.Errorf("waitSettled's merge check does not see that Metacontroller would rewrite cpu 0.5 (stored as 500m); diff:\n%s", diff)
 		}
 		_, err = apply(t, normalized)
@@ -206,17 +208,17 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	// A real application, written only in dry runs.
 	app := c.deployReference(t, "standin-parent")
 	g := *f
-	g.dryRun = true
+	g.DryRun = true
 
 	t.Run("status field missing from the schema", func(t *testing.T) {
-		live, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).Get(ctx(t), app.GetName(), metav1.GetOptions{})
+		live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).Get(harness.Ctx(t), app.GetName(), metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		status, _, _ := unstructured.NestedMap(live.Object, "status")
 		status["bogus"] = "x"
-		var res syncResult
-		err = g.writeStatus(t, live, status, &res)
+		var res SyncResult
+		err = g.WriteStatus(t, live, status, &res)
 		if err == nil || !strings.Contains(err.Error(), "bogus") {
 			t.Fatalf("want the status write refused for status.bogus, got %v", err)
 		}
@@ -226,7 +228,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		// field, and waitSettled's status check sees the stored status is not the answer.
 		obj := live.DeepCopy()
 		obj.Object["status"] = status
-		stored, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).UpdateStatus(ctx(t), obj, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+		stored, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).UpdateStatus(harness.Ctx(t), obj, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
 		if err != nil {
 			t.Fatalf("dry-run status write without strict validation: %v", err)
 		}
@@ -236,18 +238,18 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				answered[k] = v
 			}
 		}
-		if diff := statusDiff(stored, answered); !strings.Contains(diff, "bogus") {
+		if diff := StatusDiff(stored, answered); !strings.Contains(diff, "bogus") {
 			t.Errorf("waitSettled's status check does not see the pruned status.bogus; diff:\n%s", diff)
 		}
 	})
 
 	t.Run("a warning fails the write", func(t *testing.T) {
-		live, err := c.api.dyn.Resource(sappGVR).Namespace(app.GetNamespace()).Get(ctx(t), app.GetName(), metav1.GetOptions{})
+		live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).Get(harness.Ctx(t), app.GetName(), metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		live.SetFinalizers(append(live.GetFinalizers(), "e2e-not-domain-qualified"))
-		_, err = g.updateParent(t, live)
+		_, err = g.UpdateParent(t, live)
 		if err == nil || !strings.Contains(err.Error(), "warned") {
 			t.Fatalf("want a finalizer without a domain to fail on the API server's warning, got %v", err)
 		}
@@ -262,7 +264,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 			{"version v2 only", "version", "v1", `spec.hooks.sync.version is "v1", want v2`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				controller := f.controller.DeepCopy()
+				controller := f.Controller.DeepCopy()
 				path := []string{"spec", "hooks", "sync", "version"}
 				if tc.field == "url" {
 					path = []string{"spec", "hooks", "sync", "webhook", "url"}
@@ -270,9 +272,9 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				if err := unstructured.SetNestedField(controller.Object, tc.value, path...); err != nil {
 					t.Fatal(err)
 				}
-				h, err := newFakeMetacontroller(c, controller)
+				h, err := NewStandIn(c, controller)
 				if err == nil {
-					_, err = h.call(h.request(d.app, h.observe(t, d.owner), nil))
+					_, err = h.Call(h.Request(d.app, h.Observe(t, d.owner), nil))
 				}
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Fatalf("want an error containing %q, got %v", tc.want, err)
@@ -289,16 +291,16 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 // list, which would delete every child.
 func TestHookRefusesMalformedRequests(t *testing.T) {
 	c := setup(t)
-	c.needManifests(t)
-	c.needSluice(t)
-	f := c.metacontroller(t)
-	app, _ := c.exampleIn(t, filepath.Join(c.repo, "manifests", "examples", refApp+".yaml"), "malformed")
+	c.NeedManifests(t)
+	c.NeedSluice(t)
+	f := c.StandIn(t)
+	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), "malformed")
 	app.SetUID("00000000-0000-0000-0000-000000000001")
 	children := map[string]any{}
-	for _, gvk := range f.kinds {
-		children[childKey(gvk)] = map[string]any{}
+	for _, gvk := range f.Kinds {
+		children[harness.ChildKey(gvk)] = map[string]any{}
 	}
-	valid := map[string]any{"controller": f.controller.Object, "parent": app.Object, "children": children, "related": map[string]any{}, "finalizing": false}
+	valid := map[string]any{"controller": f.Controller.Object, "parent": app.Object, "children": children, "related": map[string]any{}, "finalizing": false}
 	with := func(key string, v any) []byte {
 		m := map[string]any{}
 		for k, x := range valid {
@@ -338,7 +340,7 @@ func TestHookRefusesMalformedRequests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, hook := range []string{"sync", "finalize"} {
-				code, body, err := f.postRaw(f.hooks[hook], tc.body)
+				code, body, err := f.PostRaw(f.Hooks[hook], tc.body)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -349,8 +351,8 @@ func TestHookRefusesMalformedRequests(t *testing.T) {
 		})
 	}
 	// The valid request itself is answered, with children.
-	var ans syncAnswer
-	if err := f.post(f.hooks["sync"], json.RawMessage(with("related", map[string]any{})), &ans); err != nil {
+	var ans SyncAnswer
+	if err := f.Post(f.Hooks["sync"], json.RawMessage(with("related", map[string]any{})), &ans); err != nil {
 		t.Fatalf("the valid request: %v", err)
 	}
 	if len(ans.Children) == 0 {

@@ -22,7 +22,7 @@ var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namesp
 // createManagedTopic creates a KafkaTopic that looks like one Sluice manages (labelled
 // sluice.dev/app), without any application behind it: the admission policy alone
 // must protect it.
-func (c *Cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
+func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
 	t.Helper()
 	topic := kafkaTopic(namespace, name, nil)
 	topic.SetLabels(map[string]string{
@@ -41,7 +41,7 @@ func (c *Cluster) createManagedTopic(t *testing.T, namespace, name string) *unst
 // release marks a topic the way the admission policy in manifests/base accepts for
 // deletion and its refusal message tells users to: an annotation (the one Strimzi
 // reads), not a label.
-func (c *Cluster) release(t *testing.T, namespace, name, key, value string) {
+func (c *cluster) release(t *testing.T, namespace, name, key, value string) {
 	t.Helper()
 	c.KubectlOK(t, "-n", namespace, "annotate", "--overwrite", "kafkatopic", name, key+"="+value)
 }

@@ -161,7 +161,7 @@ func writeApp(t *testing.T, app *unstructured.Unstructured) string {
 // RUNNING and STABLE) or, for a workload answered suspended, stopped
 // (Deployment at 0 pods, Spark SUSPENDED, Flink SUSPENDED), and KafkaTopics
 // Ready.
-func (c *Cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
+func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
 	t.Helper()
 	for _, child := range c.snapshot(t, parent) {
 		var status map[string]any
@@ -218,7 +218,7 @@ func (c *Cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructure
 }
 
 // waitPhase waits until the parent's status has phase, and returns it.
-func (c *Cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
+func (c *cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
 	t.Helper()
 	var live *unstructured.Unstructured
 	harness.Poll(t, 2*time.Minute, fmt.Sprintf("%s/%s to be %s", parent.GetNamespace(), parent.GetName(), phase), func() (bool, string) {
@@ -359,7 +359,7 @@ func mustSlice(t *testing.T, u *unstructured.Unstructured, path ...string) []any
 
 // scale is KEDA's HorizontalPodAutoscaler deciding: it writes a Deployment's
 // replicas through the scale subresource, as the HPA does.
-func (c *Cluster) scale(t *testing.T, ns, name string, replicas int64) {
+func (c *cluster) scale(t *testing.T, ns, name string, replicas int64) {
 	t.Helper()
 	r := c.API.Dyn.Resource(deploymentsGVR).Namespace(ns)
 	for range 5 {
@@ -381,7 +381,7 @@ func (c *Cluster) scale(t *testing.T, ns, name string, replicas int64) {
 // syncs the application (the scale is a child event; the hook also asks for a
 // resync while the application is not Ready), and that the application
 // then settles with them.
-func (c *Cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, name string, replicas int64) *unstructured.Unstructured {
+func (c *cluster) replicasHold(t *testing.T, parent *unstructured.Unstructured, name string, replicas int64) *unstructured.Unstructured {
 	t.Helper()
 	r := c.API.Dyn.Resource(deploymentsGVR).Namespace(parent.GetNamespace())
 	deadline := time.Now().Add(5 * time.Second)

@@ -155,7 +155,7 @@ func withPortTopic(t *testing.T, app *unstructured.Unstructured, streamlet, kind
 }
 
 // dryRunCreate creates obj with dryRun=All: admission runs, nothing is stored.
-func (c *Cluster) dryRunCreate(t *testing.T, obj *unstructured.Unstructured) error {
+func (c *cluster) dryRunCreate(t *testing.T, obj *unstructured.Unstructured) error {
 	t.Helper()
 	_, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(obj.GetNamespace()).Create(harness.Ctx(t), obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	return err

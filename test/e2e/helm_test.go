@@ -77,7 +77,7 @@ func helmBinary(t *testing.T) string {
 
 // helm runs helm with its home folders inside the test run's temporary directory
 // (nothing under $HOME changes) and returns stdout; an error carries stderr.
-func (c *Cluster) helm(t *testing.T, args ...string) (string, error) {
+func (c *cluster) helm(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	home := filepath.Join(c.Dir, "helm-home")
 	cmd := exec.Command(helmBinary(t), args...)
@@ -98,7 +98,7 @@ func (c *Cluster) helm(t *testing.T, args ...string) (string, error) {
 // dependency on metacontroller-helm: oci://ghcr.io is out of reach here, and with
 // metacontroller.enabled=false the dependency renders nothing anyway. It checks the
 // dependency it removes, and returns the copy's path.
-func (c *Cluster) offlineChart(t *testing.T) string {
+func (c *cluster) offlineChart(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "sluice")
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join(c.Repo, "manifests", "chart", "sluice"))); err != nil {
@@ -136,7 +136,7 @@ func (c *Cluster) offlineChart(t *testing.T) string {
 // componentOrder returns every kustomize component in the order a kustomization
 // lists them: those of manifests/install/all/kustomization.yaml first, in its order
 // (the order in which they append child kinds), then the ones it leaves out.
-func (c *Cluster) componentOrder(t *testing.T) []string {
+func (c *cluster) componentOrder(t *testing.T) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "install", "all", "kustomization.yaml"))
 	if err != nil {
@@ -188,7 +188,7 @@ func subsetName(comps []string) string {
 
 // helmTemplate renders the chart with Metacontroller off and exactly the given
 // components on, plus extra --set values, and returns the objects, CRDs included.
-func (c *Cluster) helmTemplate(t *testing.T, chart, namespace string, comps []string, extra ...string) []*unstructured.Unstructured {
+func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []string, extra ...string) []*unstructured.Unstructured {
 	t.Helper()
 	args := []string{"template", "sluice", chart, "--namespace", namespace, "--include-crds",
 		"--set", "metacontroller.enabled=false"}
@@ -214,7 +214,7 @@ func (c *Cluster) helmTemplate(t *testing.T, chart, namespace string, comps []st
 var kustomized sync.Map // "+"-joined components -> []*unstructured.Unstructured
 
 // kustomizeObjects renders manifests/base with the given components, in that order.
-func (c *Cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
+func (c *cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
 	t.Helper()
 	key := strings.Join(comps, "+")
 	cached, ok := kustomized.Load(key)

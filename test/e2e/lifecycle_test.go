@@ -42,7 +42,7 @@ func topicStatus(t *testing.T, parent *unstructured.Unstructured, name string) m
 
 // watchTopics watches the KafkaTopics of namespace from resourceVersion on and
 // returns the channel of their events; the watch ends with the test.
-func (c *Cluster) watchTopics(t *testing.T, namespace, resourceVersion string) <-chan watch.Event {
+func (c *cluster) watchTopics(t *testing.T, namespace, resourceVersion string) <-chan watch.Event {
 	t.Helper()
 	w, err := c.API.Dyn.Resource(harness.KafkaTopicsGVR).Namespace(namespace).Watch(harness.Ctx(t), metav1.ListOptions{ResourceVersion: resourceVersion})
 	if err != nil {
@@ -219,7 +219,7 @@ func TestReleasedTopicIsDroppedAfterTheMark(t *testing.T) {
 	}
 	live := c.WaitSettled(t, app)
 	// Every step's status, the one that lists the topic being released included,
-	// was accepted: waitSettled checked there is no SyncError event for the parent.
+	// was accepted: WaitSettled checked there is no SyncError event for the parent.
 
 	after := c.snapshot(t, live)
 	var changed []string
@@ -292,7 +292,7 @@ func TestNamespaceDeletionFinalizesApp(t *testing.T) {
 			t.Fatalf("timed out after %s waiting for the topics to be deleted; deleted %v of %v%s", deleteTimeout, harness.SortedKeys(deleted), topics, c.Diagnostics(t, ns, app.GetName()))
 		}
 	}
-	c.WaitGone(t, app, deleteTimeout, CreateRefusedInTerminatingNamespace(ns))
+	c.WaitGone(t, app, deleteTimeout, harness.CreateRefusedInTerminatingNamespace(ns))
 	harness.Poll(t, 3*time.Minute, "namespace "+ns+" to be deleted", func() (bool, string) {
 		_, err := c.API.Dyn.Resource(namespacesGVR).Get(harness.Ctx(t), ns, metav1.GetOptions{})
 		return apierrors.IsNotFound(err), fmt.Sprint(err)

@@ -21,7 +21,7 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 	ns := app.GetNamespace()
 	before := c.snapshot(t, app)
 	c.KubectlOK(t, "-n", ns, "delete", "sapp", refApp, "--cascade=orphan", "--wait=false")
-	c.WaitGone(t, app, deleteTimeout, FinalizerOfGoneParent(ns, refApp))
+	c.WaitGone(t, app, deleteTimeout, harness.FinalizerOfGoneParent(ns, refApp))
 
 	children := func() map[string]*unstructured.Unstructured {
 		out := map[string]*unstructured.Unstructured{}
@@ -68,10 +68,12 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	// Until the label is there, Metacontroller's creates of the same names fail.
-	alreadyExists := func(s string) bool { return strings.Contains(s, "already exists") && OnlyErrors(s, "already exists") }
+	alreadyExists := func(s string) bool {
+		return strings.Contains(s, "already exists") && harness.OnlyErrors(s, "already exists")
+	}
 	// Metacontroller may also still remove its finalizer from the parent
 	// that is gone (see finalizerOfGoneParent).
-	live := c.WaitSettled(t, created, alreadyExists, FinalizerOfGoneParent(ns, refApp))
+	live := c.WaitSettled(t, created, alreadyExists, harness.FinalizerOfGoneParent(ns, refApp))
 	after := c.snapshot(t, live)
 	if len(after) != len(before) {
 		t.Errorf("%d children after adoption, %d before", len(after), len(before))

@@ -40,7 +40,7 @@ var (
 )
 
 // plugin builds kubectl-sluice from the repository root once per run.
-func (c *Cluster) plugin(t *testing.T) string {
+func (c *cluster) plugin(t *testing.T) string {
 	t.Helper()
 	pluginOnce.Do(func() {
 		dir, err := os.MkdirTemp(c.Dir, "plugin-")
@@ -76,7 +76,7 @@ func (r pluginRun) String() string {
 
 // sluiceIn runs the plugin with the harness's kubeconfig (unless args name
 // another), stdin as its standard input.
-func (c *Cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
+func (c *cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
 	t.Helper()
 	full := args
 	if !slices.Contains(args, "--kubeconfig") {
@@ -99,7 +99,7 @@ func (c *Cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun
 	return r
 }
 
-func (c *Cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
+func (c *cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
 	t.Helper()
 	return c.sluiceIn(t, "", args...)
 }
@@ -121,7 +121,7 @@ func expect(t *testing.T, r pluginRun, code int, want ...string) {
 
 // referenceFile writes the reference application into namespace ns, with edits,
 // and returns its path.
-func (c *Cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
+func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
 	t.Helper()
 	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
 	spec := app.Object["spec"].(map[string]any)
@@ -140,7 +140,7 @@ func (c *Cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testin
 }
 
 // liveApp reads the reference application of namespace ns.
-func (c *Cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
+func (c *cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
 	t.Helper()
 	live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{})
 	if err != nil {
@@ -151,7 +151,7 @@ func (c *Cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
 
 // pluginDeploy deploys the reference application with the plugin into a new
 // namespace and waits until Metacontroller has settled it.
-func (c *Cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *testing.T, spec map[string]any)) (string, *unstructured.Unstructured) {
+func (c *cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *testing.T, spec map[string]any)) (string, *unstructured.Unstructured) {
 	t.Helper()
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, prefix)
@@ -405,7 +405,7 @@ func (d diffResult) fates() map[string]string {
 	return out
 }
 
-func (c *Cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
+func (c *cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
 	t.Helper()
 	r := c.sluicePlugin(t, "diff", file, "-n", ns, "-o", "json")
 	expect(t, r, code)
@@ -584,7 +584,7 @@ func TestPluginErrors(t *testing.T) {
 // installed: a proxy in front of it that leaves the sluice.dev group out of
 // discovery and answers 404 for its paths (removing the CRD would delete every
 // application of the run). It returns a kubeconfig for the proxy.
-func (c *Cluster) withoutSluiceAPI(t *testing.T) string {
+func (c *cluster) withoutSluiceAPI(t *testing.T) string {
 	t.Helper()
 	target, err := url.Parse(c.API.Config.Host)
 	if err != nil {
@@ -640,7 +640,7 @@ contexts:
 - name: proxy
   context: {cluster: proxy, user: admin}
 current-context: proxy
-`, srv.URL, Token)
+`, srv.URL, harness.Token)
 	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

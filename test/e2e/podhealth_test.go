@@ -94,7 +94,7 @@ const timeoutPodGone = 30 * time.Second
 // createStreamletPod creates a pod of the reference application's streamlet (labels
 // only; no kubelet runs it) and sets one container status through pods/status:
 // restarts and state (one of waiting, running, terminated).
-func (c *Cluster) createStreamletPod(t *testing.T, ns, streamletName, name string, restarts int64, state map[string]any) *unstructured.Unstructured {
+func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name string, restarts int64, state map[string]any) *unstructured.Unstructured {
 	t.Helper()
 	const image = "registry.example.com/carly/call-record-aggregator:1.0.0"
 	pod := &unstructured.Unstructured{Object: map[string]any{

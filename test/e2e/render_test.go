@@ -34,7 +34,7 @@ type combination struct {
 // order TestHelmChart uses (so the two share kustomize's output), failing when that
 // order misses one. Components that only add objects of their own (network-policy,
 // topic-grants) have tests of their own.
-func (c *Cluster) allComponents(t *testing.T) []string {
+func (c *cluster) allComponents(t *testing.T) []string {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join(c.Repo, "manifests", "components", "*", "patch.yaml"))
 	if err != nil {
@@ -79,7 +79,7 @@ func (r rendered) names() []string {
 // status and the children it prints, and its exit. render reports problems of the
 // blueprint with a non-zero exit and still prints the answer (the status says what
 // is wrong); output that is not an answer fails the test.
-func (c *Cluster) render(t *testing.T, example, controllerFile string) rendered {
+func (c *cluster) render(t *testing.T, example, controllerFile string) rendered {
 	t.Helper()
 	c.NeedSluice(t)
 	args := []string{"render", "-o", "json", "--controller", controllerFile, example}
@@ -120,7 +120,7 @@ func (c *Cluster) render(t *testing.T, example, controllerFile string) rendered 
 // installedController writes the CompositeController installed in the test cluster
 // to a file for `sluice render --controller` and returns the path and the kinds it
 // lists.
-func (c *Cluster) installedController(t *testing.T) (string, map[string]bool) {
+func (c *cluster) installedController(t *testing.T) (string, map[string]bool) {
 	t.Helper()
 	controller := c.StandIn(t).Controller
 	b, err := yaml.Marshal(controller.Object)
@@ -136,7 +136,7 @@ func (c *Cluster) installedController(t *testing.T) (string, map[string]bool) {
 
 // listedKinds returns the child kinds a CompositeController lists, keyed like a hook
 // request ("Kind.apiVersion").
-func (c *Cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
+func (c *cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
 	t.Helper()
 	kinds, err := c.API.ChildKinds(controller)
 	if err != nil {
@@ -155,7 +155,7 @@ func (c *Cluster) listedKinds(t *testing.T, controller *unstructured.Unstructure
 // API server are kept, not transport errors.
 var dryRuns sync.Map // JSON -> error (nil when accepted)
 
-func (c *Cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructured) error {
+func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructured) error {
 	b, err := json.Marshal(child.Object)
 	if err != nil {
 		return err
@@ -176,7 +176,7 @@ func (c *Cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructur
 // kind with exactly its apiVersion, and the API server accepts it in a create with
 // dryRun=All and fieldValidation=Strict (upstream schemas, unknown fields, CEL rules,
 // admission policies) without a warning.
-func (c *Cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
+func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
 	if key := harness.ChildKey(child.GroupVersionKind()); !listed[key] {
 		return fmt.Errorf("kind %s is not listed by the CompositeController (it lists %v)", key, harness.SortedKeys(listed))
 	}
@@ -188,7 +188,7 @@ func (c *Cluster) checkRenderedChild(ctx context.Context, child *unstructured.Un
 
 // controllerFile renders base + comps with `kubectl kustomize`, extracts the
 // CompositeController and writes it to a file, returning its path and the object.
-func (c *Cluster) controllerFile(t *testing.T, comb combination) (string, *unstructured.Unstructured) {
+func (c *cluster) controllerFile(t *testing.T, comb combination) (string, *unstructured.Unstructured) {
 	t.Helper()
 	var found []*unstructured.Unstructured
 	for _, o := range c.kustomizeObjects(t, comb.components) {
@@ -211,7 +211,7 @@ func (c *Cluster) controllerFile(t *testing.T, comb combination) (string, *unstr
 }
 
 // examples returns the paths of manifests/examples/*.yaml; none is a failure.
-func (c *Cluster) examples(t *testing.T) []string {
+func (c *cluster) examples(t *testing.T) []string {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(c.Repo, "manifests", "examples", "*.yaml"))
 	if err != nil {
@@ -248,7 +248,7 @@ func loadExample(t *testing.T, path string) *unstructured.Unstructured {
 
 // exampleIn loads an example and moves it into namespace; it returns the object and
 // the path of a file holding it (for `sluice render`).
-func (c *Cluster) exampleIn(t *testing.T, path, namespace string) (*unstructured.Unstructured, string) {
+func (c *cluster) exampleIn(t *testing.T, path, namespace string) (*unstructured.Unstructured, string) {
 	t.Helper()
 	app := loadExample(t, path)
 	app.SetNamespace(namespace)

@@ -35,7 +35,7 @@ func configName(streamlet string) string   { return refApp + "-" + streamlet + "
 
 // deployReference creates the reference application in a new namespace and waits
 // until the real Metacontroller has settled it.
-func (c *Cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
+func (c *cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
 	t.Helper()
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, prefix)
@@ -47,7 +47,7 @@ func (c *Cluster) deployReference(t *testing.T, prefix string) *unstructured.Uns
 }
 
 // snapshot returns the parent's children keyed "Kind name".
-func (c *Cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
+func (c *cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
 	t.Helper()
 	out := map[string]*unstructured.Unstructured{}
 	for _, m := range c.StandIn(t).Observe(t, parent) {
@@ -84,7 +84,7 @@ func changedKeys(before, after map[string]*unstructured.Unstructured) []string {
 
 // updateSpec applies edit to the live parent's spec and writes it, retrying on
 // conflicts.
-func (c *Cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
+func (c *cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
 	t.Helper()
 	r := c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace())
 	for range 5 {
@@ -241,12 +241,12 @@ func comparableMetadata(t *testing.T, obj *unstructured.Unstructured) any {
 		delete(meta, k)
 	}
 	if annotations, ok := meta["annotations"].(map[string]any); ok {
-		if s, ok := annotations[LastAppliedKey].(string); ok {
+		if s, ok := annotations[harness.LastAppliedKey].(string); ok {
 			var last map[string]any
 			if err := k8sjson.Unmarshal([]byte(s), &last); err != nil {
 				t.Fatalf("%s: last-applied: %v", harness.ObjKey(obj), err)
 			}
-			annotations[LastAppliedKey] = last
+			annotations[harness.LastAppliedKey] = last
 		}
 	}
 	return withoutChecksums(meta)

@@ -118,11 +118,11 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 	}
 }
 
-// TestHarnessSeesMetacontrollerErrors proves that the checks waitSettled and
-// waitGone make after the real Metacontroller acted can fail: in a namespace whose
+// TestHarnessSeesMetacontrollerErrors proves that the checks WaitSettled and
+// WaitGone make after the real Metacontroller acted can fail: in a namespace whose
 // ResourceQuota allows no ConfigMap (its status, which no quota controller keeps
 // here, is written by the test), the API server refuses every ConfigMap create. Metacontroller raises a SyncError event
-// for the application and logs the error; syncErrors and the log check see both, and
+// for the application and logs the error; SyncErrors and the log check see both, and
 // the application does not settle (an answered ConfigMap does not exist).
 func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 	c := setup(t)
@@ -157,7 +157,7 @@ func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 		return slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, refused) }), fmt.Sprintf("SyncError events: %q", events)
 	})
 	harness.Poll(t, time.Minute, "Metacontroller to log the error", func() (bool, string) {
-		lines := c.mc.errorLines(ns)
+		lines := c.MetacontrollerErrors(ns)
 		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, refused) }), fmt.Sprintf("error lines: %q", lines)
 	})
 	_, reason, err := c.StandIn(t).Unsettled(t, ns, app.GetName())
@@ -165,7 +165,7 @@ func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := "ConfigMap " + ns + "/" + refused + " is answered but does not exist"; !strings.Contains(reason, want) {
-		t.Errorf("waitSettled would call the application settled, or not for the refused create; want %q, got:\n%s", want, reason)
+		t.Errorf("WaitSettled would call the application settled, or not for the refused create; want %q, got:\n%s", want, reason)
 	}
 }
 
@@ -179,7 +179,7 @@ func TestMetacontrollerErrorFilters(t *testing.T) {
 		`deployments.apps \"call-record-aggregator-merge\" is forbidden: unable to create new content in namespace nsdelete-0743e7 because it is being terminated]`
 	gone := `Sync error: can't remove finalizer for StreamingApplication nsdelete-0743e7/call-record-aggregator: streamingapplications.sluice.dev "call-record-aggregator" not found`
 	conflicted := `can't reconcile children for StreamingApplication scale-1/call-record-aggregator: can't update Deployment scale-1/call-record-aggregator-merge: ` +
-		`Operation cannot be fulfilled on deployments.apps "call-record-aggregator-merge": ` + Conflict
+		`Operation cannot be fulfilled on deployments.apps "call-record-aggregator-merge": ` + harness.Conflict
 	status := `can't update status for StreamingApplication release-6be29d/call-record-aggregator: StreamingApplication.sluice.dev "call-record-aggregator" is invalid: ` +
 		`status.topics[1]: Duplicate value: {"name":"call-record-aggregator.cdr-aggregator.out"}`
 	for _, tc := range []struct {
@@ -188,15 +188,15 @@ func TestMetacontrollerErrorFilters(t *testing.T) {
 		msg    string
 		want   bool
 	}{
-		{"re-create refused in a terminating namespace", CreateRefusedInTerminatingNamespace(ns), terminating, true},
-		{"and a refused update beside it", CreateRefusedInTerminatingNamespace(ns), terminating + `, kafkatopics.kafka.strimzi.io "t" is forbidden: ValidatingAdmissionPolicy 'sluice-keep-topics' denied request`, false},
-		{"another namespace", CreateRefusedInTerminatingNamespace("other"), terminating, false},
-		{"a status refusal", CreateRefusedInTerminatingNamespace(ns), status, false},
-		{"finalizer of a parent gone", FinalizerOfGoneParent(ns, name), gone, true},
-		{"finalizer of another parent", FinalizerOfGoneParent(ns, "other"), gone, false},
-		{"a conflict", OnlyConflicts, conflicted, true},
-		{"a conflict and a status refusal", OnlyConflicts, conflicted + "; " + status, false},
-		{"a status refusal alone", OnlyConflicts, status, false},
+		{"re-create refused in a terminating namespace", harness.CreateRefusedInTerminatingNamespace(ns), terminating, true},
+		{"and a refused update beside it", harness.CreateRefusedInTerminatingNamespace(ns), terminating + `, kafkatopics.kafka.strimzi.io "t" is forbidden: ValidatingAdmissionPolicy 'sluice-keep-topics' denied request`, false},
+		{"another namespace", harness.CreateRefusedInTerminatingNamespace("other"), terminating, false},
+		{"a status refusal", harness.CreateRefusedInTerminatingNamespace(ns), status, false},
+		{"finalizer of a parent gone", harness.FinalizerOfGoneParent(ns, name), gone, true},
+		{"finalizer of another parent", harness.FinalizerOfGoneParent(ns, "other"), gone, false},
+		{"a conflict", harness.OnlyConflicts, conflicted, true},
+		{"a conflict and a status refusal", harness.OnlyConflicts, conflicted + "; " + status, false},
+		{"a status refusal alone", harness.OnlyConflicts, status, false},
 	} {
 		if got := tc.filter(tc.msg); got != tc.want {
 			t.Errorf("%s: left out = %t, want %t:\n%s", tc.name, got, tc.want, tc.msg)

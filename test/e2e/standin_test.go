@@ -24,7 +24,7 @@ func lastAnswer(t *testing.T, observed map[string]map[string]*unstructured.Unstr
 		for _, name := range harness.SortedKeys(observed[key]) {
 			live := observed[key][name]
 			var m map[string]any
-			if err := k8sjson.Unmarshal([]byte(live.GetAnnotations()[LastAppliedKey]), &m); err != nil {
+			if err := k8sjson.Unmarshal([]byte(live.GetAnnotations()[harness.LastAppliedKey]), &m); err != nil {
 				t.Fatalf("%s: last-applied: %v", harness.ObjKey(live), err)
 			}
 			out = append(out, &unstructured.Unstructured{Object: m})
@@ -64,7 +64,7 @@ type detached struct {
 }
 
 // detachedChildren creates the reference application's children as detached.
-func (c *Cluster) detachedChildren(t *testing.T, f *StandIn, prefix string) detached {
+func (c *cluster) detachedChildren(t *testing.T, f *harness.StandIn, prefix string) detached {
 	t.Helper()
 	ns := c.NewNamespace(t, prefix)
 	owner, err := c.API.CreateStrict(harness.Ctx(t), &unstructured.Unstructured{Object: map[string]any{
@@ -88,7 +88,7 @@ func (c *Cluster) detachedChildren(t *testing.T, f *StandIn, prefix string) deta
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res SyncResult
+	var res harness.SyncResult
 	if err := f.ApplyChildren(t, owner, observed, desired, &res); err != nil {
 		t.Fatalf("create the detached children: %v", err)
 	}
@@ -100,15 +100,15 @@ func (c *Cluster) detachedChildren(t *testing.T, f *StandIn, prefix string) deta
 
 // TestStandInRefusesWhatMetacontrollerWouldLoopOn proves that the checks of the
 // harness can fail, on faults the real Metacontroller cannot be made to produce. It
-// applies answers through the stand-in's writes (applyChildren) to detached
+// applies answers through the stand-in's writes (ApplyChildren) to detached
 // children, which the real Metacontroller does not manage: an unknown field in a
 // child (created or updated) is refused by fieldValidation=Strict; a value the API
 // server normalizes (a CPU quantity "0.5", stored as "500m") makes the second apply a
 // write that stores nothing new, which Metacontroller would repeat on every sync, and
-// waitSettled's merge check sees that Metacontroller would still update the child.
+// WaitSettled's merge check sees that Metacontroller would still update the child.
 // Writes of a real application's status and finalizers are dry runs: a status field
 // the CRD lacks is refused, and the same status written without strict validation
-// is pruned, which waitSettled's status check sees; a warning of the API server fails
+// is pruned, which WaitSettled's status check sees; a warning of the API server fails
 // the write. Hooks are called at the paths and in the version the CompositeController
 // names.
 func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
@@ -118,13 +118,13 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	d := c.detachedChildren(t, f, "standin")
 	answer := lastAnswer(t, f.Observe(t, d.owner))
 	merge := workloadName("merge")
-	apply := func(t *testing.T, answer []*unstructured.Unstructured) (SyncResult, error) {
+	apply := func(t *testing.T, answer []*unstructured.Unstructured) (harness.SyncResult, error) {
 		t.Helper()
-		var res SyncResult
+		var res harness.SyncResult
 		observed := f.Observe(t, d.owner)
 		for _, child := range answer {
 			labels := child.GetLabels()
-			labels[ControllerUIDLabel] = string(d.owner.GetUID())
+			labels[harness.ControllerUIDLabel] = string(d.owner.GetUID())
 			child.SetLabels(labels)
 		}
 		return res, f.ApplyChildren(t, d.owner, observed, answer, &res)
@@ -141,8 +141,8 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 			if live == nil {
 				t.Fatalf("%s is not observed", harness.ObjKey(child))
 			}
-			if diff := MergeDiff(live, child); diff != "" {
-				t.Errorf("waitSettled's merge check: Metacontroller would update %s for the answer that made it:\n%s", harness.ObjKey(live), diff)
+			if diff := harness.MergeDiff(live, child); diff != "" {
+				t.Errorf("WaitSettled's merge check: Metacontroller would update %s for the answer that made it:\n%s", harness.ObjKey(live), diff)
 			}
 		}
 	})
@@ -182,7 +182,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		if err != nil || len(res.Updated) != 1 {
 			t.Fatalf("first apply of cpu 0.5: want one update, got %s, error %v", res, err)
 		}
-		// waitSettled would not call this settled: Metacontroller's merge of the
+		// WaitSettled would not call this settled: Metacontroller's merge of the
 		// answer still differs from what the API server stored.
 		var child *unstructured.Unstructured
 		for _, obj := range normalized {
@@ -192,8 +192,8 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		}
 		observed := f.Observe(t, d.owner)
 		live := observed[harness.ChildKey(child.GroupVersionKind())][child.GetNamespace()+"/"+merge]
-		if diff := MergeDiff(live, child); !strings.Contains(diff, "500m") {
-			t.Errorf("waitSettled's merge check does not see that Metacontroller would rewrite cpu 0.5 (stored as 500m); diff:\n%s", diff)
+		if diff := harness.MergeDiff(live, child); !strings.Contains(diff, "500m") {
+			t.Errorf("WaitSettled's merge check does not see that Metacontroller would rewrite cpu 0.5 (stored as 500m); diff:\n%s", diff)
 		}
 		_, err = apply(t, normalized)
 		if err == nil || !strings.Contains(err.Error(), "stored nothing new") {
@@ -217,7 +217,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		}
 		status, _, _ := unstructured.NestedMap(live.Object, "status")
 		status["bogus"] = "x"
-		var res SyncResult
+		var res harness.SyncResult
 		err = g.WriteStatus(t, live, status, &res)
 		if err == nil || !strings.Contains(err.Error(), "bogus") {
 			t.Fatalf("want the status write refused for status.bogus, got %v", err)
@@ -225,7 +225,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 		t.Logf("refused as expected: %v", err)
 
 		// Metacontroller writes without strict validation: the API server prunes the
-		// field, and waitSettled's status check sees the stored status is not the answer.
+		// field, and WaitSettled's status check sees the stored status is not the answer.
 		obj := live.DeepCopy()
 		obj.Object["status"] = status
 		stored, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).UpdateStatus(harness.Ctx(t), obj, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
@@ -238,8 +238,8 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				answered[k] = v
 			}
 		}
-		if diff := StatusDiff(stored, answered); !strings.Contains(diff, "bogus") {
-			t.Errorf("waitSettled's status check does not see the pruned status.bogus; diff:\n%s", diff)
+		if diff := harness.StatusDiff(stored, answered); !strings.Contains(diff, "bogus") {
+			t.Errorf("WaitSettled's status check does not see the pruned status.bogus; diff:\n%s", diff)
 		}
 	})
 
@@ -272,7 +272,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 				if err := unstructured.SetNestedField(controller.Object, tc.value, path...); err != nil {
 					t.Fatal(err)
 				}
-				h, err := NewStandIn(c, controller)
+				h, err := harness.NewStandIn(c.Cluster, controller)
 				if err == nil {
 					_, err = h.Call(h.Request(d.app, h.Observe(t, d.owner), nil))
 				}
@@ -351,7 +351,7 @@ func TestHookRefusesMalformedRequests(t *testing.T) {
 		})
 	}
 	// The valid request itself is answered, with children.
-	var ans SyncAnswer
+	var ans harness.SyncAnswer
 	if err := f.Post(f.Hooks["sync"], json.RawMessage(with("related", map[string]any{})), &ans); err != nil {
 		t.Fatalf("the valid request: %v", err)
 	}

@@ -66,7 +66,7 @@ func ContainsAll(s string, subs ...string) bool {
 }
 
 // Logf writes a line of the harness's progress to stderr, prefixed "e2e: ".
-func Logf(format string, args ...any) {
+func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...)
 }
 

@@ -28,11 +28,11 @@ type APIClients struct {
 	// Dyn is the dynamic client every read and write of the harness goes through.
 	Dyn dynamic.Interface
 	// Mapper resolves kinds to resources by discovery, cached until Reset.
-	Mapper *restmapper.DeferredDiscoveryRESTMapper
+	mapper *restmapper.DeferredDiscoveryRESTMapper
 }
 
 // NewAPIClients returns the clients of the API server the kubeconfig names.
-func NewAPIClients(kubeconfig string) (*APIClients, error) {
+func newAPIClients(kubeconfig string) (*APIClients, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, err
@@ -50,17 +50,17 @@ func NewAPIClients(kubeconfig string) (*APIClients, error) {
 	return &APIClients{
 		Config: cfg,
 		Dyn:    dyn,
-		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc)),
+		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc)),
 	}, nil
 }
 
 // mapping resolves a kind to its resource, refreshing discovery once on a miss (CRDs
 // appear while the harness runs).
 func (a *APIClients) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
-	m, err := a.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
-		a.Mapper.Reset()
-		m, err = a.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		a.mapper.Reset()
+		m, err = a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s is not served by the test cluster: %w", gvk, err)
@@ -69,7 +69,7 @@ func (a *APIClients) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, er
 }
 
 // ResourceFor returns the dynamic client for obj's kind, namespaced when the kind is.
-func (a *APIClients) ResourceFor(gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
+func (a *APIClients) resourceFor(gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
 	m, err := a.mapping(gvk)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (a *APIClients) ResourceFor(gvk schema.GroupVersionKind, namespace string) 
 // Resource returns the dynamic client for obj's kind, in obj's namespace when the
 // kind is namespaced.
 func (a *APIClients) Resource(obj *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
-	return a.ResourceFor(obj.GroupVersionKind(), obj.GetNamespace())
+	return a.resourceFor(obj.GroupVersionKind(), obj.GetNamespace())
 }
 
 // DryRunStrict creates obj with dryRun=All and fieldValidation=Strict: the API server
@@ -118,7 +118,7 @@ func (a *APIClients) CreateStrict(ctx context.Context, obj *unstructured.Unstruc
 
 // Get reads the object of kind gvk named namespace/name.
 func (a *APIClients) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
-	r, err := a.ResourceFor(gvk, namespace)
+	r, err := a.resourceFor(gvk, namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +148,10 @@ func (a *APIClients) ChildKinds(controller *unstructured.Unstructured) ([]schema
 		if err != nil {
 			return nil, err
 		}
-		gvk, err := a.Mapper.KindFor(gv.WithResource(res))
+		gvk, err := a.mapper.KindFor(gv.WithResource(res))
 		if err != nil {
-			a.Mapper.Reset()
-			if gvk, err = a.Mapper.KindFor(gv.WithResource(res)); err != nil {
+			a.mapper.Reset()
+			if gvk, err = a.mapper.KindFor(gv.WithResource(res)); err != nil {
 				return nil, fmt.Errorf("childResources %s %s: %w", apiVersion, res, err)
 			}
 		}
@@ -185,4 +185,19 @@ func (a *APIClients) DryRunApplyStrict(t *testing.T, obj *unstructured.Unstructu
 		DryRun: []string{metav1.DryRunAll}, FieldValidation: "Strict", FieldManager: "sluice-e2e", Force: &force,
 	})
 	return err
+}
+
+// NewNamespace creates a uniquely named namespace for one test. Namespaces are not
+// deleted afterwards: the cluster lives only as long as the run, and a namespace
+// holding managed topics could not be deleted anyway.
+func (c *Cluster) NewNamespace(t *testing.T, prefix string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s-%s", prefix, RandSuffix())
+	ns := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
+	}}
+	if _, err := c.API.CreateStrict(Ctx(t), ns); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	return name
 }

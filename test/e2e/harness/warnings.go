@@ -27,7 +27,7 @@ func (warningRouter) HandleWarningHeaderWithContext(ctx context.Context, code in
 		w.mu.Unlock()
 		return
 	}
-	Logf("API server warning: %s", text)
+	logf("API server warning: %s", text)
 }
 
 // noWarnings runs do with a context that collects the API server's warnings and
@@ -48,7 +48,7 @@ func noWarnings(ctx context.Context, do func(context.Context) error) error {
 
 // WithoutWarnings is noWarnings for a call that returns a value: it returns call's
 // value and fails when call fails or the API server warned.
-func WithoutWarnings[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+func withoutWarnings[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
 	var v T
 	err := noWarnings(ctx, func(ctx context.Context) error {
 		var err error

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 var (

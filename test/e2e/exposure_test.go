@@ -1,14 +1,14 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // TestHookNetworkPolicy: the component network-policy's NetworkPolicy is

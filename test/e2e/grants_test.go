@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 var bindingsGVR = schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings"}

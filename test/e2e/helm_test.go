@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"bytes"
 	"fmt"
 	"os"
@@ -17,6 +15,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // helmOnlyLabels are the labels the chart adds to those of the kustomize manifests.

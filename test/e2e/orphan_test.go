@@ -1,13 +1,13 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // TestOrphanDeletionAndAdoption follows README.md's "Orphan deletion": a

@@ -5,8 +5,6 @@ package e2e
 // checks what it printed, its exit code, and what the cluster then holds.
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -31,6 +29,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 var (

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"fmt"
 	"strings"
 	"testing"
@@ -12,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 var (

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // combination is a set of Sluice's kustomize components installed beside the base.

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -12,6 +10,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // kafkaTopic returns a valid Strimzi v1 KafkaTopic with spec fields added by mod.
@@ -166,40 +166,5 @@ func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 	}
 	if want := "ConfigMap " + ns + "/" + refused + " is answered but does not exist"; !strings.Contains(reason, want) {
 		t.Errorf("WaitSettled would call the application settled, or not for the refused create; want %q, got:\n%s", want, reason)
-	}
-}
-
-// TestMetacontrollerErrorFilters pins which of Metacontroller's error messages the
-// checks after it acted leave out (lines as Metacontroller v4.17.2 logged them in
-// this suite), and that any other refusal in the same message is still reported.
-func TestMetacontrollerErrorFilters(t *testing.T) {
-	const ns, name = "nsdelete-0743e7", "call-record-aggregator"
-	terminating := `failed to sync StreamingApplication 'nsdelete-0743e7/call-record-aggregator': can't reconcile children for StreamingApplication nsdelete-0743e7/call-record-aggregator: ` +
-		`[services \"call-record-aggregator-cdr-ingress\" is forbidden: unable to create new content in namespace nsdelete-0743e7 because it is being terminated, ` +
-		`deployments.apps \"call-record-aggregator-merge\" is forbidden: unable to create new content in namespace nsdelete-0743e7 because it is being terminated]`
-	gone := `Sync error: can't remove finalizer for StreamingApplication nsdelete-0743e7/call-record-aggregator: streamingapplications.sluice.dev "call-record-aggregator" not found`
-	conflicted := `can't reconcile children for StreamingApplication scale-1/call-record-aggregator: can't update Deployment scale-1/call-record-aggregator-merge: ` +
-		`Operation cannot be fulfilled on deployments.apps "call-record-aggregator-merge": ` + harness.Conflict
-	status := `can't update status for StreamingApplication release-6be29d/call-record-aggregator: StreamingApplication.sluice.dev "call-record-aggregator" is invalid: ` +
-		`status.topics[1]: Duplicate value: {"name":"call-record-aggregator.cdr-aggregator.out"}`
-	for _, tc := range []struct {
-		name   string
-		filter func(string) bool
-		msg    string
-		want   bool
-	}{
-		{"re-create refused in a terminating namespace", harness.CreateRefusedInTerminatingNamespace(ns), terminating, true},
-		{"and a refused update beside it", harness.CreateRefusedInTerminatingNamespace(ns), terminating + `, kafkatopics.kafka.strimzi.io "t" is forbidden: ValidatingAdmissionPolicy 'sluice-keep-topics' denied request`, false},
-		{"another namespace", harness.CreateRefusedInTerminatingNamespace("other"), terminating, false},
-		{"a status refusal", harness.CreateRefusedInTerminatingNamespace(ns), status, false},
-		{"finalizer of a parent gone", harness.FinalizerOfGoneParent(ns, name), gone, true},
-		{"finalizer of another parent", harness.FinalizerOfGoneParent(ns, "other"), gone, false},
-		{"a conflict", harness.OnlyConflicts, conflicted, true},
-		{"a conflict and a status refusal", harness.OnlyConflicts, conflicted + "; " + status, false},
-		{"a status refusal alone", harness.OnlyConflicts, status, false},
-	} {
-		if got := tc.filter(tc.msg); got != tc.want {
-			t.Errorf("%s: left out = %t, want %t:\n%s", tc.name, got, tc.want, tc.msg)
-		}
 	}
 }

@@ -1,18 +1,17 @@
 package e2e
 
 import (
-	"github.com/sluice-dev/sluice/test/e2e/harness"
-
 	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	k8sjson "k8s.io/apimachinery/pkg/util/json"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
 // lastAnswer rebuilds the answer that made the observed children: each child's

@@ -56,30 +56,15 @@ func (c *Cluster) NeedManifests(t *testing.T) {
 // bringUp builds what is missing and starts etcd, kube-apiserver, Sluice's install
 // and kube-controller-manager, then `sluice serve` and the real Metacontroller.
 func bringUp(dir string, reaper *reaper) (*Cluster, error) {
-	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	repo, shared, err := locateInputs()
 	if err != nil {
-		return nil, err
-	}
-	shared := os.Getenv(envShared)
-	if shared == "" {
-		shared = filepath.Join(repo, "..", "shared")
-	}
-	for _, f := range upstreamCRDs {
-		if _, err := os.Stat(filepath.Join(shared, "crds", f)); err != nil {
-			return nil, fmt.Errorf("upstream CRD missing (set %s to the folder holding crds/): %w", envShared, err)
-		}
-	}
-	if err := checkMetacontrollerBinary(shared); err != nil {
 		return nil, err
 	}
 	c := &Cluster{Dir: dir, Repo: repo, shared: shared}
-	// Every port of the cluster is chosen at once, so no two processes get the same.
-	pick, err := freePorts(7)
+	ports, err := pickPorts()
 	if err != nil {
 		return nil, err
 	}
-	ports := clusterPorts{etcdClient: pick[0], etcdPeer: pick[1], apiServer: pick[2], controllerManager: pick[3], sluice: pick[4],
-		mcMetrics: pick[5], mcHealth: pick[6]}
 
 	// The sluice binary builds while the control plane binaries are checked.
 	sluiceBuilt := make(chan error, 1)
@@ -94,17 +79,64 @@ func bringUp(dir string, reaper *reaper) (*Cluster, error) {
 	c.kubectl = filepath.Join(k8sDir, "kubectl")
 
 	start = time.Now()
-	etcdURL, err := startEtcd(dir, filepath.Join(etcdDir, "etcd"), ports, reaper)
-	if err != nil {
+	if err := c.startControlPlane(k8sDir, etcdDir, ports, reaper); err != nil {
 		return nil, err
 	}
+	c.startSluiceAndMetacontroller(sluiceBuilt, ports, reaper)
+	logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.Kubeconfig)
+	return c, nil
+}
+
+// locateInputs returns the repository root (../.. of the working directory,
+// test/e2e) and the shared folder, and checks that the shared folder holds every
+// upstream CRD and the Metacontroller binary.
+func locateInputs() (repo, shared string, err error) {
+	repo, err = filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		return "", "", err
+	}
+	shared = os.Getenv(envShared)
+	if shared == "" {
+		shared = filepath.Join(repo, "..", "shared")
+	}
+	for _, f := range upstreamCRDs {
+		if _, err := os.Stat(filepath.Join(shared, "crds", f)); err != nil {
+			return "", "", fmt.Errorf("upstream CRD missing (set %s to the folder holding crds/): %w", envShared, err)
+		}
+	}
+	if err := checkMetacontrollerBinary(shared); err != nil {
+		return "", "", err
+	}
+	return repo, shared, nil
+}
+
+// pickPorts chooses every port of the cluster at once, so no two processes get the
+// same.
+func pickPorts() (clusterPorts, error) {
+	pick, err := freePorts(7)
+	if err != nil {
+		return clusterPorts{}, err
+	}
+	return clusterPorts{etcdClient: pick[0], etcdPeer: pick[1], apiServer: pick[2], controllerManager: pick[3], sluice: pick[4],
+		mcMetrics: pick[5], mcHealth: pick[6]}, nil
+}
+
+// startControlPlane starts etcd and kube-apiserver, installs the upstream CRDs and
+// Sluice's manifests (a failure of the latter is kept in manifestsErr), and starts
+// kube-controller-manager once discovery lists every resource.
+func (c *Cluster) startControlPlane(k8sDir, etcdDir string, ports clusterPorts, reaper *reaper) error {
+	start := time.Now()
+	etcdURL, err := startEtcd(c.Dir, filepath.Join(etcdDir, "etcd"), ports, reaper)
+	if err != nil {
+		return err
+	}
 	if err := c.startAPIServer(filepath.Join(k8sDir, "kube-apiserver"), etcdURL, ports.apiServer, reaper); err != nil {
-		return nil, err
+		return err
 	}
 	logf("etcd and kube-apiserver ready in %s", time.Since(start).Round(100*time.Millisecond))
 
 	if err := c.installUpstreamCRDs(); err != nil {
-		return nil, err
+		return err
 	}
 	c.manifestsErr = c.installSluice()
 	if c.manifestsErr != nil {
@@ -113,12 +145,15 @@ func bringUp(dir string, reaper *reaper) (*Cluster, error) {
 	// The garbage collector discovers resources at start and then only every 30 s:
 	// start it once discovery lists every resource it will have to collect.
 	if err := c.waitForDiscovery(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.startControllerManager(filepath.Join(k8sDir, "kube-controller-manager"), ports.controllerManager, reaper); err != nil {
-		return nil, err
-	}
+	return c.startControllerManager(filepath.Join(k8sDir, "kube-controller-manager"), ports.controllerManager, reaper)
+}
 
+// startSluiceAndMetacontroller starts `sluice serve` once its build is done, then
+// the real Metacontroller. Their failures are kept in sluiceErr and mcErr, for the
+// tests that need them.
+func (c *Cluster) startSluiceAndMetacontroller(sluiceBuilt <-chan error, ports clusterPorts, reaper *reaper) {
 	if err := <-sluiceBuilt; err != nil {
 		c.sluiceErr = err
 		logf("WARNING: %v", err)
@@ -132,13 +167,11 @@ func bringUp(dir string, reaper *reaper) (*Cluster, error) {
 	case c.sluiceErr != nil:
 		c.mcErr = fmt.Errorf("not started: sluice serve is not running: %w", c.sluiceErr)
 	default:
-		c.mcErr = c.startMetacontroller(metacontrollerBinary(shared), ports.mcMetrics, ports.mcHealth, reaper)
+		c.mcErr = c.startMetacontroller(metacontrollerBinary(c.shared), ports.mcMetrics, ports.mcHealth, reaper)
 	}
 	if c.mcErr != nil {
 		logf("WARNING: Metacontroller: %v", c.mcErr)
 	}
-	logf("cluster up in %s (kubeconfig %s)", time.Since(start).Round(100*time.Millisecond), c.Kubeconfig)
-	return c, nil
 }
 
 // buildBinaries runs build-binaries.sh and returns the directories it printed.
@@ -244,6 +277,15 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 		return err
 	}
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
+	if err := writeKubeconfig(c.Kubeconfig, server); err != nil {
+		return err
+	}
+	c.API, err = newAPIClients(c.Kubeconfig)
+	return err
+}
+
+// writeKubeconfig writes the admin's kubeconfig of the API server at server.
+func writeKubeconfig(path, server string) error {
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -257,11 +299,7 @@ contexts:
   context: {cluster: e2e, user: admin, namespace: default}
 current-context: e2e
 `, server, Token)
-	if err := os.WriteFile(c.Kubeconfig, []byte(kubeconfig), 0o600); err != nil {
-		return err
-	}
-	c.API, err = newAPIClients(c.Kubeconfig)
-	return err
+	return os.WriteFile(path, []byte(kubeconfig), 0o600)
 }
 
 // writeServiceAccountKeys writes an RSA key pair for service account tokens.

@@ -30,14 +30,14 @@ func CreateRefusedInTerminatingNamespace(namespace string) func(string) bool {
 	}
 }
 
-// Conflict is the API server's refusal of a write made from a stale read
+// conflict is the API server's refusal of a write made from a stale read
 // (optimistic concurrency): Metacontroller read a child from its cache before the
 // watch delivered its own last write of it, and retries. Never the hook's doing.
-const Conflict = "the object has been modified; please apply your changes to the latest version and try again"
+const conflict = "the object has been modified; please apply your changes to the latest version and try again"
 
-// OnlyConflicts reports whether an error of Metacontroller holds conflicts and no
+// onlyConflicts reports whether an error of Metacontroller holds conflicts and no
 // other error.
-func OnlyConflicts(s string) bool { return OnlyErrors(s, Conflict) }
+func onlyConflicts(s string) bool { return OnlyErrors(s, conflict) }
 
 // errorMarkers are words of every refusal of the API server and error of
 // Metacontroller that onlyErrors must not let through.

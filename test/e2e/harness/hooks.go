@@ -11,10 +11,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8sjson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/client-go/dynamic"
 )
 
 // SyncRequest is Metacontroller's hook request (version v2), for the sync and the
@@ -90,55 +90,9 @@ func (f *StandIn) related(t *testing.T, parent *unstructured.Unstructured) (map[
 		return nil, err
 	}
 	for i, rule := range ans.RelatedResources {
-		gv, err := schema.ParseGroupVersion(rule.APIVersion)
-		if err != nil {
-			return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
-		}
-		gvk, err := f.c.API.mapper.KindFor(gv.WithResource(rule.Resource))
-		if err != nil {
-			f.c.API.mapper.Reset()
-			if gvk, err = f.c.API.mapper.KindFor(gv.WithResource(rule.Resource)); err != nil {
-				return nil, fmt.Errorf("relatedResources[%d] %s %s: %w", i, rule.APIVersion, rule.Resource, err)
-			}
-		}
-		ns := rule.Namespace
-		if parent.GetNamespace() != "" {
-			if ns != "" && ns != parent.GetNamespace() {
-				return nil, fmt.Errorf("relatedResources[%d]: namespace %q differs from the parent's %q", i, ns, parent.GetNamespace())
-			}
-			ns = parent.GetNamespace()
-		}
-		if rule.LabelSelector != nil && len(rule.Names) > 0 {
-			return nil, fmt.Errorf("relatedResources[%d]: labelSelector and names are mutually exclusive", i)
-		}
-		r, err := f.c.API.resourceFor(gvk, ns)
+		gvk, items, err := f.relatedObjects(t, parent, i, rule)
 		if err != nil {
 			return nil, err
-		}
-		var items []*unstructured.Unstructured
-		if len(rule.Names) > 0 {
-			for _, name := range rule.Names {
-				obj, err := r.Get(Ctx(t), name, metav1.GetOptions{})
-				if apierrors.IsNotFound(err) {
-					continue
-				}
-				if err != nil {
-					return nil, fmt.Errorf("get related %s %s: %w", gvk, name, err)
-				}
-				items = append(items, obj)
-			}
-		} else if rule.LabelSelector != nil { // no selector and no names: nothing
-			selector, err := metav1.LabelSelectorAsSelector(rule.LabelSelector)
-			if err != nil {
-				return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
-			}
-			list, err := r.List(Ctx(t), metav1.ListOptions{LabelSelector: selector.String()})
-			if err != nil {
-				return nil, fmt.Errorf("list related %s: %w", gvk, err)
-			}
-			for j := range list.Items {
-				items = append(items, &list.Items[j])
-			}
 		}
 		key := ChildKey(gvk)
 		if out[key] == nil {
@@ -151,6 +105,68 @@ func (f *StandIn) related(t *testing.T, parent *unstructured.Unstructured) (map[
 		}
 	}
 	return out, nil
+}
+
+// relatedObjects resolves rule, the i-th of the customize hook's relatedResources,
+// and returns its kind and the objects it selects in the parent's namespace.
+func (f *StandIn) relatedObjects(t *testing.T, parent *unstructured.Unstructured, i int, rule relatedRule) (schema.GroupVersionKind, []*unstructured.Unstructured, error) {
+	t.Helper()
+	gv, err := schema.ParseGroupVersion(rule.APIVersion)
+	if err != nil {
+		return schema.GroupVersionKind{}, nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
+	}
+	gvk, err := f.c.API.kindFor(gv.WithResource(rule.Resource))
+	if err != nil {
+		return gvk, nil, fmt.Errorf("relatedResources[%d] %s %s: %w", i, rule.APIVersion, rule.Resource, err)
+	}
+	ns := rule.Namespace
+	if parent.GetNamespace() != "" {
+		if ns != "" && ns != parent.GetNamespace() {
+			return gvk, nil, fmt.Errorf("relatedResources[%d]: namespace %q differs from the parent's %q", i, ns, parent.GetNamespace())
+		}
+		ns = parent.GetNamespace()
+	}
+	if rule.LabelSelector != nil && len(rule.Names) > 0 {
+		return gvk, nil, fmt.Errorf("relatedResources[%d]: labelSelector and names are mutually exclusive", i)
+	}
+	r, err := f.c.API.resourceFor(gvk, ns)
+	if err != nil {
+		return gvk, nil, err
+	}
+	items, err := fetchRelated(t, r, i, rule, gvk)
+	return gvk, items, err
+}
+
+// fetchRelated reads the objects rule names, those that exist, or lists those its
+// label selector selects; a rule with neither selects nothing.
+func fetchRelated(t *testing.T, r dynamic.ResourceInterface, i int, rule relatedRule, gvk schema.GroupVersionKind) ([]*unstructured.Unstructured, error) {
+	t.Helper()
+	var items []*unstructured.Unstructured
+	if len(rule.Names) > 0 {
+		for _, name := range rule.Names {
+			obj, err := r.Get(Ctx(t), name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("get related %s %s: %w", gvk, name, err)
+			}
+			items = append(items, obj)
+		}
+	} else if rule.LabelSelector != nil { // no selector and no names: nothing
+		selector, err := metav1.LabelSelectorAsSelector(rule.LabelSelector)
+		if err != nil {
+			return nil, fmt.Errorf("relatedResources[%d]: %w", i, err)
+		}
+		list, err := r.List(Ctx(t), metav1.ListOptions{LabelSelector: selector.String()})
+		if err != nil {
+			return nil, fmt.Errorf("list related %s: %w", gvk, err)
+		}
+		for j := range list.Items {
+			items = append(items, &list.Items[j])
+		}
+	}
+	return items, nil
 }
 
 // Observe lists the children of parent, keyed like a hook request: every declared

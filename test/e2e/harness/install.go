@@ -237,37 +237,9 @@ spec: {partitions: 1, replicas: 1}
 // the namespace controller) only see what discovery lists when they start.
 func (c *Cluster) waitForDiscovery() error {
 	start := time.Now()
-	want := map[string][]string{} // groupVersion -> resources
-	crds, err := c.API.Dyn.Resource(crdsGVR).List(context.Background(), ListAll)
+	want, err := c.wantedResources()
 	if err != nil {
-		return fmt.Errorf("list CRDs: %w", err)
-	}
-	for _, crd := range crds.Items {
-		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
-		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
-		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
-		for _, v := range versions {
-			m, _ := v.(map[string]any)
-			if served, _ := m["served"].(bool); served {
-				gv := group + "/" + fmt.Sprint(m["name"])
-				want[gv] = append(want[gv], plural)
-			}
-		}
-	}
-	if c.manifestsErr == nil {
-		controllers, err := c.API.Dyn.Resource(compositeControllersGVR).List(context.Background(), ListAll)
-		if err != nil {
-			return fmt.Errorf("list CompositeControllers: %w", err)
-		}
-		for _, cc := range controllers.Items {
-			children, _, _ := unstructured.NestedSlice(cc.Object, "spec", "childResources")
-			for _, child := range children {
-				m, _ := child.(map[string]any)
-				gv, _ := m["apiVersion"].(string)
-				res, _ := m["resource"].(string)
-				want[gv] = append(want[gv], res)
-			}
-		}
+		return err
 	}
 	disc, err := discovery.NewDiscoveryClientForConfig(c.API.Config)
 	if err != nil {
@@ -275,21 +247,7 @@ func (c *Cluster) waitForDiscovery() error {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var missing []string
-		for _, gv := range SortedKeys(want) {
-			list, err := disc.ServerResourcesForGroupVersion(gv)
-			served := map[string]bool{}
-			if err == nil {
-				for _, r := range list.APIResources {
-					served[r.Name] = true
-				}
-			}
-			for _, res := range want[gv] {
-				if !served[res] {
-					missing = append(missing, gv+" "+res)
-				}
-			}
-		}
+		missing := unserved(disc, want)
 		if len(missing) == 0 {
 			break
 		}
@@ -305,4 +263,65 @@ func (c *Cluster) waitForDiscovery() error {
 	}
 	logf("discovery lists all %d resources of the CRDs and child kinds in %s", n, time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// wantedResources returns the resources discovery must list, by groupVersion: every
+// served version of every CRD and, once Sluice's manifests are installed, every child
+// resource of every CompositeController.
+func (c *Cluster) wantedResources() (map[string][]string, error) {
+	want := map[string][]string{} // groupVersion -> resources
+	crds, err := c.API.Dyn.Resource(crdsGVR).List(context.Background(), ListAll)
+	if err != nil {
+		return nil, fmt.Errorf("list CRDs: %w", err)
+	}
+	for _, crd := range crds.Items {
+		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
+		versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+		for _, v := range versions {
+			m, _ := v.(map[string]any)
+			if served, _ := m["served"].(bool); served {
+				gv := group + "/" + fmt.Sprint(m["name"])
+				want[gv] = append(want[gv], plural)
+			}
+		}
+	}
+	if c.manifestsErr != nil {
+		return want, nil
+	}
+	controllers, err := c.API.Dyn.Resource(compositeControllersGVR).List(context.Background(), ListAll)
+	if err != nil {
+		return nil, fmt.Errorf("list CompositeControllers: %w", err)
+	}
+	for _, cc := range controllers.Items {
+		children, _, _ := unstructured.NestedSlice(cc.Object, "spec", "childResources")
+		for _, child := range children {
+			m, _ := child.(map[string]any)
+			gv, _ := m["apiVersion"].(string)
+			res, _ := m["resource"].(string)
+			want[gv] = append(want[gv], res)
+		}
+	}
+	return want, nil
+}
+
+// unserved returns the resources of want that discovery does not list now, as
+// "groupVersion resource".
+func unserved(disc discovery.DiscoveryInterface, want map[string][]string) []string {
+	var missing []string
+	for _, gv := range SortedKeys(want) {
+		list, err := disc.ServerResourcesForGroupVersion(gv)
+		served := map[string]bool{}
+		if err == nil {
+			for _, r := range list.APIResources {
+				served[r.Name] = true
+			}
+		}
+		for _, res := range want[gv] {
+			if !served[res] {
+				missing = append(missing, gv+" "+res)
+			}
+		}
+	}
+	return missing
 }

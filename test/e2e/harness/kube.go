@@ -148,16 +148,24 @@ func (a *APIClients) ChildKinds(controller *unstructured.Unstructured) ([]schema
 		if err != nil {
 			return nil, err
 		}
-		gvk, err := a.mapper.KindFor(gv.WithResource(res))
+		gvk, err := a.kindFor(gv.WithResource(res))
 		if err != nil {
-			a.mapper.Reset()
-			if gvk, err = a.mapper.KindFor(gv.WithResource(res)); err != nil {
-				return nil, fmt.Errorf("childResources %s %s: %w", apiVersion, res, err)
-			}
+			return nil, fmt.Errorf("childResources %s %s: %w", apiVersion, res, err)
 		}
 		out = append(out, gvk)
 	}
 	return out, nil
+}
+
+// kindFor resolves a resource to its kind, refreshing discovery once on a miss (CRDs
+// appear while the harness runs).
+func (a *APIClients) kindFor(gvr schema.GroupVersionResource) (schema.GroupVersionKind, error) {
+	gvk, err := a.mapper.KindFor(gvr)
+	if err != nil {
+		a.mapper.Reset()
+		gvk, err = a.mapper.KindFor(gvr)
+	}
+	return gvk, err
 }
 
 // Resources the tests read and write, and the list options that select everything.

@@ -7,14 +7,13 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	k8sjson "k8s.io/apimachinery/pkg/util/json"
-
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8sjson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // settleTimeout bounds WaitSettled. Metacontroller settles a new application in a
@@ -101,7 +100,7 @@ func (c *Cluster) WaitGone(t *testing.T, parent *unstructured.Unstructured, time
 // which one of expected reports true, is left out.
 func (c *Cluster) checkAccepted(t *testing.T, parent *unstructured.Unstructured, expected ...func(string) bool) {
 	t.Helper()
-	expected = append(expected, OnlyConflicts)
+	expected = append(expected, onlyConflicts)
 	unexpected := func(list []string) []string {
 		return slices.DeleteFunc(list, func(s string) bool {
 			return slices.ContainsFunc(expected, func(ok func(string) bool) bool { return ok(s) })

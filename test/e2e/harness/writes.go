@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
 )
 
 // SyncResult says what the stand-in's writes changed in the cluster.
@@ -60,63 +60,94 @@ func (f *StandIn) ApplyChildren(t *testing.T, parent *unstructured.Unstructured,
 	for _, child := range desired {
 		key := ChildKey(child.GroupVersionKind())
 		answered[key+" "+child.GetNamespace()+"/"+child.GetName()] = true
-		lastApplied, err := json.Marshal(child.Object)
-		if err != nil {
-			return err
-		}
 		r, err := f.c.API.Resource(child)
 		if err != nil {
 			return err
 		}
-		live := observed[key][child.GetNamespace()+"/"+child.GetName()]
-		if live == nil {
-			obj := child.DeepCopy()
-			setAnnotation(obj, LastAppliedKey, string(lastApplied))
-			obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
-			_, err := withoutWarnings(Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-				return r.Create(ctx, obj, StrictCreate)
-			})
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("create %s: %v", ObjKey(obj), err))
-				continue
-			}
-			res.Created = append(res.Created, ObjKey(obj))
-			continue
+		var problem string
+		if live := observed[key][child.GetNamespace()+"/"+child.GetName()]; live == nil {
+			problem, err = createChild(t, r, parent, child, res)
+		} else if method := f.strategy[key]; method != "" && method != "OnDelete" { // Metacontroller never updates such a child in place
+			problem = updateChild(t, r, live, child, res)
 		}
-		method := f.strategy[key]
-		if method == "" || method == "OnDelete" {
-			continue // Metacontroller never updates such a child in place
-		}
-		merged, err := applyUpdate(live, child)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", ObjKey(live), err))
-			continue
+			return err
 		}
-		if EqualJSON(merged.Object, live.Object) {
-			continue
+		if problem != "" {
+			errs = append(errs, problem)
 		}
-		if live.GetDeletionTimestamp() != nil {
-			continue // Metacontroller leaves a child pending deletion alone
-		}
-		updated, err := withoutWarnings(Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
-			return r.Update(ctx, merged, StrictUpdate)
-		})
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("update %s: %v", ObjKey(live), err))
-			continue
-		}
-		// Metacontroller writes whenever its merge differs from the live object. A
-		// write that leaves the resourceVersion as it was means the API server
-		// dropped or normalized what differs: Metacontroller would send the same
-		// write on every sync, forever.
-		if updated.GetResourceVersion() == live.GetResourceVersion() {
-			errs = append(errs, fmt.Sprintf("update %s: the merged answer differs from the live object, but the API server stored nothing new "+
-				"(resourceVersion %s kept): Metacontroller would rewrite it on every sync; what the server drops or normalizes (-live +merged):\n%s",
-				ObjKey(live), live.GetResourceVersion(), cmp.Diff(live.Object, merged.Object)))
-			continue
-		}
-		res.Updated = append(res.Updated, ObjKey(live))
 	}
+	deleted, err := f.deleteUnanswered(t, observed, answered, res)
+	if err != nil {
+		return err
+	}
+	if errs = append(errs, deleted...); len(errs) > 0 {
+		return fmt.Errorf("applying the answer:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+// createChild creates the answered child with its last-applied configuration and a
+// controller reference to parent, strictly. It returns what went wrong with the
+// create ("" when it was done); an error is one no write was tried for.
+func createChild(t *testing.T, r dynamic.ResourceInterface, parent, child *unstructured.Unstructured, res *SyncResult) (string, error) {
+	t.Helper()
+	lastApplied, err := json.Marshal(child.Object)
+	if err != nil {
+		return "", err
+	}
+	obj := child.DeepCopy()
+	setAnnotation(obj, LastAppliedKey, string(lastApplied))
+	obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(parent, parent.GroupVersionKind())})
+	_, err = withoutWarnings(Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return r.Create(ctx, obj, StrictCreate)
+	})
+	if err != nil {
+		return fmt.Sprintf("create %s: %v", ObjKey(obj), err), nil
+	}
+	res.Created = append(res.Created, ObjKey(obj))
+	return "", nil
+}
+
+// updateChild writes Metacontroller's three-way merge of the answered child into
+// live, strictly, when it differs from live and live is not pending deletion. It
+// returns what went wrong ("" when nothing did).
+func updateChild(t *testing.T, r dynamic.ResourceInterface, live, child *unstructured.Unstructured, res *SyncResult) string {
+	t.Helper()
+	merged, err := applyUpdate(live, child)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", ObjKey(live), err)
+	}
+	if EqualJSON(merged.Object, live.Object) {
+		return ""
+	}
+	if live.GetDeletionTimestamp() != nil {
+		return "" // Metacontroller leaves a child pending deletion alone
+	}
+	updated, err := withoutWarnings(Ctx(t), func(ctx context.Context) (*unstructured.Unstructured, error) {
+		return r.Update(ctx, merged, StrictUpdate)
+	})
+	if err != nil {
+		return fmt.Sprintf("update %s: %v", ObjKey(live), err)
+	}
+	// Metacontroller writes whenever its merge differs from the live object. A
+	// write that leaves the resourceVersion as it was means the API server
+	// dropped or normalized what differs: Metacontroller would send the same
+	// write on every sync, forever.
+	if updated.GetResourceVersion() == live.GetResourceVersion() {
+		return fmt.Sprintf("update %s: the merged answer differs from the live object, but the API server stored nothing new "+
+			"(resourceVersion %s kept): Metacontroller would rewrite it on every sync; what the server drops or normalizes (-live +merged):\n%s",
+			ObjKey(live), live.GetResourceVersion(), cmp.Diff(live.Object, merged.Object))
+	}
+	res.Updated = append(res.Updated, ObjKey(live))
+	return ""
+}
+
+// deleteUnanswered deletes every observed child that is not answered and not
+// pending deletion already, and returns what went wrong with the deletes.
+func (f *StandIn) deleteUnanswered(t *testing.T, observed map[string]map[string]*unstructured.Unstructured, answered map[string]bool, res *SyncResult) ([]string, error) {
+	t.Helper()
+	var errs []string
 	for _, key := range SortedKeys(observed) {
 		for _, name := range SortedKeys(observed[key]) {
 			live := observed[key][name]
@@ -125,7 +156,7 @@ func (f *StandIn) ApplyChildren(t *testing.T, parent *unstructured.Unstructured,
 			}
 			r, err := f.c.API.Resource(live)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			uid := live.GetUID()
 			err = r.Delete(Ctx(t), live.GetName(), metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}})
@@ -136,10 +167,7 @@ func (f *StandIn) ApplyChildren(t *testing.T, parent *unstructured.Unstructured,
 			res.Deleted = append(res.Deleted, ObjKey(live))
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("applying the answer:\n  %s", strings.Join(errs, "\n  "))
-	}
-	return nil
+	return errs, nil
 }
 
 // WriteStatus replaces the parent's status with the answered one plus

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/google/go-cmp/cmp"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -164,7 +166,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzScalar(f *testing.F) {
-	for _, s := range []string{`"x"`, `12`, `-1.5e3`, `true`, `null`, `{}`, `[1]`, `"\u00e9"`} {
+	for _, s := range []string{`"x"`, `12`, `-1.5e3`, `true`, `false`, `null`, `{}`, `[1]`, `"\u00e9"`, `9223372036854775808`, `1e400`, `-0`, `7.0`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -176,6 +178,13 @@ func FuzzScalar(f *testing.F) {
 		var again Scalar
 		if err := again.UnmarshalJSON(out); err != nil || again.String() != s.String() {
 			t.Errorf("scalar %s does not round-trip: %v", b, err)
+		}
+		// ToUnstructured is what decoding its JSON as unstructured gives.
+		var decoded any
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(out, &decoded); err == nil {
+			if got := s.ToUnstructured(); !reflect.DeepEqual(got, decoded) {
+				t.Errorf("scalar %s: ToUnstructured %#v, decoded %#v", b, got, decoded)
+			}
 		}
 	})
 }

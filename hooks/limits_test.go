@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/graph"
 )
 
@@ -25,9 +26,13 @@ import (
 // flinkConfiguration in spec.runtimes and in every streamlet (again distinct
 // keys), imagePullSecrets. Connections fan one outlet of streamlet i-1 out to
 // all inlets of streamlet i (MaxConnectionTargets targets each); streamlet
-// 0's inlets read existing topics (managed: false). Akka streamlets serve an
-// endpoint (a Service each), spec.metrics is set (a PodMonitor), and every
-// streamlet has its alerts (a PrometheusRule).
+// 0's inlets read existing topics (managed: false). spec.kafka and the
+// graph.MaxKafkaClusters clusters of spec.kafkaClusters authenticate with
+// managed users and the same topicDefaults, the outlets' topics go round
+// them, so that every streamlet has a KafkaUser on each. Akka streamlets serve an endpoint (a Service
+// each) and scale on their lag (a ScaledObject with a trigger per inlet, and
+// a TriggerAuthentication per cluster), spec.metrics is set (a PodMonitor),
+// and every streamlet has its alerts (a PrometheusRule).
 //
 // Every name the CRD caps is at its cap: the application name and each
 // streamlet name together fill "<app>-<streamlet>" to its runtime's cap, port
@@ -101,7 +106,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			Cluster:          fill("kafka-", graph.MaxLabelValueLength, 'c'),
 			BootstrapServers: free("kafka-bootstrap.kafka:9093,"),
 			TLS:              &graph.KafkaTLS{CASecret: subdomain("ca-", graph.MaxObjectNameLength)},
-			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, SecretName: subdomain("user-", graph.MaxObjectNameLength)},
+			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, Managed: true},
 			TopicDefaults: graph.TopicSettings{
 				Partitions: ptr(int32(12)), Replicas: ptr(int32(3)),
 				Config: scalarMap("default.topic", graph.MaxTopicConfig),
@@ -131,6 +136,19 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 	for i := range graph.MaxImagePullSecrets {
 		spec.ImagePullSecrets = append(spec.ImagePullSecrets, subdomain(fmt.Sprintf("pull-%02d-", i), graph.MaxObjectNameLength))
 	}
+	clusters := []string{""} // "": spec.kafka
+	for i := range graph.MaxKafkaClusters {
+		c := graph.KafkaCluster{
+			Name:             fill(fmt.Sprintf("k%d-", i), graph.MaxKafkaClusterNameLength, 'n'),
+			Cluster:          fill(fmt.Sprintf("kafka-%d-", i), graph.MaxLabelValueLength, 'c'),
+			BootstrapServers: free(fmt.Sprintf("kafka-%d-bootstrap.kafka:9093,", i)),
+			TLS:              &graph.KafkaTLS{CASecret: subdomain(fmt.Sprintf("ca-%d-", i), graph.MaxObjectNameLength)},
+			Authentication:   &graph.KafkaAuthentication{Type: graph.AuthSCRAMSHA512, Managed: true},
+			TopicDefaults:    spec.Kafka.TopicDefaults,
+		}
+		spec.KafkaClusters = append(spec.KafkaClusters, c)
+		clusters = append(clusters, c.Name)
+	}
 	runtimes := []graph.Runtime{graph.Akka, graph.Spark, graph.Flink}
 	limits := map[graph.Runtime]int{
 		graph.Akka:  graph.MaxWorkloadName,
@@ -154,6 +172,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 		if rt == graph.Akka {
 			s.Endpoint = &graph.Endpoint{ContainerPort: 8080}
 			s.ServiceAccountName = subdomain("streamlet-", graph.MaxObjectNameLength)
+			s.Autoscaling = &graph.Autoscaling{MaxReplicas: 64, LagThreshold: ptr(int64(1000))}
 		}
 		for p := range ports {
 			in := graph.Port{Name: fill(fmt.Sprintf("in-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
@@ -162,13 +181,12 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			}
 			s.Inlets = append(s.Inlets, in)
 			out := graph.Port{Name: fill(fmt.Sprintf("out-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
+			out.Topic = &graph.TopicSpec{Cluster: clusters[p%len(clusters)]}
 			if lists {
-				out.Topic = &graph.TopicSpec{
-					Name: fill(fmt.Sprintf("Topic_%03d_%02d.", i, p), graph.MaxTopicName, 'T'),
-					TopicSettings: graph.TopicSettings{
-						Partitions: ptr(int32(24)), Replicas: ptr(int32(3)),
-						Config: scalarMap("port.topic", graph.MaxTopicConfig),
-					},
+				out.Topic.Name = fill(fmt.Sprintf("Topic_%03d_%02d.", i, p), graph.MaxTopicName, 'T')
+				out.Topic.TopicSettings = graph.TopicSettings{
+					Partitions: ptr(int32(24)), Replicas: ptr(int32(3)),
+					Config: scalarMap("port.topic", graph.MaxTopicConfig),
 				}
 			}
 			s.Outlets = append(s.Outlets, out)
@@ -266,6 +284,9 @@ type measured struct {
 	largest  int // the largest rendered child
 	name     string
 	byKind   map[string]*kindSize
+	// streamlet is the most bytes of the children of one streamlet (all
+	// but its topics).
+	streamlet int
 }
 
 type kindSize struct{ n, total, max int }
@@ -293,6 +314,7 @@ func measure(t testing.TB, app *graph.StreamingApplication) (measured, []byte) {
 	req.Controller = controller(t, allComponents()...)
 	body := requestJSON(t, req)
 	m := measured{parent: parent, body: len(body), count: len(resp.Children), byKind: map[string]*kindSize{}}
+	byStreamlet := map[string]int{}
 	for _, child := range resp.Children {
 		b, err := json.Marshal(child)
 		if err != nil {
@@ -306,6 +328,10 @@ func measure(t testing.TB, app *graph.StreamingApplication) (measured, []byte) {
 		k.n++
 		k.total += len(b)
 		k.max = max(k.max, len(b))
+		if name, ok := child.GetLabels()[children.LabelStreamlet]; ok && child.GetKind() != children.KafkaTopicKind {
+			byStreamlet[name] += len(b)
+			m.streamlet = max(m.streamlet, byStreamlet[name])
+		}
 		m.children += len(b)
 		if len(b) > m.largest {
 			m.largest, m.name = len(b), child.GetKind()+" "+child.GetName()
@@ -388,8 +414,12 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 	// largest request.
 	wide, _ := measure(t, largestApplication(graph.MaxStreamlets, false))
 	wide.log(t, "largest")
-	if wide.count > maxTopics+4*graph.MaxStreamlets+1 {
-		t.Errorf("%d children, more than a topic per outlet and four per streamlet", wide.count)
+	// A streamlet's: ConfigMap, workload, Service, PrometheusRule,
+	// ScaledObject, the autoscaler's ConfigMap, and a KafkaUser and a
+	// TriggerAuthentication per cluster.
+	perStreamlet := 6 + 2*(1+graph.MaxKafkaClusters)
+	if wide.count > maxTopics+perStreamlet*graph.MaxStreamlets+1 {
+		t.Errorf("%d children, more than a topic per outlet and %d per streamlet", wide.count, perStreamlet)
 	}
 	if k := wide.byKind["KafkaTopic"]; k == nil || k.n != maxTopics || k.max > maxTopicBytes {
 		t.Errorf("KafkaTopics: %+v, want %d of at most maxTopicBytes (%d)", k, maxTopics, maxTopicBytes)
@@ -400,10 +430,9 @@ func TestLargestApplicationFitsTheLimits(t *testing.T) {
 			workload = max(workload, k.max)
 		}
 	}
-	streamlet := wide.byKind["ConfigMap"].max + workload + wide.byKind["Service"].max + wide.byKind["PrometheusRule"].max
-	t.Logf("largest: a streamlet's ConfigMap, workload, Service and PrometheusRule: %d bytes (maxStreamletBytes %d)", streamlet, maxStreamletBytes)
-	if streamlet > maxStreamletBytes {
-		t.Errorf("a streamlet's ConfigMap, workload, Service and PrometheusRule are %d bytes, over maxStreamletBytes (%d)", streamlet, maxStreamletBytes)
+	t.Logf("largest: a streamlet's children but its topics: at most %d bytes (maxStreamletBytes %d)", wide.streamlet, maxStreamletBytes)
+	if wide.streamlet > maxStreamletBytes {
+		t.Errorf("a streamlet's children but its topics are %d bytes, over maxStreamletBytes (%d)", wide.streamlet, maxStreamletBytes)
 	}
 	if wide.largest > maxChildBytes {
 		t.Errorf("%s is %d bytes, over maxChildBytes (%d)", wide.name, wide.largest, maxChildBytes)

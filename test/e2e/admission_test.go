@@ -17,19 +17,17 @@ import (
 	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
-var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-
 // createManagedTopic creates a KafkaTopic that looks like one Sluice manages (labelled
 // sluice.dev/app), without any application behind it: the admission policy alone
 // must protect it.
 func (c *cluster) createManagedTopic(t *testing.T, namespace, name string) *unstructured.Unstructured {
 	t.Helper()
-	topic := kafkaTopic(namespace, name, nil)
+	topic := harness.KafkaTopic(namespace, name, nil)
 	topic.SetLabels(map[string]string{
-		"strimzi.io/cluster": "e2e",
-		labelApp:             "guarded",
-		labelStreamlet:       "source",
-		labelOutlet:          "out",
+		"strimzi.io/cluster":   "e2e",
+		harness.LabelApp:       "guarded",
+		harness.LabelStreamlet: "source",
+		harness.LabelOutlet:    "out",
 	})
 	created, err := c.API.CreateStrict(harness.Ctx(t), topic)
 	if err != nil {
@@ -78,7 +76,7 @@ func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 	}
 
 	t.Run("not-sluice", func(t *testing.T) {
-		topic, err := c.API.CreateStrict(harness.Ctx(t), kafkaTopic(ns, "someone.else", nil))
+		topic, err := c.API.CreateStrict(harness.Ctx(t), harness.KafkaTopic(ns, "someone.else", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +91,7 @@ func TestManagedTopicDeletionNeedsRelease(t *testing.T) {
 // deletion goes through (the real Metacontroller finalizes the application).
 func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "foreground")
+	app := c.DeployReference(t, "foreground")
 	ns := app.GetNamespace()
 	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
 
@@ -134,7 +132,7 @@ func TestForegroundDeletionOfRetainAppRefused(t *testing.T) {
 	if err := parents.Delete(harness.Ctx(t), app.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("default deletion refused: %v", err)
 	}
-	c.WaitGone(t, app, deleteTimeout)
+	c.WaitGone(t, app, harness.DeleteTimeout)
 }
 
 // wantForegroundRefusal checks that err is the refusal of the policy
@@ -164,7 +162,7 @@ func TestNamespaceDeletionKeepsManagedTopic(t *testing.T) {
 	topic := c.createManagedTopic(t, ns, "guarded.ns")
 	c.KubectlOK(t, "delete", "namespace", ns, "--wait=false")
 
-	namespaces := c.API.Dyn.Resource(namespacesGVR)
+	namespaces := c.API.Dyn.Resource(harness.NamespacesGVR)
 	harness.Poll(t, 90*time.Second, "the namespace controller to report it cannot delete the topic", func() (bool, string) {
 		n, err := namespaces.Get(harness.Ctx(t), ns, metav1.GetOptions{})
 		if err != nil {
@@ -213,10 +211,10 @@ func TestGarbageCollectorDeletionNeedsRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	ownedBy := []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}}
-	guarded := kafkaTopic(ns, "guarded.gc", nil)
-	guarded.SetLabels(map[string]string{"strimzi.io/cluster": "e2e", labelApp: "guarded"})
+	guarded := harness.KafkaTopic(ns, "guarded.gc", nil)
+	guarded.SetLabels(map[string]string{"strimzi.io/cluster": "e2e", harness.LabelApp: "guarded"})
 	guarded.SetOwnerReferences(ownedBy)
-	unguarded := kafkaTopic(ns, "unguarded.gc", nil)
+	unguarded := harness.KafkaTopic(ns, "unguarded.gc", nil)
 	unguarded.SetOwnerReferences(ownedBy)
 	for _, topic := range []*unstructured.Unstructured{guarded, unguarded} {
 		if _, err := c.API.CreateStrict(harness.Ctx(t), topic); err != nil {

@@ -20,14 +20,14 @@ func TestTwoClusterChildren(t *testing.T) {
 	c := setup(t)
 	c.NeedManifests(t)
 	ns := c.NewNamespace(t, "clusters")
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	_ = unstructured.SetNestedSlice(app.Object, []any{map[string]any{
 		"name": "analytics", "cluster": "analytics-strimzi", "bootstrapServers": "analytics-strimzi-kafka-bootstrap.kafka:9093",
 		"tls":            map[string]any{"caSecret": "analytics-strimzi-cluster-ca-cert"},
 		"authentication": map[string]any{"type": "tls", "managed": true},
 	}}, "spec", "kafkaClusters")
 	spec, _ := app.Object["spec"].(map[string]any)
-	outlets, _ := streamlet(t, spec, "cdr-aggregator")["outlets"].([]any)
+	outlets, _ := harness.Streamlet(t, spec, "cdr-aggregator")["outlets"].([]any)
 	outlets[0].(map[string]any)["topic"] = map[string]any{"cluster": "analytics"}
 	if err := c.API.DryRunStrict(harness.Ctx(t), app); err != nil {
 		t.Fatalf("the API server refuses the two-cluster application: %v", err)
@@ -40,13 +40,13 @@ func TestTwoClusterChildren(t *testing.T) {
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	controller, _ := c.installedController(t)
-	r := c.render(t, file, controller)
-	if r.exitErr != nil {
-		t.Fatalf("sluice render: %v: %v\n%s", r.exitErr, r.problems(), r.stderr)
+	controller, _ := c.InstalledController(t)
+	r := c.Render(t, file, controller)
+	if r.ExitErr != nil {
+		t.Fatalf("sluice render: %v: %v\n%s", r.ExitErr, r.Problems(), r.Stderr)
 	}
 	onAnalytics := 0
-	for _, child := range r.children {
+	for _, child := range r.Children {
 		child.SetNamespace(ns)
 		if err := c.API.DryRunStrict(harness.Ctx(t), child); err != nil {
 			t.Errorf("the API server refuses %s %s: %v", child.GetKind(), child.GetName(), err)

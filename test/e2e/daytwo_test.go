@@ -30,7 +30,7 @@ var (
 func dayTwoVariants(t *testing.T) map[string]func(t *testing.T, spec map[string]any) {
 	t.Helper()
 	autoscale := func(spec map[string]any, name string, a map[string]any) {
-		s := streamlet(t, spec, name)
+		s := harness.Streamlet(t, spec, name)
 		delete(s, "replicas")
 		s["autoscaling"] = a
 	}
@@ -46,11 +46,11 @@ func dayTwoVariants(t *testing.T) map[string]func(t *testing.T, spec map[string]
 		"clickstream-sessions": func(t *testing.T, spec map[string]any) {
 			autoscale(spec, "bot-filter", map[string]any{"minReplicas": int64(0), "maxReplicas": int64(4)})
 			autoscale(spec, "metrics", map[string]any{"maxReplicas": int64(5)})
-			streamlet(t, spec, "sessionize")["suspend"] = true
+			harness.Streamlet(t, spec, "sessionize")["suspend"] = true
 		},
 		// No Kafka security: a ScaledObject without authentication, paused
 		// while the application is suspended with its Spark applications.
-		refApp: func(t *testing.T, spec map[string]any) {
+		harness.RefApp: func(t *testing.T, spec map[string]any) {
 			autoscale(spec, "merge", map[string]any{"maxReplicas": int64(12)})
 			spec["suspend"] = true
 		},
@@ -67,23 +67,23 @@ func TestDayTwoChildrenAreValid(t *testing.T) {
 	c := setup(t)
 	c.NeedManifests(t)
 	c.NeedSluice(t)
-	controller, listed := c.installedController(t)
+	controller, listed := c.InstalledController(t)
 	seen := map[string]bool{}
 	for name, mod := range dayTwoVariants(t) {
 		t.Run(name, func(t *testing.T) {
 			ns := c.NewNamespace(t, "daytwo")
-			app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", name+".yaml"), ns)
+			app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", name+".yaml"), ns)
 			mod(t, app.Object["spec"].(map[string]any))
 			if err := c.API.DryRunStrict(harness.Ctx(t), app); err != nil {
 				t.Fatalf("the API server refuses %s with day-two fields: %v", name, err)
 			}
 			file := writeApp(t, app)
-			r := c.render(t, file, controller)
-			if r.exitErr != nil || len(r.problems()) > 0 {
-				t.Fatalf("sluice render: exit %v (%s), problems %q", r.exitErr, r.stderr, r.problems())
+			r := c.Render(t, file, controller)
+			if r.ExitErr != nil || len(r.Problems()) > 0 {
+				t.Fatalf("sluice render: exit %v (%s), problems %q", r.ExitErr, r.Stderr, r.Problems())
 			}
-			for _, child := range r.children {
-				if err := c.checkRenderedChild(harness.Ctx(t), child, listed); err != nil {
+			for _, child := range r.Children {
+				if err := c.CheckRenderedChild(harness.Ctx(t), child, listed); err != nil {
 					t.Errorf("%s: %v", harness.ObjKey(child), err)
 				}
 				seen[dayTwoShape(child)] = true
@@ -156,67 +156,6 @@ func writeApp(t *testing.T, app *unstructured.Unstructured) string {
 	return file
 }
 
-// reportWorkloads writes, as the operators would, each workload's status
-// for its current spec: running (every replica ready, Spark RUNNING, Flink
-// RUNNING and STABLE) or, for a workload answered suspended, stopped
-// (Deployment at 0 pods, Spark SUSPENDED, Flink SUSPENDED), and KafkaTopics
-// Ready.
-func (c *cluster) reportWorkloads(t *testing.T, parent *unstructured.Unstructured) {
-	t.Helper()
-	for _, child := range c.snapshot(t, parent) {
-		var status map[string]any
-		gen := child.GetGeneration()
-		switch child.GetKind() {
-		case "Deployment":
-			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "replicas")
-			status = map[string]any{"observedGeneration": gen, "replicas": n, "readyReplicas": n, "updatedReplicas": n, "availableReplicas": n,
-				"conditions": []any{
-					map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-					map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": "ok", "lastUpdateTime": "2026-01-01T00:00:00Z", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-				}}
-			if n == 0 {
-				status = map[string]any{"observedGeneration": gen}
-			}
-		case "SparkApplication":
-			if suspended, _, _ := unstructured.NestedBool(child.Object, "spec", "suspend"); suspended {
-				status = map[string]any{"applicationState": map[string]any{"state": "SUSPENDED"},
-					"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
-				break
-			}
-			n, _, _ := unstructured.NestedInt64(child.Object, "spec", "executor", "instances")
-			executors := map[string]any{}
-			for i := range n {
-				executors[fmt.Sprintf("%s-exec-%d", child.GetName(), i+1)] = "RUNNING"
-			}
-			status = map[string]any{"applicationState": map[string]any{"state": "RUNNING"}, "executorState": executors,
-				"driverInfo": map[string]any{"podName": child.GetName() + "-driver"}}
-		case "FlinkDeployment":
-			status = map[string]any{"observedGeneration": gen, "jobManagerDeploymentStatus": "READY",
-				"jobStatus": map[string]any{"state": "RUNNING"}, "lifecycleState": "STABLE"}
-			if s, _, _ := unstructured.NestedString(child.Object, "spec", "job", "state"); s == "suspended" {
-				status = map[string]any{"observedGeneration": gen, "jobManagerDeploymentStatus": "MISSING",
-					"jobStatus":            map[string]any{"state": "SUSPENDED", "upgradeSavepointPath": "s3://acme-streaming/fraud/score/savepoints/savepoint-e2e"},
-					"lifecycleState":       "SUSPENDED",
-					"reconciliationStatus": map[string]any{"lastReconciledSpec": `{"spec":{"job":{"upgradeMode":"savepoint","state":"suspended"}}}`}}
-			}
-		case "KafkaTopic":
-			status = map[string]any{"observedGeneration": gen, "conditions": []any{
-				map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"},
-			}}
-		default:
-			continue
-		}
-		child.Object["status"] = status
-		r, err := c.API.Resource(child)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := r.UpdateStatus(harness.Ctx(t), child, metav1.UpdateOptions{}); err != nil {
-			t.Fatalf("update the status of %s: %v", harness.ObjKey(child), err)
-		}
-	}
-}
-
 // waitPhase waits until the parent's status has phase, and returns it.
 func (c *cluster) waitPhase(t *testing.T, parent *unstructured.Unstructured, phase string) *unstructured.Unstructured {
 	t.Helper()
@@ -249,14 +188,14 @@ func TestSuspendAndResume(t *testing.T) {
 		// workloads are the children suspending writes.
 		workloads []string
 	}{
-		{refApp, func(t *testing.T, spec map[string]any) {
-			s := streamlet(t, spec, "merge")
+		{harness.RefApp, func(t *testing.T, spec map[string]any) {
+			s := harness.Streamlet(t, spec, "merge")
 			delete(s, "replicas")
 			s["autoscaling"] = map[string]any{"minReplicas": int64(4), "maxReplicas": int64(12)}
 		}, []string{
-			"Deployment " + workloadName("cdr-ingress"), "Deployment " + workloadName("cdr-validator"), "Deployment " + workloadName("console-egress"),
-			"Deployment " + workloadName("error-egress"), "Deployment " + workloadName("merge"), "ScaledObject " + workloadName("merge"),
-			"SparkApplication " + workloadName("cdr-aggregator"), "SparkApplication " + workloadName("cdr-generator1"), "SparkApplication " + workloadName("cdr-generator2"),
+			"Deployment " + harness.WorkloadName("cdr-ingress"), "Deployment " + harness.WorkloadName("cdr-validator"), "Deployment " + harness.WorkloadName("console-egress"),
+			"Deployment " + harness.WorkloadName("error-egress"), "Deployment " + harness.WorkloadName("merge"), "ScaledObject " + harness.WorkloadName("merge"),
+			"SparkApplication " + harness.WorkloadName("cdr-aggregator"), "SparkApplication " + harness.WorkloadName("cdr-generator1"), "SparkApplication " + harness.WorkloadName("cdr-generator2"),
 		}},
 		{"fraud-scoring", nil, []string{
 			"Deployment fraud-scoring-alerts", "Deployment fraud-scoring-api", "Deployment fraud-scoring-enrich", "Deployment fraud-scoring-payments",
@@ -265,7 +204,7 @@ func TestSuspendAndResume(t *testing.T) {
 	} {
 		t.Run(tc.example, func(t *testing.T) {
 			ns := c.NewNamespace(t, "suspend")
-			app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", tc.example+".yaml"), ns)
+			app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", tc.example+".yaml"), ns)
 			if tc.mod != nil {
 				tc.mod(t, app.Object["spec"].(map[string]any))
 			}
@@ -273,19 +212,19 @@ func TestSuspendAndResume(t *testing.T) {
 				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
 			live := c.WaitSettled(t, app)
-			c.reportWorkloads(t, live)
+			c.ReportWorkloads(t, live)
 			live = c.waitPhase(t, live, "Running")
-			running := c.snapshot(t, live)
+			running := c.Snapshot(t, live)
 
-			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { spec["suspend"] = true })
+			live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) { spec["suspend"] = true })
 			live = c.WaitSettled(t, live)
-			suspended := c.snapshot(t, live)
-			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(running, suspended))); diff != "" {
+			suspended := c.Snapshot(t, live)
+			if diff := cmp.Diff(tc.workloads, withoutAlerts(harness.ChangedKeys(running, suspended))); diff != "" {
 				t.Errorf("suspending wrote other children than the workloads (-want +got):\n%s", diff)
 			}
-			c.reportWorkloads(t, live)
+			c.ReportWorkloads(t, live)
 			live = c.waitPhase(t, live, "Suspended")
-			suspended = c.snapshot(t, live) // with the operators' status writes
+			suspended = c.Snapshot(t, live) // with the operators' status writes
 			for _, s := range mustSlice(t, live, "status", "streamlets") {
 				if m := s.(map[string]any); m["phase"] != "Suspended" {
 					t.Errorf("streamlet %v is %v, want Suspended", m["name"], m["phase"])
@@ -295,7 +234,7 @@ func TestSuspendAndResume(t *testing.T) {
 				t.Errorf("Ready = %v, want True, reason Suspended", ready)
 			}
 			if tc.example == "fraud-scoring" {
-				sp, _ := streamletStatus(t, live, "score")["savepoint"].(map[string]any)
+				sp, _ := harness.StreamletStatus(t, live, "score")["savepoint"].(map[string]any)
 				if sp["location"] != "s3://acme-streaming/fraud/score/savepoints/savepoint-e2e" || sp["upgradeMode"] != "savepoint" {
 					t.Errorf("score's savepoint status = %v, want the operator's upgrade savepoint and mode savepoint", sp)
 				}
@@ -304,10 +243,10 @@ func TestSuspendAndResume(t *testing.T) {
 				t.Errorf("kubectl get sapp does not show Suspended:\n%s", out)
 			}
 
-			live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) { delete(spec, "suspend") })
+			live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) { delete(spec, "suspend") })
 			live = c.WaitSettled(t, live)
-			resumed := c.snapshot(t, live)
-			if diff := cmp.Diff(tc.workloads, withoutAlerts(changedKeys(suspended, resumed))); diff != "" {
+			resumed := c.Snapshot(t, live)
+			if diff := cmp.Diff(tc.workloads, withoutAlerts(harness.ChangedKeys(suspended, resumed))); diff != "" {
 				t.Errorf("resuming wrote other children than the workloads (-want +got):\n%s", diff)
 			}
 			for _, key := range tc.workloads {
@@ -318,7 +257,7 @@ func TestSuspendAndResume(t *testing.T) {
 					t.Errorf("%s resumed has other annotations than before (-before +resumed):\n%s", key, diff)
 				}
 			}
-			c.reportWorkloads(t, live)
+			c.ReportWorkloads(t, live)
 			c.waitPhase(t, live, "Running")
 		})
 	}
@@ -419,15 +358,15 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, "autoscale")
 	const app, enrich = "fraud-scoring", "fraud-scoring-enrich"
-	parent, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", app+".yaml"), ns)
-	s := streamlet(t, parent.Object["spec"].(map[string]any), "enrich")
+	parent, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", app+".yaml"), ns)
+	s := harness.Streamlet(t, parent.Object["spec"].(map[string]any), "enrich")
 	delete(s, "replicas")
 	s["autoscaling"] = map[string]any{"minReplicas": int64(2), "maxReplicas": int64(10), "lagThreshold": int64(100)}
 	if _, err := c.API.CreateStrict(harness.Ctx(t), parent); err != nil {
 		t.Fatalf("create %s: %v", harness.ObjKey(parent), err)
 	}
 	live := c.WaitSettled(t, parent)
-	kids := c.snapshot(t, live)
+	kids := c.Snapshot(t, live)
 	for _, key := range []string{"ScaledObject " + enrich, "TriggerAuthentication " + enrich, "ConfigMap " + enrich + "-autoscaler"} {
 		if _, ok := kids[key]; !ok {
 			t.Errorf("no %s", key)
@@ -460,20 +399,20 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		ss := streamletStatus(t, p, "enrich")
+		ss := harness.StreamletStatus(t, p, "enrich")
 		a, _ := ss["autoscaling"].(map[string]any)
 		return a["ready"] == "True" && a["active"] == "True" && ss["expectedReplicas"] == int64(3), harness.MustJSON(ss)
 	})
 	live = c.WaitSettled(t, live)
 
 	// Off: the spec's count, and KEDA's children go.
-	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
-		s := streamlet(t, spec, "enrich")
+	live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		s := harness.Streamlet(t, spec, "enrich")
 		delete(s, "autoscaling")
 		s["replicas"] = int64(5)
 	})
 	live = c.WaitSettled(t, live)
-	kids = c.snapshot(t, live)
+	kids = c.Snapshot(t, live)
 	if n, _, _ := unstructured.NestedInt64(kids["Deployment "+enrich].Object, "spec", "replicas"); n != 5 {
 		t.Errorf("autoscaling off: enrich has %d replicas, want the spec's 5", n)
 	}
@@ -490,8 +429,8 @@ func TestAutoscaledReplicasBelongToTheScaler(t *testing.T) {
 
 	// On again while 5 run: the 5 stay (no drop to the range's least, nor
 	// to the API server's default of 1).
-	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
-		s := streamlet(t, spec, "enrich")
+	live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		s := harness.Streamlet(t, spec, "enrich")
 		delete(s, "replicas")
 		s["autoscaling"] = map[string]any{"minReplicas": int64(1), "maxReplicas": int64(10)}
 	})

@@ -30,8 +30,8 @@ func TestHookNetworkPolicy(t *testing.T) {
 	if err := c.API.DryRunStrict(harness.Ctx(t), policy); err != nil {
 		t.Fatalf("the API server refuses the NetworkPolicy: %v", err)
 	}
-	chart := c.offlineChart(t)
-	rendered := c.helmTemplate(t, chart, helmNamespace, nil,
+	chart := c.OfflineChart(t)
+	rendered := c.HelmTemplate(t, chart, harness.HelmNamespace, nil,
 		"networkPolicy.metacontroller.namespace=metacontroller",
 		"networkPolicy.metacontroller.podLabels.app\\.kubernetes\\.io/name=metacontroller-helm",
 		"networkPolicy.metacontroller.podLabels.app\\.kubernetes\\.io/instance=metacontroller")
@@ -47,7 +47,7 @@ func TestHookNetworkPolicy(t *testing.T) {
 	if diff := cmp.Diff(policy.Object["spec"], fromChart.Object["spec"]); diff != "" {
 		t.Errorf("chart's NetworkPolicy differs from the component's (-component +chart):\n%s", diff)
 	}
-	for _, o := range c.helmTemplate(t, chart, helmNamespace, nil) {
+	for _, o := range c.HelmTemplate(t, chart, harness.HelmNamespace, nil) {
 		if o.GetKind() == "NetworkPolicy" {
 			t.Error("the chart made a NetworkPolicy without knowing Metacontroller's pods")
 		}
@@ -61,7 +61,7 @@ func TestHookTLSChart(t *testing.T) {
 	c := setup(t)
 	c.NeedManifests(t)
 	ns := c.NewNamespace(t, "tls")
-	objs := c.helmTemplate(t, c.offlineChart(t), ns, []string{"monitoring", "pod-health"}, "tls.enabled=true")
+	objs := c.HelmTemplate(t, c.OfflineChart(t), ns, []string{"monitoring", "pod-health"}, "tls.enabled=true")
 	checked := map[string]bool{}
 	for _, o := range objs {
 		switch o.GetKind() {

@@ -45,11 +45,11 @@ func TestTopicGrants(t *testing.T) {
 		_ = c.API.Dyn.Resource(bindingsGVR).Delete(harness.Ctx(t), bindingName, metav1.DeleteOptions{})
 	})
 
-	base := loadExample(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"))
+	base := harness.LoadExample(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"))
 	base.SetNamespace(ns)
 	foreignOutlet := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": "other-team.orders"})
 	foreignInlet := withPortTopic(t, base, "cdr-aggregator", "inlets", "in", map[string]any{"name": "other-team.users", "managed": false})
-	own := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": refApp + ".merged"})
+	own := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": harness.RefApp + ".merged"})
 
 	// Without grants, nothing: the binding's paramRef finds no ConfigMap.
 	harness.Poll(t, 30*time.Second, "the policy refuses an application in a namespace without grants", func() (bool, string) {
@@ -81,7 +81,7 @@ func TestTopicGrants(t *testing.T) {
 		}
 		for _, want := range []string{
 			"ValidatingAdmissionPolicy 'sluice-topic-grants'",
-			"StreamingApplication " + ns + "/" + refApp + " names Kafka topics not granted to namespace " + ns + ": " + topic + ".",
+			"StreamingApplication " + ns + "/" + harness.RefApp + " names Kafka topics not granted to namespace " + ns + ": " + topic + ".",
 			"ConfigMap sluice-topic-grants in its namespace",
 		} {
 			if !strings.Contains(err.Error(), want) {
@@ -92,7 +92,7 @@ func TestTopicGrants(t *testing.T) {
 	if err := c.dryRunCreate(t, own); err != nil {
 		t.Errorf("a name under the application's own prefix refused: %v", err)
 	}
-	prefixed := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": "team-b." + refApp + ".merged"})
+	prefixed := withPortTopic(t, base, "merge", "outlets", "out", map[string]any{"name": "team-b." + harness.RefApp + ".merged"})
 	_ = unstructured.SetNestedField(prefixed.Object, "team-b.", "spec", "kafka", "topicPrefix")
 	if err := c.dryRunCreate(t, prefixed); err != nil {
 		t.Errorf("a name under the application's own prefixed names refused: %v", err)
@@ -173,7 +173,7 @@ func describeErr(err error) string {
 func TestTopicGrantsChartMatchesComponent(t *testing.T) {
 	c := setup(t)
 	policy, binding := grantsPolicy(t, c.Repo)
-	objs := c.helmTemplate(t, c.offlineChart(t), helmNamespace, nil, "topicGrants.enabled=true")
+	objs := c.HelmTemplate(t, c.OfflineChart(t), harness.HelmNamespace, nil, "topicGrants.enabled=true")
 	found := 0
 	for _, o := range objs {
 		var want *unstructured.Unstructured
@@ -204,7 +204,7 @@ func TestTopicPrefixImmutable(t *testing.T) {
 	c.NeedManifests(t)
 	ns := c.NewNamespace(t, "prefix")
 	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	plain := app.DeepCopy()
 	plain.SetName("plain")
 	_ = unstructured.SetNestedField(app.Object, ns+".", "spec", "kafka", "topicPrefix")
@@ -217,8 +217,8 @@ func TestTopicPrefixImmutable(t *testing.T) {
 		name, app string
 		prefix    any // nil removes it
 	}{
-		{"changed", refApp, "other."},
-		{"removed", refApp, nil},
+		{"changed", harness.RefApp, "other."},
+		{"removed", harness.RefApp, nil},
 		{"added later", "plain", ns + "."},
 	} {
 		var err error
@@ -244,7 +244,7 @@ func TestTopicPrefixImmutable(t *testing.T) {
 	var err error
 	for range 5 {
 		var live *unstructured.Unstructured
-		if live, err = parents.Get(harness.Ctx(t), refApp, metav1.GetOptions{}); err != nil {
+		if live, err = parents.Get(harness.Ctx(t), harness.RefApp, metav1.GetOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		_ = unstructured.SetNestedField(live.Object, "edited", "metadata", "annotations", "note")

@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,215 +21,6 @@ var helmOnlyLabels = []string{
 	"app.kubernetes.io/version",
 	"app.kubernetes.io/managed-by",
 	"helm.sh/chart",
-}
-
-// componentValues maps each kustomize component to the chart value that turns it on.
-var componentValues = map[string]string{
-	"spark":           "components.spark",
-	"flink":           "components.flink",
-	"monitoring":      "components.monitoring",
-	"kafka-users":     "components.kafkaUsers",
-	"keda":            "components.keda",
-	"pod-health":      "components.podHealth",
-	"strimzi-v1beta2": "components.strimziV1beta2",
-}
-
-// helmNamespace is the release namespace of the rendered chart, unlike the
-// kustomize manifests' sluice-system, so that the comparison sees it replaced.
-const helmNamespace = "sluice-helm"
-
-var (
-	helmOnce sync.Once
-	helmPath string
-	helmErr  error
-)
-
-// helmBinary returns the helm that build-binaries.sh built (TestMain ran the script
-// already, so this run only finds it in the cache and prints its directory).
-func helmBinary(t *testing.T) string {
-	t.Helper()
-	helmOnce.Do(func() {
-		cmd := exec.Command("bash", "build-binaries.sh")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			helmErr = fmt.Errorf("build-binaries.sh: %w\n%s", err, stderr.String())
-			return
-		}
-		for line := range strings.Lines(stdout.String()) {
-			if dir, ok := strings.CutPrefix(strings.TrimSpace(line), "helm="); ok {
-				helmPath = filepath.Join(dir, "helm")
-			}
-		}
-		if helmPath == "" {
-			helmErr = fmt.Errorf("build-binaries.sh printed no helm= line: %q", stdout.String())
-		}
-	})
-	if helmErr != nil {
-		t.Fatal(helmErr)
-	}
-	return helmPath
-}
-
-// helm runs helm with its home folders inside the test run's temporary directory
-// (nothing under $HOME changes) and returns stdout; an error carries stderr.
-func (c *cluster) helm(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	home := filepath.Join(c.Dir, "helm-home")
-	cmd := exec.Command(helmBinary(t), args...)
-	cmd.Env = append(os.Environ(),
-		"HELM_CACHE_HOME="+filepath.Join(home, "cache"),
-		"HELM_CONFIG_HOME="+filepath.Join(home, "config"),
-		"HELM_DATA_HOME="+filepath.Join(home, "data"),
-	)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("helm %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String(), nil
-}
-
-// offlineChart copies manifests/chart/sluice into a temporary directory without its
-// dependency on metacontroller-helm: oci://ghcr.io is out of reach here, and with
-// metacontroller.enabled=false the dependency renders nothing anyway. It checks the
-// dependency it removes, and returns the copy's path.
-func (c *cluster) offlineChart(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "sluice")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(c.Repo, "manifests", "chart", "sluice"))); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "Chart.yaml")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chart map[string]any
-	if err := yaml.Unmarshal(b, &chart); err != nil {
-		t.Fatalf("Chart.yaml: %v", err)
-	}
-	want := []any{map[string]any{
-		"name":       "metacontroller-helm",
-		"alias":      "metacontroller",
-		"version":    "4.17.2",
-		"repository": "oci://ghcr.io/metacontroller",
-		"condition":  "metacontroller.enabled",
-	}}
-	if diff := cmp.Diff(want, chart["dependencies"]); diff != "" {
-		t.Errorf("Chart.yaml dependencies mismatch (-want +got):\n%s", diff)
-	}
-	delete(chart, "dependencies")
-	if b, err = yaml.Marshal(chart); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// componentOrder returns every kustomize component in the order a kustomization
-// lists them: those of manifests/install/all/kustomization.yaml first, in its order
-// (the order in which they append child kinds), then the ones it leaves out.
-func (c *cluster) componentOrder(t *testing.T) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "install", "all", "kustomization.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var k struct {
-		Components []string `json:"components"`
-	}
-	if err := yaml.Unmarshal(b, &k); err != nil {
-		t.Fatalf("manifests/install/all/kustomization.yaml: %v", err)
-	}
-	var order []string
-	for _, p := range k.Components {
-		order = append(order, filepath.Base(p))
-	}
-	for _, name := range harness.SortedKeys(componentValues) {
-		if !slices.Contains(order, name) {
-			order = append(order, name)
-		}
-	}
-	if len(order) != len(componentValues) {
-		t.Fatalf("components %q: want exactly those the chart has values for: %q", order, harness.SortedKeys(componentValues))
-	}
-	return order
-}
-
-// subsets returns every subset of order, each in order, the empty one first.
-func subsets(order []string) [][]string {
-	var out [][]string
-	for mask := range 1 << len(order) {
-		var s []string
-		for i, name := range order {
-			if mask&(1<<i) != 0 {
-				s = append(s, name)
-			}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// subsetName names a subset for subtests.
-func subsetName(comps []string) string {
-	if len(comps) == 0 {
-		return "base"
-	}
-	return strings.Join(comps, "+")
-}
-
-// helmTemplate renders the chart with Metacontroller off and exactly the given
-// components on, plus extra --set values, and returns the objects, CRDs included.
-func (c *cluster) helmTemplate(t *testing.T, chart, namespace string, comps []string, extra ...string) []*unstructured.Unstructured {
-	t.Helper()
-	args := []string{"template", "sluice", chart, "--namespace", namespace, "--include-crds",
-		"--set", "metacontroller.enabled=false"}
-	for _, name := range harness.SortedKeys(componentValues) {
-		args = append(args, "--set", fmt.Sprintf("%s=%t", componentValues[name], slices.Contains(comps, name)))
-	}
-	for _, e := range extra {
-		args = append(args, "--set", e)
-	}
-	out, err := c.helm(t, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := harness.DecodeYAMLDocs([]byte(out))
-	if err != nil {
-		t.Fatalf("helm template output: %v", err)
-	}
-	return objs
-}
-
-// kustomized caches the output of `kubectl kustomize` per list of components:
-// TestHelmChart and TestRenderedChildrenAreValid both render all 32 subsets.
-var kustomized sync.Map // "+"-joined components -> []*unstructured.Unstructured
-
-// kustomizeObjects renders manifests/base with the given components, in that order.
-func (c *cluster) kustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
-	t.Helper()
-	key := strings.Join(comps, "+")
-	cached, ok := kustomized.Load(key)
-	if !ok {
-		dir, err := c.Kustomization(comps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := harness.DecodeYAMLDocs([]byte(c.KubectlOK(t, "kustomize", dir)))
-		if err != nil {
-			t.Fatalf("kubectl kustomize %s: %v", dir, err)
-		}
-		cached, _ = kustomized.LoadOrStore(key, objs)
-	}
-	var out []*unstructured.Unstructured
-	for _, o := range cached.([]*unstructured.Unstructured) {
-		out = append(out, o.DeepCopy())
-	}
-	return out
 }
 
 // byKindName indexes objects by "Kind name", failing on duplicates.
@@ -364,8 +151,8 @@ func chartAppVersion(t *testing.T, chart string) string {
 func TestHelmChart(t *testing.T) {
 	c := setup(t)
 	c.NeedManifests(t)
-	chart := c.offlineChart(t)
-	order := c.componentOrder(t)
+	chart := c.OfflineChart(t)
+	order := c.ComponentOrder(t)
 
 	t.Run("lint", func(t *testing.T) {
 		for _, set := range [][]string{
@@ -374,11 +161,11 @@ func TestHelmChart(t *testing.T) {
 			{"components.spark=false,components.flink=false,components.monitoring=false,metacontroller.enabled=false"},
 			{"fullnameOverride=acme-sluice,image.tag=1.2.3"},
 		} {
-			args := []string{"lint", "--strict", chart, "--namespace", helmNamespace}
+			args := []string{"lint", "--strict", chart, "--namespace", harness.HelmNamespace}
 			for _, s := range set {
 				args = append(args, "--set", s)
 			}
-			out, err := c.helm(t, args...)
+			out, err := c.Helm(t, args...)
 			if err != nil {
 				t.Errorf("%v\n%s", err, out)
 			}
@@ -412,24 +199,24 @@ func TestHelmChart(t *testing.T) {
 	})
 
 	t.Run("schema refuses a misspelt component", func(t *testing.T) {
-		out, err := c.helm(t, "template", "sluice", chart, "--set", "metacontroller.enabled=false", "--set", "components.podhealth=true")
+		out, err := c.Helm(t, "template", "sluice", chart, "--set", "metacontroller.enabled=false", "--set", "components.podhealth=true")
 		if err == nil || !strings.Contains(err.Error(), "podhealth") {
 			t.Errorf("helm template with components.podhealth: got error %v, want one naming podhealth\n%s", err, out)
 		}
 	})
 
 	appVersion := chartAppVersion(t, chart)
-	for _, comps := range subsets(order) {
-		t.Run("matches kustomize/"+subsetName(comps), func(t *testing.T) {
-			want := byKindName(t, c.kustomizeObjects(t, comps))
-			got := byKindName(t, c.helmTemplate(t, chart, helmNamespace, comps))
+	for _, comps := range harness.Subsets(order) {
+		t.Run("matches kustomize/"+harness.SubsetName(comps), func(t *testing.T) {
+			want := byKindName(t, c.KustomizeObjects(t, comps))
+			got := byKindName(t, c.HelmTemplate(t, chart, harness.HelmNamespace, comps))
 			// The chart leaves the namespace to `helm install --create-namespace`.
 			delete(want, "Namespace sluice-system")
 			if diff := cmp.Diff(harness.SortedKeys(want), harness.SortedKeys(got)); diff != "" {
 				t.Fatalf("objects mismatch (-kustomize +helm):\n%s", diff)
 			}
 			for _, key := range harness.SortedKeys(want) {
-				w := asKustomizeWouldBe(t, want[key], helmNamespace)
+				w := asKustomizeWouldBe(t, want[key], harness.HelmNamespace)
 				g := got[key]
 				if g.GetKind() != "CustomResourceDefinition" {
 					g = withoutHelmLabels(t, g)
@@ -451,9 +238,9 @@ func TestHelmChart(t *testing.T) {
 	// another name into a fresh namespace, so that no create collides with it.
 	ns := c.NewNamespace(t, "helm")
 	name := "sluice-helm-" + harness.RandSuffix()
-	for _, comps := range subsets(order) {
-		t.Run("dry-run create/"+subsetName(comps), func(t *testing.T) {
-			objs := c.helmTemplate(t, chart, ns, comps, "fullnameOverride="+name)
+	for _, comps := range harness.Subsets(order) {
+		t.Run("dry-run create/"+harness.SubsetName(comps), func(t *testing.T) {
+			objs := c.HelmTemplate(t, chart, ns, comps, "fullnameOverride="+name)
 			checkRenamed(t, objs, name, ns)
 			for _, o := range objs {
 				var err error

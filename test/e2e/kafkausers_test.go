@@ -25,7 +25,7 @@ func TestManagedKafkaUsers(t *testing.T) {
 	c := setup(t)
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, "users")
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	_ = unstructured.SetNestedMap(app.Object, map[string]any{"type": "scram-sha-512", "managed": true}, "spec", "kafka", "authentication")
 	if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
 		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
@@ -39,9 +39,9 @@ func TestManagedKafkaUsers(t *testing.T) {
 	if len(list.Items) != 8 {
 		t.Fatalf("%d KafkaUsers, want one per streamlet (8)", len(list.Items))
 	}
-	merge := workloadName("merge")
+	merge := harness.WorkloadName("merge")
 	for _, s := range []string{"merge", "cdr-aggregator"} {
-		if msg := streamletStatus(t, live, s)["message"]; !strings.Contains(msg.(string), "waiting for Kafka credentials: KafkaUser "+workloadName(s)) {
+		if msg := harness.StreamletStatus(t, live, s)["message"]; !strings.Contains(msg.(string), "waiting for Kafka credentials: KafkaUser "+harness.WorkloadName(s)) {
 			t.Errorf("streamlet %s: message %q does not wait for its credentials", s, msg)
 		}
 	}
@@ -57,18 +57,18 @@ func TestManagedKafkaUsers(t *testing.T) {
 		t.Fatalf("write KafkaUser status: %v", err)
 	}
 	harness.Poll(t, time.Minute, "merge's status to stop waiting for credentials", func() (bool, string) {
-		p, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{})
+		p, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), harness.RefApp, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error()
 		}
-		msg, _ := streamletStatus(t, p, "merge")["message"].(string)
+		msg, _ := harness.StreamletStatus(t, p, "merge")["message"].(string)
 		return !strings.Contains(msg, "waiting for Kafka credentials"), msg
 	})
 
 	// merge.in-2 reads cdr-ingress.out; without that connection and inlet
 	// its user may no longer read it.
-	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
-		m := streamlet(t, spec, "merge")
+	live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) {
+		m := harness.Streamlet(t, spec, "merge")
 		inlets, _ := m["inlets"].([]any)
 		m["inlets"] = slices.DeleteFunc(inlets, func(p any) bool { return p.(map[string]any)["name"] == "in-2" })
 		conns, _ := spec["connections"].([]any)
@@ -82,20 +82,20 @@ func TestManagedKafkaUsers(t *testing.T) {
 	acls, _, _ := unstructured.NestedSlice(u.Object, "spec", "authorization", "acls")
 	for _, a := range acls {
 		name, _, _ := unstructured.NestedString(a.(map[string]any), "resource", "name")
-		if name == topicName("cdr-ingress", "out") || name == refApp+".merge.in-2" {
+		if name == harness.TopicName("cdr-ingress", "out") || name == harness.RefApp+".merge.in-2" {
 			t.Errorf("merge's user still has %v after its connection was removed", a)
 		}
 	}
 
 	// Removing console-egress removes its user.
-	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+	live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) {
 		list, _ := spec["streamlets"].([]any)
 		spec["streamlets"] = slices.DeleteFunc(list, func(s any) bool { return s.(map[string]any)["name"] == "console-egress" })
 		conns, _ := spec["connections"].([]any)
 		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-aggregator.out" })
 	})
 	c.WaitSettled(t, live)
-	if _, err := users.Get(harness.Ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
+	if _, err := users.Get(harness.Ctx(t), harness.WorkloadName("console-egress"), metav1.GetOptions{}); err == nil {
 		t.Error("the removed streamlet's KafkaUser is still there")
 	}
 }

@@ -13,7 +13,8 @@ func TestMain(m *testing.M) {
 	os.Exit(harness.Main(m))
 }
 
-// cluster is the shared test cluster, with the helpers the test files define on it.
+// cluster is the shared test cluster, with the helpers that only one test file uses
+// defined on it in that file (those several files use are methods of harness.Cluster).
 type cluster struct{ *harness.Cluster }
 
 // setup returns the shared cluster, or skips the test when the run was told to skip.

@@ -17,11 +17,11 @@ import (
 // every one as before, the topics managed again.
 func TestOrphanDeletionAndAdoption(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "orphan")
+	app := c.DeployReference(t, "orphan")
 	ns := app.GetNamespace()
-	before := c.snapshot(t, app)
-	c.KubectlOK(t, "-n", ns, "delete", "sapp", refApp, "--cascade=orphan", "--wait=false")
-	c.WaitGone(t, app, deleteTimeout, harness.FinalizerOfGoneParent(ns, refApp))
+	before := c.Snapshot(t, app)
+	c.KubectlOK(t, "-n", ns, "delete", "sapp", harness.RefApp, "--cascade=orphan", "--wait=false")
+	c.WaitGone(t, app, harness.DeleteTimeout, harness.FinalizerOfGoneParent(ns, harness.RefApp))
 
 	children := func() map[string]*unstructured.Unstructured {
 		out := map[string]*unstructured.Unstructured{}
@@ -55,7 +55,7 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 	}
 
 	// Adopt them again, as the README says.
-	again, _ := c.exampleIn(t, c.Repo+"/manifests/examples/"+refApp+".yaml", ns)
+	again, _ := c.ExampleIn(t, c.Repo+"/manifests/examples/"+harness.RefApp+".yaml", ns)
 	created, err := c.API.CreateStrict(harness.Ctx(t), again)
 	if err != nil {
 		t.Fatalf("re-create: %v", err)
@@ -64,7 +64,7 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 	kinds := strings.TrimSuffix(c.KubectlOK(t, "get", "compositecontroller", "sluice", "-o",
 		`jsonpath={range .spec.childResources[*]}{.resource}{","}{end}`), ",")
 	if out, err := c.Kubectl("label", "-n", ns, kinds,
-		"-l", "sluice.dev/app="+refApp, "--overwrite", "controller-uid="+string(created.GetUID())); err != nil {
+		"-l", "sluice.dev/app="+harness.RefApp, "--overwrite", "controller-uid="+string(created.GetUID())); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	// Until the label is there, Metacontroller's creates of the same names fail.
@@ -72,9 +72,9 @@ func TestOrphanDeletionAndAdoption(t *testing.T) {
 		return strings.Contains(s, "already exists") && harness.OnlyErrors(s, "already exists")
 	}
 	// Metacontroller may also still remove its finalizer from the parent
-	// that is gone (see finalizerOfGoneParent).
-	live := c.WaitSettled(t, created, alreadyExists, harness.FinalizerOfGoneParent(ns, refApp))
-	after := c.snapshot(t, live)
+	// that is gone (see harness.FinalizerOfGoneParent).
+	live := c.WaitSettled(t, created, alreadyExists, harness.FinalizerOfGoneParent(ns, harness.RefApp))
+	after := c.Snapshot(t, live)
 	if len(after) != len(before) {
 		t.Errorf("%d children after adoption, %d before", len(after), len(before))
 	}

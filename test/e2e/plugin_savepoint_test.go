@@ -22,8 +22,8 @@ func TestPluginSavepoint(t *testing.T) {
 	c := setup(t)
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, "plugin-savepoint")
-	_, file := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), ns)
-	expect(t, c.sluicePlugin(t, "deploy", file), 0, "has started.")
+	_, file := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), ns)
+	harness.Expect(t, c.SluicePlugin(t, "deploy", file), 0, "has started.")
 	parents := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns)
 	live, err := parents.Get(harness.Ctx(t), "fraud-scoring", metav1.GetOptions{})
 	if err != nil {
@@ -31,9 +31,9 @@ func TestPluginSavepoint(t *testing.T) {
 	}
 	c.WaitSettled(t, live)
 
-	expect(t, c.sluicePlugin(t, "savepoint", "fraud-scoring", "enrich", "-n", ns), 2, "runs on akka; only Flink streamlets take savepoints")
+	harness.Expect(t, c.SluicePlugin(t, "savepoint", "fraud-scoring", "enrich", "-n", ns), 2, "runs on akka; only Flink streamlets take savepoints")
 	for want := int64(1); want <= 2; want++ {
-		expect(t, c.sluicePlugin(t, "savepoint", "fraud-scoring", "score", "-n", ns), 0,
+		harness.Expect(t, c.SluicePlugin(t, "savepoint", "fraud-scoring", "score", "-n", ns), 0,
 			"[Done] Savepoint of streamlet score in application fraud-scoring asked for")
 		live, err = parents.Get(harness.Ctx(t), "fraud-scoring", metav1.GetOptions{})
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,11 +15,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,97 +30,11 @@ import (
 	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
-var (
-	pluginOnce sync.Once
-	pluginBin  string
-	pluginErr  error
-)
-
-// plugin builds kubectl-sluice from the repository root once per run.
-func (c *cluster) plugin(t *testing.T) string {
-	t.Helper()
-	pluginOnce.Do(func() {
-		dir, err := os.MkdirTemp(c.Dir, "plugin-")
-		if err != nil {
-			pluginErr = err
-			return
-		}
-		bin := filepath.Join(dir, "kubectl-sluice")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-sluice")
-		cmd.Dir = c.Repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			pluginErr = fmt.Errorf("go build -o %s ./cmd/kubectl-sluice (in %s): %w\n%s", bin, c.Repo, err, out)
-			return
-		}
-		pluginBin = bin
-	})
-	if pluginErr != nil {
-		t.Fatal(pluginErr)
-	}
-	return pluginBin
-}
-
-// pluginRun is one run of the plugin.
-type pluginRun struct {
-	args           []string
-	stdout, stderr string
-	code           int
-}
-
-func (r pluginRun) String() string {
-	return fmt.Sprintf("kubectl sluice %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
-}
-
-// sluiceIn runs the plugin with the harness's kubeconfig (unless args name
-// another), stdin as its standard input.
-func (c *cluster) sluiceIn(t *testing.T, stdin string, args ...string) pluginRun {
-	t.Helper()
-	full := args
-	if !slices.Contains(args, "--kubeconfig") {
-		full = append([]string{"--kubeconfig", c.Kubeconfig}, args...)
-	}
-	cmd := exec.CommandContext(harness.Ctx(t), c.plugin(t), full...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := pluginRun{args: args, stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("kubectl sluice %s: %v", strings.Join(args, " "), err)
-	}
-	t.Logf("$ kubectl sluice %s  (exit %d)\n%s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	return r
-}
-
-func (c *cluster) sluicePlugin(t *testing.T, args ...string) pluginRun {
-	t.Helper()
-	return c.sluiceIn(t, "", args...)
-}
-
-// expect fails the test unless the run exited with code and printed every
-// want on stdout (or stderr, for an exit other than 0).
-func expect(t *testing.T, r pluginRun, code int, want ...string) {
-	t.Helper()
-	if r.code != code {
-		t.Fatalf("want exit %d; %s", code, r)
-	}
-	out := r.stdout + r.stderr
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("the output lacks %q; %s", w, r)
-		}
-	}
-}
-
 // referenceFile writes the reference application into namespace ns, with edits,
 // and returns its path.
 func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testing.T, spec map[string]any)) string {
 	t.Helper()
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	spec := app.Object["spec"].(map[string]any)
 	for _, e := range edits {
 		e(t, spec)
@@ -132,21 +43,11 @@ func (c *cluster) referenceFile(t *testing.T, ns string, edits ...func(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.yaml", refApp, time.Now().UnixNano()))
+	file := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%d.yaml", harness.RefApp, time.Now().UnixNano()))
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return file
-}
-
-// liveApp reads the reference application of namespace ns.
-func (c *cluster) liveApp(t *testing.T, ns string) *unstructured.Unstructured {
-	t.Helper()
-	live, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return live
 }
 
 // pluginDeploy deploys the reference application with the plugin into a new
@@ -155,9 +56,9 @@ func (c *cluster) pluginDeploy(t *testing.T, prefix string, edits ...func(t *tes
 	t.Helper()
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, prefix)
-	r := c.sluicePlugin(t, "deploy", c.referenceFile(t, ns, edits...))
-	expect(t, r, 0, "[Done] Deployment of application `call-record-aggregator` has started.")
-	return ns, c.WaitSettled(t, c.liveApp(t, ns))
+	r := c.SluicePlugin(t, "deploy", c.referenceFile(t, ns, edits...))
+	harness.Expect(t, r, 0, "[Done] Deployment of application `call-record-aggregator` has started.")
+	return ns, c.WaitSettled(t, c.LiveApp(t, ns))
 }
 
 // TestPluginDeploy: deploy validates offline (every problem, nothing sent, exit 1),
@@ -169,16 +70,16 @@ func TestPluginDeploy(t *testing.T) {
 	ns := c.NewNamespace(t, "plugin-deploy")
 
 	bad := c.referenceFile(t, ns, func(t *testing.T, spec map[string]any) {
-		streamlet(t, spec, "merge")["replicas"] = "four"
-		streamlet(t, spec, "cdr-validator")["inlets"] = []any{}
+		harness.Streamlet(t, spec, "merge")["replicas"] = "four"
+		harness.Streamlet(t, spec, "cdr-validator")["inlets"] = []any{}
 	})
-	r := c.sluicePlugin(t, "deploy", bad, "--conf", "cdr-generator1.records-per-second=fast", "--conf", "nosuch.k=v")
-	expect(t, r, 1,
+	r := c.SluicePlugin(t, "deploy", bad, "--conf", "cdr-generator1.records-per-second=fast", "--conf", "nosuch.k=v")
+	harness.Expect(t, r, 1,
 		`spec.streamlets[merge].replicas: must be an integer, not the string "four"`,
 		`cdr-generator1.records-per-second=fast: "fast" is not a int32`,
 		`nosuch.k=v: application call-record-aggregator has no streamlet "nosuch"`,
 		"nothing was sent")
-	if _, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), refApp, metav1.GetOptions{}); err == nil {
+	if _, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(ns).Get(harness.Ctx(t), harness.RefApp, metav1.GetOptions{}); err == nil {
 		t.Fatal("an invalid deploy created the application")
 	}
 
@@ -186,24 +87,24 @@ func TestPluginDeploy(t *testing.T) {
 	// Before the application exists, its diff is every child to create: checked
 	// below against what Metacontroller creates.
 	d := c.pluginDiff(t, file, ns, 1)
-	if got := d.fates()[topicName("merge", "out")]; got != "created" {
+	if got := d.fates()[harness.TopicName("merge", "out")]; got != "created" {
 		t.Errorf("the diff of a new application says its topic is %q, want created", got)
 	}
-	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--dry-run=server")
-	expect(t, r, 0, "server dry run: nothing was stored")
+	r = c.SluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--dry-run=server")
+	harness.Expect(t, r, 0, "server dry run: nothing was stored")
 
-	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100")
-	expect(t, r, 0)
+	r = c.SluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100")
+	harness.Expect(t, r, 0)
 	want := []string{
 		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.group-by-window'",
 		"Default value '1 minute' will be used for configuration parameter 'cdr-aggregator.watermark'",
 		"Default value '50' will be used for configuration parameter 'cdr-generator2.records-per-second'",
 		"[Done] Deployment of application `call-record-aggregator` has started.",
 	}
-	if diff := cmp.Diff(want, harness.Lines(r.stdout)); diff != "" {
+	if diff := cmp.Diff(want, harness.Lines(r.Stdout)); diff != "" {
 		t.Errorf("deploy's output mismatch (-want +got):\n%s", diff)
 	}
-	live := c.WaitSettled(t, c.liveApp(t, ns))
+	live := c.WaitSettled(t, c.LiveApp(t, ns))
 	managers := map[string]bool{}
 	for _, mf := range live.GetManagedFields() {
 		managers[mf.Manager+"/"+string(mf.Operation)] = true
@@ -211,16 +112,16 @@ func TestPluginDeploy(t *testing.T) {
 	if !managers["kubectl-sluice/Apply"] {
 		t.Errorf("the application has no server-side apply of field manager kubectl-sluice: %v", managers)
 	}
-	kids := c.snapshot(t, live)
-	if diff := cmp.Diff(d.predicted(), changedKeys(nil, kids)); diff != "" {
+	kids := c.Snapshot(t, live)
+	if diff := cmp.Diff(d.predicted(), harness.ChangedKeys(nil, kids)); diff != "" {
 		t.Errorf("the children Metacontroller made differ from the diff's creates (-predicted +made):\n%s", diff)
 	}
 	if len(kids) < 24 {
 		t.Errorf("Metacontroller made %d children, want the reference application's 24 at least: %v", len(kids), harness.SortedKeys(kids))
 	}
-	cm := kids["ConfigMap "+configName("cdr-generator1")]
+	cm := kids["ConfigMap "+harness.ConfigName("cdr-generator1")]
 	if cm == nil {
-		t.Fatalf("no ConfigMap %s", configName("cdr-generator1"))
+		t.Fatalf("no ConfigMap %s", harness.ConfigName("cdr-generator1"))
 	}
 	data, _, _ := unstructured.NestedString(cm.Object, "data", "streamlet.json")
 	var conf struct{ Parameters map[string]any }
@@ -232,16 +133,16 @@ func TestPluginDeploy(t *testing.T) {
 	}
 
 	// Deploying the same file again changes nothing.
-	before := c.snapshot(t, live)
-	expect(t, c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100"), 0)
-	after := c.snapshot(t, c.WaitSettled(t, c.liveApp(t, ns)))
-	if changed := changedKeys(before, after); len(changed) > 0 {
+	before := c.Snapshot(t, live)
+	harness.Expect(t, c.SluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100"), 0)
+	after := c.Snapshot(t, c.WaitSettled(t, c.LiveApp(t, ns)))
+	if changed := harness.ChangedKeys(before, after); len(changed) > 0 {
 		t.Errorf("deploying the same file again changed children: %v", changed)
 	}
 
 	// Nothing runs the workloads here, so --wait times out, with progress per streamlet.
-	r = c.sluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--wait", "--timeout", "2s")
-	expect(t, r, 1, "merge (akka): 0/4 Pending", "application call-record-aggregator is not Ready after 2s")
+	r = c.SluicePlugin(t, "deploy", file, "--conf", "cdr-generator1.records-per-second=100", "--wait", "--timeout", "2s")
+	harness.Expect(t, r, 1, "merge (akka): 0/4 Pending", "application call-record-aggregator is not Ready after 2s")
 }
 
 // TestPluginStatus: status prints the phase, conditions and the tables, -o json the
@@ -250,41 +151,41 @@ func TestPluginStatus(t *testing.T) {
 	c := setup(t)
 	ns, live := c.pluginDeploy(t, "plugin-status")
 
-	r := c.sluicePlugin(t, "status", refApp, "-n", ns)
-	expect(t, r, 1, "StreamingApplication "+ns+"/call-record-aggregator: Pending, 0/8 streamlets ready")
+	r := c.SluicePlugin(t, "status", harness.RefApp, "-n", ns)
+	harness.Expect(t, r, 1, "StreamingApplication "+ns+"/call-record-aggregator: Pending, 0/8 streamlets ready")
 	expectRows(t, r, []string{"CONDITION", "STATUS", "REASON", "MESSAGE"}, []string{"BlueprintValid", "True", "Valid"},
 		[]string{"Ready", "False"}, []string{"STREAMLET", "RUNTIME", "READY", "PHASE", "MESSAGE"}, []string{"merge", "akka", "0/4", "Pending"},
 		[]string{"cdr-aggregator", "spark", "0/2", "Pending"}, []string{"TOPIC", "READY", "MANAGED", "RETAINED", "READER", "MESSAGE"},
 		[]string{"call-record-aggregator.merge.out", "no", "yes", "no", "yes"}, []string{"ENDPOINT", "SERVICE", "URL"},
 		[]string{"cdr-ingress", "call-record-aggregator-cdr-ingress", "http://call-record-aggregator-cdr-ingress." + ns + ".svc:3000"},
 		[]string{"DEFAULTED", "PARAMETER", "VALUE"}, []string{"cdr-generator2.records-per-second", "50"})
-	r = c.sluicePlugin(t, "status", refApp, "-n", ns, "-o", "json")
-	expect(t, r, 1)
+	r = c.SluicePlugin(t, "status", harness.RefApp, "-n", ns, "-o", "json")
+	harness.Expect(t, r, 1)
 	var st struct {
 		Phase      string
 		Streamlets []struct{ Name string }
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Phase != "Pending" || len(st.Streamlets) != 8 {
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || st.Phase != "Pending" || len(st.Streamlets) != 8 {
 		t.Errorf("status -o json: phase %q, %d streamlets (%v); want Pending and 8", st.Phase, len(st.Streamlets), err)
 	}
-	expect(t, c.sluicePlugin(t, "status", refApp, "-n", ns, "--watch", "--timeout", "2s"), 1, "is not Ready after 2s")
+	harness.Expect(t, c.SluicePlugin(t, "status", harness.RefApp, "-n", ns, "--watch", "--timeout", "2s"), 1, "is not Ready after 2s")
 
-	c.reportWorkloads(t, live)
-	var ready pluginRun
+	c.ReportWorkloads(t, live)
+	var ready harness.PluginRun
 	harness.Poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
-		ready = c.sluicePlugin(t, "status", refApp, "-n", ns)
-		return ready.code == 0, ready.String()
+		ready = c.SluicePlugin(t, "status", harness.RefApp, "-n", ns)
+		return ready.Code == 0, ready.String()
 	})
-	expect(t, ready, 0, "Running, 8/8 streamlets ready")
+	harness.Expect(t, ready, 0, "Running, 8/8 streamlets ready")
 	expectRows(t, ready, []string{"Ready", "True"}, []string{"merge", "akka", "4/4", "Running"}, []string{"call-record-aggregator.merge.out", "yes", "yes", "no", "yes"})
-	c.WaitSettled(t, c.liveApp(t, ns))
+	c.WaitSettled(t, c.LiveApp(t, ns))
 
-	r = c.sluicePlugin(t, "list", "-n", ns)
-	expect(t, r, 0)
-	expectRows(t, r, []string{"NAME", "PHASE", "READY", "AGE"}, []string{refApp, "Running", "8/8"})
-	r = c.sluicePlugin(t, "list", "-A")
-	expect(t, r, 0)
-	expectRows(t, r, []string{"NAMESPACE", "NAME", "PHASE", "READY", "AGE"}, []string{ns, refApp, "Running", "8/8"})
+	r = c.SluicePlugin(t, "list", "-n", ns)
+	harness.Expect(t, r, 0)
+	expectRows(t, r, []string{"NAME", "PHASE", "READY", "AGE"}, []string{harness.RefApp, "Running", "8/8"})
+	r = c.SluicePlugin(t, "list", "-A")
+	harness.Expect(t, r, 0)
+	expectRows(t, r, []string{"NAMESPACE", "NAME", "PHASE", "READY", "AGE"}, []string{ns, harness.RefApp, "Running", "8/8"})
 }
 
 // specOf returns the parent's spec.
@@ -302,43 +203,43 @@ func TestPluginScaleAndConfigure(t *testing.T) {
 	c := setup(t)
 	ns, live := c.pluginDeploy(t, "plugin-scale")
 
-	expect(t, c.sluicePlugin(t, "scale", refApp, "nosuch", "3", "-n", ns), 2,
+	harness.Expect(t, c.SluicePlugin(t, "scale", harness.RefApp, "nosuch", "3", "-n", ns), 2,
 		`application call-record-aggregator has no streamlet "nosuch"; its streamlets: cdr-aggregator, cdr-generator1, cdr-generator2, cdr-ingress, cdr-validator, console-egress, error-egress, merge`)
-	expect(t, c.sluicePlugin(t, "scale", refApp, "cdr-aggregator", "0", "-n", ns), 1, "nothing was sent")
+	harness.Expect(t, c.SluicePlugin(t, "scale", harness.RefApp, "cdr-aggregator", "0", "-n", ns), 1, "nothing was sent")
 
-	before, spec := c.snapshot(t, live), specOf(t, live)
-	r := c.sluicePlugin(t, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
-	expect(t, r, 0, "[Done] Streamlet cdr-aggregator in application call-record-aggregator is being scaled to 5 replicas.")
-	live = c.WaitSettled(t, c.liveApp(t, ns))
-	streamlet(t, spec, "cdr-aggregator")["replicas"] = int64(5)
+	before, spec := c.Snapshot(t, live), specOf(t, live)
+	r := c.SluicePlugin(t, "scale", harness.RefApp, "cdr-aggregator", "5", "-n", ns)
+	harness.Expect(t, r, 0, "[Done] Streamlet cdr-aggregator in application call-record-aggregator is being scaled to 5 replicas.")
+	live = c.WaitSettled(t, c.LiveApp(t, ns))
+	harness.Streamlet(t, spec, "cdr-aggregator")["replicas"] = int64(5)
 	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
 		t.Errorf("scale changed more than the replicas of cdr-aggregator (-want +got):\n%s", diff)
 	}
-	after := c.snapshot(t, live)
-	if diff := cmp.Diff([]string{"SparkApplication " + workloadName("cdr-aggregator")}, changedKeys(before, after)); diff != "" {
+	after := c.Snapshot(t, live)
+	if diff := cmp.Diff([]string{"SparkApplication " + harness.WorkloadName("cdr-aggregator")}, harness.ChangedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by scaling cdr-aggregator (-want +got):\n%s", diff)
 	}
-	if n, _, _ := unstructured.NestedInt64(after["SparkApplication "+workloadName("cdr-aggregator")].Object, "spec", "executor", "instances"); n != 5 {
+	if n, _, _ := unstructured.NestedInt64(after["SparkApplication "+harness.WorkloadName("cdr-aggregator")].Object, "spec", "executor", "instances"); n != 5 {
 		t.Errorf("cdr-aggregator has %d executors, want 5", n)
 	}
 
-	expect(t, c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=fast", "merge.x=1", "-n", ns), 1,
+	harness.Expect(t, c.SluicePlugin(t, "configure", harness.RefApp, "cdr-generator1.records-per-second=fast", "merge.x=1", "-n", ns), 1,
 		`cdr-generator1.records-per-second=fast: "fast" is not a int32`, `merge.x=1: streamlet merge declares no parameter "x"`, "nothing was sent")
 	before, spec = after, specOf(t, live)
-	r = c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=100", "-n", ns)
-	expect(t, r, 0, "Configuration parameter 'cdr-generator1.records-per-second': '50' (default) → '100'",
+	r = c.SluicePlugin(t, "configure", harness.RefApp, "cdr-generator1.records-per-second=100", "-n", ns)
+	harness.Expect(t, r, 0, "Configuration parameter 'cdr-generator1.records-per-second': '50' (default) → '100'",
 		"1 streamlet restarts: cdr-generator1.")
-	live = c.WaitSettled(t, c.liveApp(t, ns))
-	streamlet(t, spec, "cdr-generator1")["config"] = map[string]any{"records-per-second": int64(100)}
+	live = c.WaitSettled(t, c.LiveApp(t, ns))
+	harness.Streamlet(t, spec, "cdr-generator1")["config"] = map[string]any{"records-per-second": int64(100)}
 	if diff := cmp.Diff(spec, specOf(t, live)); diff != "" {
 		t.Errorf("configure changed more than one value (-want +got):\n%s", diff)
 	}
-	after = c.snapshot(t, live)
-	want := []string{"ConfigMap " + configName("cdr-generator1"), "SparkApplication " + workloadName("cdr-generator1")}
-	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+	after = c.Snapshot(t, live)
+	want := []string{"ConfigMap " + harness.ConfigName("cdr-generator1"), "SparkApplication " + harness.WorkloadName("cdr-generator1")}
+	if diff := cmp.Diff(want, harness.ChangedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by configuring cdr-generator1 (-want +got):\n%s", diff)
 	}
-	expect(t, c.sluicePlugin(t, "configure", refApp, "cdr-generator1.records-per-second=100", "-n", ns), 0, "Nothing to change")
+	harness.Expect(t, c.SluicePlugin(t, "configure", harness.RefApp, "cdr-generator1.records-per-second=100", "-n", ns), 0, "Nothing to change")
 
 	// The scale did not drop what deploy applied: the parent is as deploy, scale and
 	// configure applied it, one field manager for all.
@@ -357,15 +258,15 @@ func TestPluginScaleConflict(t *testing.T) {
 	c.NeedMetacontroller(t)
 	ns := c.NewNamespace(t, "plugin-conflict")
 	c.KubectlOK(t, "apply", "--server-side", "--field-manager", "gitops", "-f", c.referenceFile(t, ns))
-	live := c.WaitSettled(t, c.liveApp(t, ns))
-	r := c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns)
-	expect(t, r, 2, `conflict with "gitops"`, ".spec.streamlets[name=\"merge\"].replicas", "--force-conflicts")
-	if got := c.liveApp(t, ns).GetGeneration(); got != live.GetGeneration() {
+	live := c.WaitSettled(t, c.LiveApp(t, ns))
+	r := c.SluicePlugin(t, "scale", harness.RefApp, "merge", "6", "-n", ns)
+	harness.Expect(t, r, 2, `conflict with "gitops"`, ".spec.streamlets[name=\"merge\"].replicas", "--force-conflicts")
+	if got := c.LiveApp(t, ns).GetGeneration(); got != live.GetGeneration() {
 		t.Errorf("a refused scale changed the application (generation %d → %d)", live.GetGeneration(), got)
 	}
-	expect(t, c.sluicePlugin(t, "scale", refApp, "merge", "6", "-n", ns, "--force-conflicts"), 0, "being scaled to 6 replicas")
-	live = c.WaitSettled(t, c.liveApp(t, ns))
-	if n, _, _ := unstructured.NestedInt64(c.snapshot(t, live)["Deployment "+workloadName("merge")].Object, "spec", "replicas"); n != 6 {
+	harness.Expect(t, c.SluicePlugin(t, "scale", harness.RefApp, "merge", "6", "-n", ns, "--force-conflicts"), 0, "being scaled to 6 replicas")
+	live = c.WaitSettled(t, c.LiveApp(t, ns))
+	if n, _, _ := unstructured.NestedInt64(c.Snapshot(t, live)["Deployment "+harness.WorkloadName("merge")].Object, "spec", "replicas"); n != 6 {
 		t.Errorf("merge's Deployment has %d replicas, want 6", n)
 	}
 }
@@ -380,7 +281,7 @@ type diffResult struct {
 	Topics []struct{ Name, Fate string }
 }
 
-// predicted is a diff's children as changedKeys names them.
+// predicted is a diff's children as harness.ChangedKeys names them.
 func (d diffResult) predicted() []string {
 	var out []string
 	for _, ch := range d.Children {
@@ -407,11 +308,11 @@ func (d diffResult) fates() map[string]string {
 
 func (c *cluster) pluginDiff(t *testing.T, file, ns string, code int) diffResult {
 	t.Helper()
-	r := c.sluicePlugin(t, "diff", file, "-n", ns, "-o", "json")
-	expect(t, r, code)
+	r := c.SluicePlugin(t, "diff", file, "-n", ns, "-o", "json")
+	harness.Expect(t, r, code)
 	var d diffResult
-	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
-		t.Fatalf("diff -o json: %v\n%s", err, r.stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &d); err != nil {
+		t.Fatalf("diff -o json: %v\n%s", err, r.Stdout)
 	}
 	return d
 }
@@ -426,20 +327,20 @@ func TestPluginDiff(t *testing.T) {
 			c := setup(t)
 			setPolicy := func(t *testing.T, spec map[string]any) { spec["topicDeletionPolicy"] = policy }
 			ns, live := c.pluginDeploy(t, "plugin-diff-"+strings.ToLower(policy), setPolicy)
-			r := c.sluicePlugin(t, "diff", c.referenceFile(t, ns, setPolicy), "-n", ns)
-			expect(t, r, 0, "StreamingApplication "+ns+"/call-record-aggregator: no child changes", "call-record-aggregator.merge.out")
+			r := c.SluicePlugin(t, "diff", c.referenceFile(t, ns, setPolicy), "-n", ns)
+			harness.Expect(t, r, 0, "StreamingApplication "+ns+"/call-record-aggregator: no child changes", "call-record-aggregator.merge.out")
 
-			edited := c.referenceFile(t, ns, setPolicy, removeGenerator2, func(t *testing.T, spec map[string]any) {
-				streamlet(t, spec, "merge")["replicas"] = 2
+			edited := c.referenceFile(t, ns, setPolicy, harness.RemoveGenerator2, func(t *testing.T, spec map[string]any) {
+				harness.Streamlet(t, spec, "merge")["replicas"] = 2
 			})
-			expect(t, c.sluicePlugin(t, "diff", edited, "-n", ns), 1, "- SparkApplication call-record-aggregator-cdr-generator2", "spec.replicas: 4 → 2")
+			harness.Expect(t, c.SluicePlugin(t, "diff", edited, "-n", ns), 1, "- SparkApplication call-record-aggregator-cdr-generator2", "spec.replicas: 4 → 2")
 			d := c.pluginDiff(t, edited, ns, 1)
-			topic := topicName("cdr-generator2", "out")
+			topic := harness.TopicName("cdr-generator2", "out")
 			want := []string{
-				"ConfigMap " + configName("cdr-generator2") + " (deleted)",
-				"ConfigMap " + configName("merge"),
-				"Deployment " + workloadName("merge"),
-				"SparkApplication " + workloadName("cdr-generator2") + " (deleted)",
+				"ConfigMap " + harness.ConfigName("cdr-generator2") + " (deleted)",
+				"ConfigMap " + harness.ConfigName("merge"),
+				"Deployment " + harness.WorkloadName("merge"),
+				"SparkApplication " + harness.WorkloadName("cdr-generator2") + " (deleted)",
 			}
 			wantFate := "retained"
 			if policy == "Delete" {
@@ -457,15 +358,15 @@ func TestPluginDiff(t *testing.T) {
 				t.Errorf("the diff says %s is %s, want %s", topic, got, wantFate)
 			}
 
-			before := c.snapshot(t, live)
-			events := c.watchTopics(t, ns, live.GetResourceVersion())
-			expect(t, c.sluicePlugin(t, "deploy", edited), 0)
-			live = c.WaitSettled(t, c.liveApp(t, ns))
+			before := c.Snapshot(t, live)
+			events := c.WatchTopics(t, ns, live.GetResourceVersion())
+			harness.Expect(t, c.SluicePlugin(t, "deploy", edited), 0)
+			live = c.WaitSettled(t, c.LiveApp(t, ns))
 			if policy == "Delete" {
-				waitTopicDeleted(t, events, topic, time.Minute)
+				harness.WaitTopicDeleted(t, events, topic, time.Minute)
 				live = c.WaitSettled(t, live)
 			}
-			got := changedKeys(before, c.snapshot(t, live))
+			got := harness.ChangedKeys(before, c.Snapshot(t, live))
 			// What the diff predicts for one sync is what Metacontroller did, but for the
 			// topic marked for deletion, which the next sync deleted.
 			predicted := d.predicted()
@@ -476,14 +377,14 @@ func TestPluginDiff(t *testing.T) {
 			if diff := cmp.Diff(predicted, got); diff != "" {
 				t.Errorf("what Metacontroller did differs from the diff (-predicted +done):\n%s", diff)
 			}
-			ts := topicStatus(t, live, topic)
+			ts := harness.TopicStatus(t, live, topic)
 			switch {
 			case policy == "Retain" && (ts == nil || ts["retained"] != true):
 				t.Errorf("status.topics[%s] = %v, want retained", topic, ts)
 			case policy == "Delete" && ts != nil:
 				t.Errorf("status.topics still lists the deleted %s: %v", topic, ts)
 			}
-			expect(t, c.sluicePlugin(t, "diff", edited, "-n", ns), 0, "no child changes")
+			harness.Expect(t, c.SluicePlugin(t, "diff", edited, "-n", ns), 0, "no child changes")
 		})
 	}
 }
@@ -495,27 +396,27 @@ func TestPluginUndeploy(t *testing.T) {
 	c := setup(t)
 	ns, live := c.pluginDeploy(t, "plugin-undeploy")
 	var topics []string
-	for k := range c.snapshot(t, live) {
+	for k := range c.Snapshot(t, live) {
 		if name, ok := strings.CutPrefix(k, "KafkaTopic "); ok {
 			topics = append(topics, name)
 		}
 	}
 	slices.Sort(topics)
 
-	r := c.sluiceIn(t, "n\n", "undeploy", refApp, "-n", ns)
-	expect(t, r, 1, "topicDeletionPolicy Retain", "not confirmed: nothing was deleted")
+	r := c.SluiceIn(t, "n\n", "undeploy", harness.RefApp, "-n", ns)
+	harness.Expect(t, r, 1, "topicDeletionPolicy Retain", "not confirmed: nothing was deleted")
 	for _, name := range topics {
-		if !strings.Contains(r.stdout, "  "+name+"  ") || !strings.Contains(r.stdout, "kept: released first") {
-			t.Errorf("undeploy does not say what happens to %s:\n%s", name, r.stdout)
+		if !strings.Contains(r.Stdout, "  "+name+"  ") || !strings.Contains(r.Stdout, "kept: released first") {
+			t.Errorf("undeploy does not say what happens to %s:\n%s", name, r.Stdout)
 		}
 	}
-	if c.liveApp(t, ns).GetDeletionTimestamp() != nil {
+	if c.LiveApp(t, ns).GetDeletionTimestamp() != nil {
 		t.Fatal("undeploy deleted the application without confirmation")
 	}
 
-	events := c.watchTopics(t, ns, live.GetResourceVersion())
-	r = c.sluicePlugin(t, "undeploy", refApp, "-n", ns, "--yes", "--wait", "--timeout", "2m")
-	expect(t, r, 0, "[Done] Application call-record-aggregator is being undeployed", "[Done] Application call-record-aggregator is deleted.")
+	events := c.WatchTopics(t, ns, live.GetResourceVersion())
+	r = c.SluicePlugin(t, "undeploy", harness.RefApp, "-n", ns, "--yes", "--wait", "--timeout", "2m")
+	harness.Expect(t, r, 0, "[Done] Application call-record-aggregator is being undeployed", "[Done] Application call-record-aggregator is deleted.")
 	deleted := map[string]bool{}
 	deadline := time.After(time.Minute)
 	for len(deleted) < len(topics) {
@@ -543,8 +444,8 @@ func TestPluginUndeploy(t *testing.T) {
 func TestPluginGraph(t *testing.T) {
 	c := setup(t)
 	ns, _ := c.pluginDeploy(t, "plugin-graph")
-	expect(t, c.sluicePlugin(t, "graph", refApp, "-n", ns), 0, `digraph "call-record-aggregator"`, `"merge" -> "cdr-validator"`)
-	expect(t, c.sluicePlugin(t, "graph", refApp, "-n", ns, "--format", "mermaid", "--status"), 0,
+	harness.Expect(t, c.SluicePlugin(t, "graph", harness.RefApp, "-n", ns), 0, `digraph "call-record-aggregator"`, `"merge" -> "cdr-validator"`)
+	harness.Expect(t, c.SluicePlugin(t, "graph", harness.RefApp, "-n", ns, "--format", "mermaid", "--status"), 0,
 		"flowchart LR", "0/4 Pending", "class s0,s1,s2,s3,s4,s5,s6,s7 waiting")
 }
 
@@ -556,26 +457,26 @@ func TestPluginErrors(t *testing.T) {
 	c.NeedManifests(t)
 	ns := c.NewNamespace(t, "plugin-errors")
 
-	expect(t, c.sluicePlugin(t, "status", "nosuch", "-n", ns), 2,
+	harness.Expect(t, c.SluicePlugin(t, "status", "nosuch", "-n", ns), 2,
 		"kubectl sluice status: application "+ns+"/nosuch does not exist (kubectl sluice list -n "+ns+" lists the applications there)")
 
 	// alice may read applications in ns, nothing else.
 	c.KubectlOK(t, "create", "role", "sapp-reader", "-n", ns, "--verb=get,list", "--resource=streamingapplications.sluice.dev")
 	c.KubectlOK(t, "create", "rolebinding", "alice-reads", "-n", ns, "--role=sapp-reader", "--user=alice")
-	expect(t, c.sluicePlugin(t, "list", "-A", "--as", "alice"), 2,
+	harness.Expect(t, c.SluicePlugin(t, "list", "-A", "--as", "alice"), 2,
 		"kubectl sluice list: RBAC forbids you to list streamingapplications.sluice.dev in any namespace")
-	expect(t, c.sluicePlugin(t, "deploy", c.referenceFile(t, ns), "--as", "alice"), 2,
+	harness.Expect(t, c.SluicePlugin(t, "deploy", c.referenceFile(t, ns), "--as", "alice"), 2,
 		"kubectl sluice deploy: RBAC forbids you to patch streamingapplications.sluice.dev in namespace "+ns)
-	expect(t, c.sluicePlugin(t, "status", refApp, "-n", "default", "--as", "alice"), 2,
+	harness.Expect(t, c.SluicePlugin(t, "status", harness.RefApp, "-n", "default", "--as", "alice"), 2,
 		"RBAC forbids you to get streamingapplications.sluice.dev in namespace default")
 
-	expect(t, c.sluicePlugin(t, "list", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify"), 2,
+	harness.Expect(t, c.SluicePlugin(t, "list", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify"), 2,
 		"kubectl sluice list: the cluster at https://127.0.0.1:1 is unreachable (connect: connection refused): check --kubeconfig, --context and the network")
 
 	proxy := c.withoutSluiceAPI(t)
-	for _, args := range [][]string{{"list", "-n", ns}, {"status", refApp, "-n", ns}, {"deploy", c.referenceFile(t, ns)}} {
-		r := c.sluicePlugin(t, append(args, "--kubeconfig", proxy)...)
-		expect(t, r, 2, "the StreamingApplication API (streamingapplications.sluice.dev/v1alpha1) is not installed in the cluster at ",
+	for _, args := range [][]string{{"list", "-n", ns}, {"status", harness.RefApp, "-n", ns}, {"deploy", c.referenceFile(t, ns)}} {
+		r := c.SluicePlugin(t, append(args, "--kubeconfig", proxy)...)
+		harness.Expect(t, r, 2, "the StreamingApplication API (streamingapplications.sluice.dev/v1alpha1) is not installed in the cluster at ",
 			"install Sluice first")
 	}
 }
@@ -628,20 +529,7 @@ func (c *cluster) withoutSluiceAPI(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: proxy
-  cluster: {server: %q, insecure-skip-tls-verify: true}
-users:
-- name: admin
-  user: {token: %q}
-contexts:
-- name: proxy
-  context: {cluster: proxy, user: admin}
-current-context: proxy
-`, srv.URL, harness.Token)
-	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+	if err := harness.WriteKubeconfig(kubeconfig, "proxy", srv.URL, ""); err != nil {
 		t.Fatal(err)
 	}
 	return kubeconfig
@@ -659,10 +547,10 @@ func hasRow(out string, fields ...string) bool {
 }
 
 // expectRows fails the test unless out has every row.
-func expectRows(t *testing.T, r pluginRun, rows ...[]string) {
+func expectRows(t *testing.T, r harness.PluginRun, rows ...[]string) {
 	t.Helper()
 	for _, row := range rows {
-		if !hasRow(r.stdout, row...) {
+		if !hasRow(r.Stdout, row...) {
 			t.Errorf("the output has no row %q; %s", strings.Join(row, " "), r)
 		}
 	}

@@ -36,7 +36,7 @@ func TestPluginTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ref, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"))
+	ref, err := os.ReadFile(filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +44,12 @@ func TestPluginTranscript(t *testing.T) {
 	if err := yaml.Unmarshal(ref, &obj); err != nil {
 		t.Fatal(err)
 	}
-	removeGenerator2(t, obj["spec"].(map[string]any))
+	harness.RemoveGenerator2(t, obj["spec"].(map[string]any))
 	edited, err := yaml.Marshal(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{refApp + ".yaml": ref, refApp + "-v2.yaml": edited} {
+	for name, data := range map[string][]byte{harness.RefApp + ".yaml": ref, harness.RefApp + "-v2.yaml": edited} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestPluginTranscript(t *testing.T) {
 	var transcript bytes.Buffer
 	step := func(code int, args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(harness.Ctx(t), c.plugin(t), append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+		cmd := exec.CommandContext(harness.Ctx(t), c.Plugin(t), append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
 		cmd.Dir = dir
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -81,23 +81,23 @@ func TestPluginTranscript(t *testing.T) {
 		return out.String()
 	}
 
-	step(0, "deploy", refApp+".yaml")
-	live := c.WaitSettled(t, c.liveApp(t, ns))
-	step(1, "status", refApp, "-n", ns)
-	c.reportWorkloads(t, live)
+	step(0, "deploy", harness.RefApp+".yaml")
+	live := c.WaitSettled(t, c.LiveApp(t, ns))
+	step(1, "status", harness.RefApp, "-n", ns)
+	c.ReportWorkloads(t, live)
 	harness.Poll(t, time.Minute, "the application to be Ready", func() (bool, string) {
-		st, _, _ := unstructured.NestedString(c.liveApp(t, ns).Object, "status", "phase")
+		st, _, _ := unstructured.NestedString(c.LiveApp(t, ns).Object, "status", "phase")
 		return st == "Running", st
 	})
-	c.WaitSettled(t, c.liveApp(t, ns))
+	c.WaitSettled(t, c.LiveApp(t, ns))
 	transcript.WriteString("# (the Spark operator, Kubernetes and Strimzi report the workloads and topics ready)\n\n")
-	step(0, "status", refApp, "-n", ns)
-	step(0, "diff", refApp+".yaml")
-	step(1, "diff", refApp+"-v2.yaml")
-	step(0, "scale", refApp, "cdr-aggregator", "5", "-n", ns)
-	live = c.WaitSettled(t, c.liveApp(t, ns))
-	step(0, "undeploy", refApp, "-n", ns, "--yes", "--wait")
-	c.WaitGone(t, live, deleteTimeout)
+	step(0, "status", harness.RefApp, "-n", ns)
+	step(0, "diff", harness.RefApp+".yaml")
+	step(1, "diff", harness.RefApp+"-v2.yaml")
+	step(0, "scale", harness.RefApp, "cdr-aggregator", "5", "-n", ns)
+	live = c.WaitSettled(t, c.LiveApp(t, ns))
+	step(0, "undeploy", harness.RefApp, "-n", ns, "--yes", "--wait")
+	c.WaitGone(t, live, harness.DeleteTimeout)
 	step(0, "list", "-n", ns)
 
 	t.Logf("transcript:\n%s", transcript.String())

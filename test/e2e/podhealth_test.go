@@ -29,7 +29,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 	if !c.StandIn(t).HasCustomizeHook() {
 		t.Fatal("the CompositeController has no customize hook; the pod-health component is not installed")
 	}
-	app := c.deployReference(t, "podhealth")
+	app := c.DeployReference(t, "podhealth")
 	ns := app.GetNamespace()
 
 	// The ServiceAccount admission plugin refuses a pod whose service account does
@@ -50,7 +50,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 	})
 
 	live := c.WaitSettled(t, app)
-	merge := streamletStatus(t, live, "merge")
+	merge := harness.StreamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 9 {
 		t.Errorf("merge restarts = %d, want 9 (7 + 2)\n%s", got, harness.MustJSON(merge))
 	}
@@ -60,7 +60,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 	if msg, _ := merge["message"].(string); !strings.Contains(msg, "CrashLoopBackOff") {
 		t.Errorf("merge message = %q, want it to mention CrashLoopBackOff", msg)
 	}
-	egress := streamletStatus(t, live, "console-egress")
+	egress := harness.StreamletStatus(t, live, "console-egress")
 	if r, ok := egress["restarts"]; ok {
 		t.Errorf("console-egress (no pods) has restarts %v, want no restarts field\n%s", r, harness.MustJSON(egress))
 	}
@@ -78,7 +78,7 @@ func TestPodHealthFromRelatedPods(t *testing.T) {
 	})
 
 	live = c.WaitSettled(t, live)
-	merge = streamletStatus(t, live, "merge")
+	merge = harness.StreamletStatus(t, live, "merge")
 	if got, _, _ := unstructured.NestedInt64(merge, "restarts"); got != 2 {
 		t.Errorf("after deleting the crashing pod: merge restarts = %d, want 2\n%s", got, harness.MustJSON(merge))
 	}
@@ -101,7 +101,7 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 		"apiVersion": "v1", "kind": "Pod",
 		"metadata": map[string]any{
 			"name": name, "namespace": ns,
-			"labels": map[string]any{labelApp: refApp, labelStreamlet: streamletName},
+			"labels": map[string]any{harness.LabelApp: harness.RefApp, harness.LabelStreamlet: streamletName},
 		},
 		"spec": map[string]any{
 			"automountServiceAccountToken": false,
@@ -134,17 +134,4 @@ func (c *cluster) createStreamletPod(t *testing.T, ns, streamletName, name strin
 		t.Fatalf("pod %s/%s: status.containerStatuses not kept: %s", ns, name, harness.MustJSON(updated.Object["status"]))
 	}
 	return updated
-}
-
-// streamletStatus returns status.streamlets[name=name] of the parent.
-func streamletStatus(t *testing.T, parent *unstructured.Unstructured, name string) map[string]any {
-	t.Helper()
-	list, _, _ := unstructured.NestedSlice(parent.Object, "status", "streamlets")
-	for _, s := range list {
-		if m, ok := s.(map[string]any); ok && m["name"] == name {
-			return m
-		}
-	}
-	t.Fatalf("status.streamlets has no %q:\n%s", name, harness.MustJSON(parent.Object["status"]))
-	return nil
 }

@@ -16,11 +16,6 @@ import (
 
 var prometheusRulesGVR = schema.GroupVersionResource{Group: "monitoring.coreos.com", Version: "v1", Resource: "prometheusrules"}
 
-// optionalKinds are child kinds no application asks for: Sluice makes them
-// where the CompositeController lists them, and a controller that does not
-// list them is no problem for any application (TestRenderedChildrenAreValid).
-var optionalKinds = map[string]bool{"PrometheusRule": true}
-
 // TestPrometheusRules deploys the reference application through the real
 // Metacontroller: a PrometheusRule per streamlet, each accepted strictly
 // under the Prometheus operator's CRD and stored as rendered (nothing
@@ -29,14 +24,14 @@ var optionalKinds = map[string]bool{"PrometheusRule": true}
 func TestPrometheusRules(t *testing.T) {
 	c := setup(t)
 	c.NeedMetacontroller(t)
-	controllerFile, listed := c.installedController(t)
+	controllerFile, listed := c.InstalledController(t)
 	if !listed["PrometheusRule.monitoring.coreos.com/v1"] {
 		t.Fatalf("the installed CompositeController does not list PrometheusRule (it lists %v)", harness.SortedKeys(listed))
 	}
 	ns := c.NewNamespace(t, "alerts")
-	app, path := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, path := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	rendered := map[string]map[string]any{}
-	for _, child := range c.render(t, path, controllerFile).children {
+	for _, child := range c.Render(t, path, controllerFile).Children {
 		if child.GetKind() != "PrometheusRule" {
 			continue
 		}
@@ -49,7 +44,7 @@ func TestPrometheusRules(t *testing.T) {
 	list, _ := spec["streamlets"].([]any)
 	var want []string
 	for _, s := range list {
-		want = append(want, workloadName(s.(map[string]any)["name"].(string)))
+		want = append(want, harness.WorkloadName(s.(map[string]any)["name"].(string)))
 	}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(rendered))); diff != "" {
@@ -79,9 +74,9 @@ func TestPrometheusRules(t *testing.T) {
 
 	// spec.metrics: every streamlet's alerts watch its scrape target too.
 	fsNS := c.NewNamespace(t, "alerts-metrics")
-	_, fsPath := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), fsNS)
+	_, fsPath := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", "fraud-scoring.yaml"), fsNS)
 	n := 0
-	for _, child := range c.render(t, fsPath, controllerFile).children {
+	for _, child := range c.Render(t, fsPath, controllerFile).Children {
 		if child.GetKind() != "PrometheusRule" {
 			continue
 		}
@@ -98,14 +93,14 @@ func TestPrometheusRules(t *testing.T) {
 	}
 
 	// Removing console-egress removes its alerts.
-	live = c.updateSpec(t, live, func(t *testing.T, spec map[string]any) {
+	live = c.UpdateSpec(t, live, func(t *testing.T, spec map[string]any) {
 		list, _ := spec["streamlets"].([]any)
 		spec["streamlets"] = slices.DeleteFunc(list, func(s any) bool { return s.(map[string]any)["name"] == "console-egress" })
 		conns, _ := spec["connections"].([]any)
 		spec["connections"] = slices.DeleteFunc(conns, func(c any) bool { return c.(map[string]any)["from"] == "cdr-aggregator.out" })
 	})
 	c.WaitSettled(t, live)
-	if _, err := rules.Get(harness.Ctx(t), workloadName("console-egress"), metav1.GetOptions{}); err == nil {
+	if _, err := rules.Get(harness.Ctx(t), harness.WorkloadName("console-egress"), metav1.GetOptions{}); err == nil {
 		t.Error("the removed streamlet's PrometheusRule is still there")
 	}
 }

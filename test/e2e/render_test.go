@@ -1,23 +1,17 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	k8sjson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-dev/sluice/test/e2e/harness"
@@ -44,146 +38,11 @@ func (c *cluster) allComponents(t *testing.T) []string {
 	for _, d := range dirs {
 		found = append(found, filepath.Base(filepath.Dir(d)))
 	}
-	order := c.componentOrder(t)
+	order := c.ComponentOrder(t)
 	if diff := cmp.Diff(found, slices.Sorted(slices.Values(order))); diff != "" {
 		t.Fatalf("manifests/components and the components the chart knows differ (-folders +chart):\n%s", diff)
 	}
 	return order
-}
-
-// rendered is what `sluice render -o json` printed, and how it exited.
-type rendered struct {
-	status   map[string]any
-	children []*unstructured.Unstructured
-	exitErr  error  // nil when it exited 0
-	stderr   string // what it printed on stderr
-}
-
-// problems returns status.problems of a rendered answer.
-func (r rendered) problems() []string {
-	list, _, _ := unstructured.NestedStringSlice(r.status, "problems")
-	return list
-}
-
-// names returns the children as "Kind name", sorted.
-func (r rendered) names() []string {
-	var out []string
-	for _, child := range r.children {
-		out = append(out, child.GetKind()+" "+child.GetName())
-	}
-	slices.Sort(out)
-	return out
-}
-
-// render runs `sluice render -o json --controller FILE EXAMPLE` and returns the
-// status and the children it prints, and its exit. render reports problems of the
-// blueprint with a non-zero exit and still prints the answer (the status says what
-// is wrong); output that is not an answer fails the test.
-func (c *cluster) render(t *testing.T, example, controllerFile string) rendered {
-	t.Helper()
-	c.NeedSluice(t)
-	args := []string{"render", "-o", "json", "--controller", controllerFile, example}
-	cmd := exec.Command(c.SluiceBin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	// The output is the hook's answer: status and children, plus what an answer may
-	// carry beside them. Nothing else is accepted.
-	dec := json.NewDecoder(&stdout)
-	dec.DisallowUnknownFields()
-	var out struct {
-		Status             json.RawMessage   `json:"status"`
-		Children           []json.RawMessage `json:"children"`
-		ResyncAfterSeconds *float64          `json:"resyncAfterSeconds"`
-		Finalized          *bool             `json:"finalized"`
-	}
-	if err := dec.Decode(&out); err != nil {
-		t.Fatalf("sluice %s: %v: want {\"status\":…,\"children\":[…]} on stdout: %v\n%s", strings.Join(args, " "), runErr, err, stderr.String())
-	}
-	if out.Children == nil {
-		t.Fatalf("sluice %s: the output has no children list", strings.Join(args, " "))
-	}
-	r := rendered{exitErr: runErr, stderr: strings.TrimSpace(stderr.String())}
-	if err := k8sjson.Unmarshal(out.Status, &r.status); err != nil {
-		t.Fatalf("sluice render: status: %v", err)
-	}
-	for i, raw := range out.Children {
-		var m map[string]any
-		if err := k8sjson.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("sluice render: children[%d]: %v", i, err)
-		}
-		r.children = append(r.children, &unstructured.Unstructured{Object: m})
-	}
-	return r
-}
-
-// installedController writes the CompositeController installed in the test cluster
-// to a file for `sluice render --controller` and returns the path and the kinds it
-// lists.
-func (c *cluster) installedController(t *testing.T) (string, map[string]bool) {
-	t.Helper()
-	controller := c.StandIn(t).Controller
-	b, err := yaml.Marshal(controller.Object)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "compositecontroller.yaml")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, c.listedKinds(t, controller)
-}
-
-// listedKinds returns the child kinds a CompositeController lists, keyed like a hook
-// request ("Kind.apiVersion").
-func (c *cluster) listedKinds(t *testing.T, controller *unstructured.Unstructured) map[string]bool {
-	t.Helper()
-	kinds, err := c.API.ChildKinds(controller)
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[string]bool{}
-	for _, k := range kinds {
-		listed[harness.ChildKey(k)] = true
-	}
-	return listed
-}
-
-// dryRuns caches the outcome of checkRenderedChild's strict dry-run create by the
-// object's JSON: the same object in the same namespace gets the same answer, and
-// the 32 installation shapes render mostly the same children. Only answers of the
-// API server are kept, not transport errors.
-var dryRuns sync.Map // JSON -> error (nil when accepted)
-
-func (c *cluster) dryRunOnce(ctx context.Context, child *unstructured.Unstructured) error {
-	b, err := json.Marshal(child.Object)
-	if err != nil {
-		return err
-	}
-	if v, ok := dryRuns.Load(string(b)); ok {
-		err, _ := v.(error)
-		return err
-	}
-	err = c.API.DryRunStrict(ctx, child)
-	if err == nil || harness.IsRefused(err) || strings.Contains(err.Error(), "warned") {
-		dryRuns.Store(string(b), err)
-	}
-	return err
-}
-
-// checkRenderedChild is the primary check of one rendered child, used by
-// TestRenderedChildrenAreValid and its self-test: the CompositeController lists its
-// kind with exactly its apiVersion, and the API server accepts it in a create with
-// dryRun=All and fieldValidation=Strict (upstream schemas, unknown fields, CEL rules,
-// admission policies) without a warning.
-func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Unstructured, listed map[string]bool) error {
-	if key := harness.ChildKey(child.GroupVersionKind()); !listed[key] {
-		return fmt.Errorf("kind %s is not listed by the CompositeController (it lists %v)", key, harness.SortedKeys(listed))
-	}
-	if err := c.dryRunOnce(ctx, child); err != nil {
-		return fmt.Errorf("refused by the API server: %w", err)
-	}
-	return nil
 }
 
 // controllerFile renders base + comps with `kubectl kustomize`, extracts the
@@ -191,7 +50,7 @@ func (c *cluster) checkRenderedChild(ctx context.Context, child *unstructured.Un
 func (c *cluster) controllerFile(t *testing.T, comb combination) (string, *unstructured.Unstructured) {
 	t.Helper()
 	var found []*unstructured.Unstructured
-	for _, o := range c.kustomizeObjects(t, comb.components) {
+	for _, o := range c.KustomizeObjects(t, comb.components) {
 		if o.GetKind() == "CompositeController" {
 			found = append(found, o)
 		}
@@ -223,46 +82,6 @@ func (c *cluster) examples(t *testing.T) []string {
 	return paths
 }
 
-// loadExample reads the one StreamingApplication of an example file.
-func loadExample(t *testing.T, path string) *unstructured.Unstructured {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := harness.DecodeYAMLDocs(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var apps []*unstructured.Unstructured
-	for _, o := range objs {
-		if o.GetKind() == "StreamingApplication" {
-			apps = append(apps, o)
-		}
-	}
-	if len(apps) != 1 {
-		t.Fatalf("%s holds %d StreamingApplications, want 1", path, len(apps))
-	}
-	return apps[0]
-}
-
-// exampleIn loads an example and moves it into namespace; it returns the object and
-// the path of a file holding it (for `sluice render`).
-func (c *cluster) exampleIn(t *testing.T, path, namespace string) (*unstructured.Unstructured, string) {
-	t.Helper()
-	app := loadExample(t, path)
-	app.SetNamespace(namespace)
-	b, err := yaml.Marshal(app.Object)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), filepath.Base(path))
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return app, file
-}
-
 func exampleName(path string) string {
 	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
@@ -275,8 +94,8 @@ func exampleName(path string) string {
 //   - exits 0 with no status problem when the shape lists every kind the example
 //     needs, and otherwise exits non-zero with a status problem naming each kind
 //     the shape lacks, and no other problem (a kind no application asks for,
-//     optionalKinds, is never missing);
-//   - passes checkRenderedChild for every child (listed kind and apiVersion, strict
+//     harness.OptionalKinds, is never missing);
+//   - passes CheckRenderedChild for every child (listed kind and apiVersion, strict
 //     dry-run create, no warning).
 func TestRenderedChildrenAreValid(t *testing.T) {
 	c := setup(t)
@@ -291,14 +110,14 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 	var refs []reference
 	fullFile, _ := c.controllerFile(t, combination{"all", comps})
 	for _, ex := range c.examples(t) {
-		_, path := c.exampleIn(t, ex, c.NewNamespace(t, "render"))
-		r := c.render(t, path, fullFile)
-		if r.exitErr != nil || len(r.problems()) > 0 {
+		_, path := c.ExampleIn(t, ex, c.NewNamespace(t, "render"))
+		r := c.Render(t, path, fullFile)
+		if r.ExitErr != nil || len(r.Problems()) > 0 {
 			t.Errorf("%s under every component (%v): sluice render: exit %v (%s), status problems %q; want exit 0 and none",
-				exampleName(ex), comps, r.exitErr, r.stderr, r.problems())
+				exampleName(ex), comps, r.ExitErr, r.Stderr, r.Problems())
 		}
 		ref := reference{name: exampleName(ex), path: path, children: map[string][]string{}}
-		for _, child := range r.children {
+		for _, child := range r.Children {
 			if _, seen := ref.children[child.GetKind()]; !seen {
 				ref.needs = append(ref.needs, child.GetKind())
 			}
@@ -307,12 +126,12 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 		slices.Sort(ref.needs)
 		refs = append(refs, ref)
 	}
-	for _, set := range subsets(comps) {
-		comb := combination{subsetName(set), set}
+	for _, set := range harness.Subsets(comps) {
+		comb := combination{harness.SubsetName(set), set}
 		t.Run(comb.name, func(t *testing.T) {
 			t.Parallel()
 			file, controller := c.controllerFile(t, comb)
-			listed := c.listedKinds(t, controller)
+			listed := c.ListedKinds(t, controller)
 			listedKind := map[string]bool{}
 			for key := range listed {
 				kind, _, _ := strings.Cut(key, ".")
@@ -320,27 +139,27 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 			}
 			for _, ref := range refs {
 				t.Run(ref.name, func(t *testing.T) {
-					r := c.render(t, ref.path, file)
+					r := c.Render(t, ref.path, file)
 					var missing, want []string
 					for _, kind := range ref.needs {
 						switch {
 						case listedKind[kind]:
 							want = append(want, ref.children[kind]...)
-						case !optionalKinds[kind]:
+						case !harness.OptionalKinds[kind]:
 							missing = append(missing, kind)
 						}
 					}
 					slices.Sort(want)
-					if diff := cmp.Diff(want, r.names()); diff != "" {
+					if diff := cmp.Diff(want, r.Names()); diff != "" {
 						t.Errorf("children differ from those under every component less the kinds %v this shape does not list (-want +got):\n%s", missing, diff)
 					}
-					problems := r.problems()
+					problems := r.Problems()
 					if len(missing) == 0 {
-						if r.exitErr != nil || len(problems) > 0 {
+						if r.ExitErr != nil || len(problems) > 0 {
 							t.Errorf("the shape lists every kind the example needs, yet sluice render exited %v (%s) with status problems %q; want exit 0 and none",
-								r.exitErr, r.stderr, problems)
+								r.ExitErr, r.Stderr, problems)
 						}
-					} else if r.exitErr == nil {
+					} else if r.ExitErr == nil {
 						t.Errorf("the shape lacks %v, yet sluice render exited 0", missing)
 					}
 					for _, kind := range missing {
@@ -354,8 +173,8 @@ func TestRenderedChildrenAreValid(t *testing.T) {
 							t.Errorf("status problem %q names none of the kinds this shape lacks (%v)", p, missing)
 						}
 					}
-					for _, child := range r.children {
-						if err := c.checkRenderedChild(harness.Ctx(t), child, listed); err != nil {
+					for _, child := range r.Children {
+						if err := c.CheckRenderedChild(harness.Ctx(t), child, listed); err != nil {
 							t.Errorf("%s: %v", harness.ObjKey(child), err)
 						}
 					}
@@ -374,7 +193,7 @@ func TestExamplesRoundTrip(t *testing.T) {
 	for _, ex := range c.examples(t) {
 		t.Run(exampleName(ex), func(t *testing.T) {
 			ns := c.NewNamespace(t, "roundtrip")
-			app, _ := c.exampleIn(t, ex, ns)
+			app, _ := c.ExampleIn(t, ex, ns)
 			if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
 				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
@@ -433,7 +252,7 @@ func project(got, want any) any {
 func TestExamplesDeploy(t *testing.T) {
 	c := setup(t)
 	c.NeedMetacontroller(t)
-	controllerFile, _ := c.installedController(t)
+	controllerFile, _ := c.InstalledController(t)
 	crd := c.KubectlOK(t, "get", "crd", "streamingapplications.sluice.dev", "-o", "json")
 	var def struct {
 		Spec struct {
@@ -465,18 +284,18 @@ func TestExamplesDeploy(t *testing.T) {
 	for _, ex := range c.examples(t) {
 		t.Run(exampleName(ex), func(t *testing.T) {
 			ns := c.NewNamespace(t, "deploy")
-			app, path := c.exampleIn(t, ex, ns)
-			r := c.render(t, path, controllerFile)
-			if r.exitErr != nil || len(r.problems()) > 0 {
+			app, path := c.ExampleIn(t, ex, ns)
+			r := c.Render(t, path, controllerFile)
+			if r.ExitErr != nil || len(r.Problems()) > 0 {
 				t.Errorf("sluice render under the installed CompositeController: exit %v (%s), status problems %q; want exit 0 and none",
-					r.exitErr, r.stderr, r.problems())
+					r.ExitErr, r.Stderr, r.Problems())
 			}
 			if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
 				t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 			}
 			live := c.WaitSettled(t, app)
-			created := harness.SortedKeys(c.snapshot(t, live))
-			if diff := cmp.Diff(r.names(), created); diff != "" {
+			created := harness.SortedKeys(c.Snapshot(t, live))
+			if diff := cmp.Diff(r.Names(), created); diff != "" {
 				t.Errorf("children made by Metacontroller differ from what sluice render makes (-render +cluster):\n%s", diff)
 			}
 			if cond := harness.Condition(live, "BlueprintValid"); cond == nil || cond["status"] != "True" {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -20,129 +18,34 @@ import (
 	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
-// The reference application and the names Sluice derives from it (a versioned
-// contract, see DESIGN.md "Rules that shape the child set").
-const (
-	refApp         = "call-record-aggregator"
-	checksumKey    = "sluice.dev/config-checksum"
-	labelApp       = "sluice.dev/app"
-	labelStreamlet = "sluice.dev/streamlet"
-	labelOutlet    = "sluice.dev/outlet"
-)
-
-func workloadName(streamlet string) string { return refApp + "-" + streamlet }
-func configName(streamlet string) string   { return refApp + "-" + streamlet + "-config" }
-
-// deployReference creates the reference application in a new namespace and waits
-// until the real Metacontroller has settled it.
-func (c *cluster) deployReference(t *testing.T, prefix string) *unstructured.Unstructured {
-	t.Helper()
-	c.NeedMetacontroller(t)
-	ns := c.NewNamespace(t, prefix)
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
-	if _, err := c.API.CreateStrict(harness.Ctx(t), app); err != nil {
-		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
-	}
-	return c.WaitSettled(t, app)
-}
-
-// snapshot returns the parent's children keyed "Kind name".
-func (c *cluster) snapshot(t *testing.T, parent *unstructured.Unstructured) map[string]*unstructured.Unstructured {
-	t.Helper()
-	out := map[string]*unstructured.Unstructured{}
-	for _, m := range c.StandIn(t).Observe(t, parent) {
-		for _, child := range m {
-			out[child.GetKind()+" "+child.GetName()] = child
-		}
-	}
-	return out
-}
-
-// changedKeys lists the children that were added, removed or written between two
-// snapshots, as "Kind name (how)".
-func changedKeys(before, after map[string]*unstructured.Unstructured) []string {
-	var out []string
-	for k, b := range before {
-		a, ok := after[k]
-		switch {
-		case !ok:
-			out = append(out, k+" (deleted)")
-		case a.GetUID() != b.GetUID():
-			out = append(out, k+" (recreated)")
-		case a.GetResourceVersion() != b.GetResourceVersion():
-			out = append(out, k)
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			out = append(out, k+" (created)")
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// updateSpec applies edit to the live parent's spec and writes it, retrying on
-// conflicts.
-func (c *cluster) updateSpec(t *testing.T, parent *unstructured.Unstructured, edit func(t *testing.T, spec map[string]any)) *unstructured.Unstructured {
-	t.Helper()
-	r := c.API.Dyn.Resource(harness.SappGVR).Namespace(parent.GetNamespace())
-	for range 5 {
-		live, err := r.Get(harness.Ctx(t), parent.GetName(), metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		spec, _ := live.Object["spec"].(map[string]any)
-		edit(t, spec)
-		updated, err := r.Update(harness.Ctx(t), live, harness.StrictUpdate)
-		if apierrors.IsConflict(err) {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("update %s: %v", harness.ObjKey(live), err)
-		}
-		return updated
-	}
-	t.Fatalf("update %s/%s: conflicts persisted", parent.GetNamespace(), parent.GetName())
-	return nil
-}
-
-// streamlet returns the spec.streamlets entry with the given name.
-func streamlet(t *testing.T, spec map[string]any, name string) map[string]any {
-	t.Helper()
-	list, _ := spec["streamlets"].([]any)
-	for _, s := range list {
-		if m, ok := s.(map[string]any); ok && m["name"] == name {
-			return m
-		}
-	}
-	t.Fatalf("spec.streamlets has no %q", name)
-	return nil
-}
+// checksumKey is the annotation of a workload holding the checksum of its
+// streamlet's configuration (a versioned contract, see DESIGN.md "Rules that shape
+// the child set").
+const checksumKey = "sluice.dev/config-checksum"
 
 // TestScaleChangesOnlyThatWorkload scales the merge streamlet: only its Deployment
 // may change.
 func TestScaleChangesOnlyThatWorkload(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "scale")
-	before := c.snapshot(t, app)
+	app := c.DeployReference(t, "scale")
+	before := c.Snapshot(t, app)
 	replicas := int64(0)
-	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
-		merge := streamlet(t, spec, "merge")
+	app = c.UpdateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		merge := harness.Streamlet(t, spec, "merge")
 		old, _ := merge["replicas"].(int64)
 		replicas = max(old, 1) + 1
 		merge["replicas"] = replicas
 	})
 	c.WaitSettled(t, app)
-	after := c.snapshot(t, app)
+	after := c.Snapshot(t, app)
 
-	want := []string{"Deployment " + workloadName("merge")}
-	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+	want := []string{"Deployment " + harness.WorkloadName("merge")}
+	if diff := cmp.Diff(want, harness.ChangedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by scaling merge (-want +got):\n%s", diff)
 	}
-	dep := after["Deployment "+workloadName("merge")]
+	dep := after["Deployment "+harness.WorkloadName("merge")]
 	if dep == nil {
-		t.Fatalf("no Deployment %s", workloadName("merge"))
+		t.Fatalf("no Deployment %s", harness.WorkloadName("merge"))
 	}
 	if got, _, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas"); got != replicas {
 		t.Errorf("Deployment %s spec.replicas = %d, want %d", dep.GetName(), got, replicas)
@@ -153,14 +56,14 @@ func TestScaleChangesOnlyThatWorkload(t *testing.T) {
 // streamlet's ConfigMap and the config checksum of its workload may change.
 func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "config")
-	before := c.snapshot(t, app)
+	app := c.DeployReference(t, "config")
+	before := c.Snapshot(t, app)
 
 	spec, _ := app.Object["spec"].(map[string]any)
 	name, key, value := pickConfigChange(t, spec)
 	t.Logf("setting %s.%s = %v", name, key, value)
-	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
-		s := streamlet(t, spec, name)
+	app = c.UpdateSpec(t, app, func(t *testing.T, spec map[string]any) {
+		s := harness.Streamlet(t, spec, name)
 		cfg, _ := s["config"].(map[string]any)
 		if cfg == nil {
 			cfg = map[string]any{}
@@ -169,23 +72,23 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 		s["config"] = cfg
 	})
 	c.WaitSettled(t, app)
-	after := c.snapshot(t, app)
+	after := c.Snapshot(t, app)
 
 	var workload string
 	for k, child := range before {
 		switch child.GetKind() {
 		case "Deployment", "SparkApplication", "FlinkDeployment":
-			if child.GetName() == workloadName(name) {
+			if child.GetName() == harness.WorkloadName(name) {
 				workload = k
 			}
 		}
 	}
 	if workload == "" {
-		t.Fatalf("no workload named %s among the children", workloadName(name))
+		t.Fatalf("no workload named %s among the children", harness.WorkloadName(name))
 	}
-	want := []string{"ConfigMap " + configName(name), workload}
+	want := []string{"ConfigMap " + harness.ConfigName(name), workload}
 	slices.Sort(want)
-	if diff := cmp.Diff(want, changedKeys(before, after)); diff != "" {
+	if diff := cmp.Diff(want, harness.ChangedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by a config edit of %s (-want +got):\n%s", name, diff)
 	}
 	b, a := before[workload], after[workload]
@@ -211,7 +114,7 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 	// The ConfigMap holds the new value, where it held another before.
 	param := func(obj *unstructured.Unstructured) any {
 		if obj == nil {
-			t.Fatalf("no ConfigMap %s", configName(name))
+			t.Fatalf("no ConfigMap %s", harness.ConfigName(name))
 		}
 		data, _, _ := unstructured.NestedString(obj.Object, "data", "streamlet.json")
 		var cfg struct {
@@ -222,7 +125,7 @@ func TestConfigChangeRollsOnlyThatStreamlet(t *testing.T) {
 		}
 		return cfg.Parameters[key]
 	}
-	cm := "ConfigMap " + configName(name)
+	cm := "ConfigMap " + harness.ConfigName(name)
 	if got := param(after[cm]); !harness.EqualJSON(got, value) {
 		t.Errorf("%s: parameters[%q] = %v, want the new value %v", cm, key, got, value)
 	}
@@ -360,10 +263,10 @@ func withoutChecksums(v any) any {
 // does not exist): no child is deleted or rewritten, and the status says why.
 func TestBrokenSpecKeepsEverything(t *testing.T) {
 	c := setup(t)
-	app := c.deployReference(t, "broken")
-	before := c.snapshot(t, app)
+	app := c.DeployReference(t, "broken")
+	before := c.Snapshot(t, app)
 	const missing = "no-such-port"
-	app = c.updateSpec(t, app, func(t *testing.T, spec map[string]any) {
+	app = c.UpdateSpec(t, app, func(t *testing.T, spec map[string]any) {
 		conns, _ := spec["connections"].([]any)
 		for _, conn := range conns {
 			m, _ := conn.(map[string]any)
@@ -375,9 +278,9 @@ func TestBrokenSpecKeepsEverything(t *testing.T) {
 		t.Fatal("spec.connections has no connection from merge.out")
 	})
 	live := c.WaitSettled(t, app)
-	after := c.snapshot(t, app)
+	after := c.Snapshot(t, app)
 
-	if diff := cmp.Diff([]string(nil), changedKeys(before, after)); diff != "" {
+	if diff := cmp.Diff([]string(nil), harness.ChangedKeys(before, after)); diff != "" {
 		t.Errorf("children changed by an invalid spec (-want +got):\n%s", diff)
 	}
 	cond := harness.Condition(live, "BlueprintValid")
@@ -409,14 +312,11 @@ func TestDeleteReleasesTopicsFirst(t *testing.T) {
 	}
 }
 
-// deleteTimeout bounds the wait for a deleted application to be finalized and gone.
-const deleteTimeout = 2 * time.Minute
-
 // deleteAndWatchTopics deploys the reference application under a topic deletion
 // policy, deletes it, and checks that every topic carried key=value when deleted.
 func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 	c := setup(t)
-	app := c.deployReference(t, "delete-"+strings.ToLower(policy))
+	app := c.DeployReference(t, "delete-"+strings.ToLower(policy))
 	if policy != "Retain" {
 		patch := []byte(`{"spec":{"topicDeletionPolicy":"` + policy + `"}}`)
 		patched, err := c.API.Dyn.Resource(harness.SappGVR).Namespace(app.GetNamespace()).Patch(harness.Ctx(t), app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
@@ -425,7 +325,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 		}
 		app = c.WaitSettled(t, patched)
 	}
-	children := c.snapshot(t, app)
+	children := c.Snapshot(t, app)
 	var topics []string
 	for k := range children {
 		if strings.HasPrefix(k, "KafkaTopic ") {
@@ -438,7 +338,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 
 	// Watch the topics from before the deletion, to see the last state of each.
 	w, err := c.API.Dyn.Resource(harness.KafkaTopicsGVR).Namespace(app.GetNamespace()).Watch(harness.Ctx(t), metav1.ListOptions{
-		LabelSelector:   labelApp + "=" + refApp,
+		LabelSelector:   harness.LabelApp + "=" + harness.RefApp,
 		ResourceVersion: app.GetResourceVersion(),
 	})
 	if err != nil {
@@ -448,7 +348,7 @@ func deleteAndWatchTopics(t *testing.T, policy, key, value string) {
 
 	// As the admission policy tells users to: kubectl delete, default propagation.
 	c.KubectlOK(t, "-n", app.GetNamespace(), "delete", "sapp", app.GetName(), "--wait=false")
-	c.WaitGone(t, app, deleteTimeout)
+	c.WaitGone(t, app, harness.DeleteTimeout)
 
 	deleted := map[string]bool{}
 	timeout := time.After(90 * time.Second)

@@ -14,27 +14,9 @@ import (
 	"github.com/sluice-dev/sluice/test/e2e/harness"
 )
 
-// kafkaTopic returns a valid Strimzi v1 KafkaTopic with spec fields added by mod.
-func kafkaTopic(namespace, name string, spec map[string]any) *unstructured.Unstructured {
-	s := map[string]any{"partitions": int64(3), "replicas": int64(1)}
-	for k, v := range spec {
-		s[k] = v
-	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "kafka.strimzi.io/v1",
-		"kind":       "KafkaTopic",
-		"metadata": map[string]any{
-			"name":      name,
-			"namespace": namespace,
-			"labels":    map[string]any{"strimzi.io/cluster": "e2e"},
-		},
-		"spec": s,
-	}}
-}
-
 // TestHarnessRejectsWrongChildren proves that the primary check can fail: children
 // `sluice render` makes for the reference application, made wrong, go through
-// checkRenderedChild, the function TestRenderedChildrenAreValid calls for every
+// CheckRenderedChild, the function TestRenderedChildrenAreValid calls for every
 // child. One child of each kind is accepted as rendered and refused with an unknown
 // field spec.bogus; a Deployment with spec.replicas "two" (wrong type) and a
 // KafkaTopic with 0 partitions (below the schema's minimum) are refused; so is a
@@ -45,18 +27,18 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 	c.NeedManifests(t)
 	c.NeedSluice(t)
 	ns := c.NewNamespace(t, "selftest")
-	controllerFile, listed := c.installedController(t)
-	_, path := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
-	r := c.render(t, path, controllerFile)
+	controllerFile, listed := c.InstalledController(t)
+	_, path := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
+	r := c.Render(t, path, controllerFile)
 	first := map[string]*unstructured.Unstructured{}
-	for _, child := range r.children {
+	for _, child := range r.Children {
 		if first[child.GetKind()] == nil {
 			first[child.GetKind()] = child
 		}
 	}
 	for _, kind := range []string{"ConfigMap", "Deployment", "KafkaTopic", "Service", "SparkApplication"} {
 		if first[kind] == nil {
-			t.Fatalf("sluice render made no %s for %s; rendered %v", kind, refApp, r.names())
+			t.Fatalf("sluice render made no %s for %s; rendered %v", kind, harness.RefApp, r.Names())
 		}
 	}
 	type testCase struct {
@@ -96,7 +78,7 @@ func TestHarnessRejectsWrongChildren(t *testing.T) {
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := c.checkRenderedChild(harness.Ctx(t), tt.child, listed)
+			err := c.CheckRenderedChild(harness.Ctx(t), tt.child, listed)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("the primary check refused a child as rendered: %v", err)
@@ -144,14 +126,14 @@ func TestHarnessSeesMetacontrollerErrors(t *testing.T) {
 	if _, err := c.API.Dyn.Resource(schema.GroupVersionResource{Version: "v1", Resource: "resourcequotas"}).Namespace(ns).UpdateStatus(harness.Ctx(t), created, harness.StrictUpdate); err != nil {
 		t.Fatalf("write the status of %s: %v", harness.ObjKey(quota), err)
 	}
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	created, err = c.API.CreateStrict(harness.Ctx(t), app)
 	if err != nil {
 		t.Fatalf("create %s: %v", harness.ObjKey(app), err)
 	}
 	defer c.KubectlOK(t, "-n", ns, "delete", "sapp", app.GetName(), "--wait=false")
 
-	refused := configName("merge")
+	refused := harness.ConfigName("merge")
 	harness.Poll(t, time.Minute, "a SyncError event naming "+refused, func() (bool, string) {
 		events := c.SyncErrors(t, created)
 		return slices.ContainsFunc(events, func(e string) bool { return strings.Contains(e, refused) }), fmt.Sprintf("SyncError events: %q", events)

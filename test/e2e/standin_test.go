@@ -75,7 +75,7 @@ func (c *cluster) detachedChildren(t *testing.T, f *harness.StandIn, prefix stri
 	}
 	owner.SetAPIVersion("v1")
 	owner.SetKind("ConfigMap")
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), ns)
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), ns)
 	app.SetUID(owner.GetUID())
 	app.SetGeneration(1)
 	observed := f.Observe(t, owner)
@@ -116,7 +116,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	f := c.StandIn(t)
 	d := c.detachedChildren(t, f, "standin")
 	answer := lastAnswer(t, f.Observe(t, d.owner))
-	merge := workloadName("merge")
+	merge := harness.WorkloadName("merge")
 	apply := func(t *testing.T, answer []*unstructured.Unstructured) (harness.SyncResult, error) {
 		t.Helper()
 		var res harness.SyncResult
@@ -205,7 +205,7 @@ func TestStandInRefusesWhatMetacontrollerWouldLoopOn(t *testing.T) {
 	})
 
 	// A real application, written only in dry runs.
-	app := c.deployReference(t, "standin-parent")
+	app := c.DeployReference(t, "standin-parent")
 	g := *f
 	g.DryRun = true
 
@@ -293,7 +293,7 @@ func TestHookRefusesMalformedRequests(t *testing.T) {
 	c.NeedManifests(t)
 	c.NeedSluice(t)
 	f := c.StandIn(t)
-	app, _ := c.exampleIn(t, filepath.Join(c.Repo, "manifests", "examples", refApp+".yaml"), "malformed")
+	app, _ := c.ExampleIn(t, filepath.Join(c.Repo, "manifests", "examples", harness.RefApp+".yaml"), "malformed")
 	app.SetUID("00000000-0000-0000-0000-000000000001")
 	children := map[string]any{}
 	for _, gvk := range f.Kinds {

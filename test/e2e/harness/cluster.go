@@ -277,28 +277,34 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 		return err
 	}
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
-	if err := writeKubeconfig(c.Kubeconfig, server); err != nil {
+	if err := WriteKubeconfig(c.Kubeconfig, "e2e", server, "default"); err != nil {
 		return err
 	}
 	c.API, err = newAPIClients(c.Kubeconfig)
 	return err
 }
 
-// writeKubeconfig writes the admin's kubeconfig of the API server at server.
-func writeKubeconfig(path, server string) error {
+// WriteKubeconfig writes to path a kubeconfig of the test API server's admin (its
+// Token) for the server at server, name naming its cluster and context; namespace,
+// when not "", is the context's namespace.
+func WriteKubeconfig(path, name, server, namespace string) error {
+	inNamespace := ""
+	if namespace != "" {
+		inNamespace = ", namespace: " + namespace
+	}
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
-- name: e2e
-  cluster: {server: %q, insecure-skip-tls-verify: true}
+- name: %[1]s
+  cluster: {server: %[2]q, insecure-skip-tls-verify: true}
 users:
 - name: admin
-  user: {token: %q}
+  user: {token: %[3]q}
 contexts:
-- name: e2e
-  context: {cluster: e2e, user: admin, namespace: default}
-current-context: e2e
-`, server, Token)
+- name: %[1]s
+  context: {cluster: %[1]s, user: admin%[4]s}
+current-context: %[1]s
+`, name, server, Token, inNamespace)
 	return os.WriteFile(path, []byte(kubeconfig), 0o600)
 }
 

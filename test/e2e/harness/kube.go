@@ -172,6 +172,7 @@ func (a *APIClients) kindFor(gvr schema.GroupVersionResource) (schema.GroupVersi
 var (
 	KafkaTopicsGVR = schema.GroupVersionResource{Group: "kafka.strimzi.io", Version: "v1", Resource: "kafkatopics"}
 	SappGVR        = schema.GroupVersionResource{Group: "sluice.dev", Version: "v1alpha1", Resource: "streamingapplications"}
+	NamespacesGVR  = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 	ListAll        = metav1.ListOptions{}
 )
 

@@ -7,7 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Kustomization writes a kustomization that includes manifests/base and the named
@@ -69,6 +72,33 @@ func (c *Cluster) KubectlOK(t *testing.T, args ...string) string {
 	out, err := c.Kubectl(args...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// kustomized caches the output of `kubectl kustomize` per list of components:
+// TestHelmChart and TestRenderedChildrenAreValid both render every subset.
+var kustomized sync.Map // "+"-joined components -> []*unstructured.Unstructured
+
+// KustomizeObjects renders manifests/base with the given components, in that order.
+func (c *Cluster) KustomizeObjects(t *testing.T, comps []string) []*unstructured.Unstructured {
+	t.Helper()
+	key := strings.Join(comps, "+")
+	cached, ok := kustomized.Load(key)
+	if !ok {
+		dir, err := c.Kustomization(comps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := DecodeYAMLDocs([]byte(c.KubectlOK(t, "kustomize", dir)))
+		if err != nil {
+			t.Fatalf("kubectl kustomize %s: %v", dir, err)
+		}
+		cached, _ = kustomized.LoadOrStore(key, objs)
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range cached.([]*unstructured.Unstructured) {
+		out = append(out, o.DeepCopy())
 	}
 	return out
 }

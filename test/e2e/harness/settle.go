@@ -21,6 +21,10 @@ import (
 // (the hook asks to be called again every 60 s while an application is not Ready).
 const settleTimeout = 2 * time.Minute
 
+// DeleteTimeout bounds the wait for a deleted application to be finalized and gone
+// (WaitGone's timeout in the tests that delete one).
+const DeleteTimeout = 2 * time.Minute
+
 // WaitSettled waits until the real Metacontroller has done everything it will do
 // for parent, and returns the live parent. Settled means, read back from the API
 // server: the parent carries Metacontroller's finalizer; status.observedGeneration is

@@ -8,8 +8,8 @@ import (
 )
 
 // encode writes the answer byte for byte as json.Marshal(r) does (the
-// children through tree.Append, which encoding/json took a fifth of a sync
-// to do, BENCHMARKS.md): a children array always, [] when empty.
+// children through tree.Append: encoding/json took a fifth of a sync to
+// write them): a children array always, [] when empty.
 func (r *Response) encode(b []byte) ([]byte, error) {
 	status, err := json.Marshal(r.Status)
 	if err != nil {

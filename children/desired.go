@@ -174,11 +174,23 @@ func asDecoded(f float64) any {
 // meaningfulEmpty are the fields where an empty object is a value.
 var meaningfulEmpty = map[string]bool{"emptyDir": true}
 
-// SortObjects orders children by group, kind, namespace and name.
+// SortObjects orders children by group, kind, namespace and name. The keys
+// are read once: each read parses the child's apiVersion.
 func SortObjects(objs []*unstructured.Unstructured) {
-	slices.SortFunc(objs, func(a, b *unstructured.Unstructured) int {
-		ga, gb := a.GroupVersionKind(), b.GroupVersionKind()
-		return cmp.Or(cmp.Compare(ga.Group, gb.Group), cmp.Compare(ga.Kind, gb.Kind),
-			cmp.Compare(a.GetNamespace(), b.GetNamespace()), cmp.Compare(a.GetName(), b.GetName()))
+	type keyed struct {
+		group, kind, namespace, name string
+		u                            *unstructured.Unstructured
+	}
+	keys := make([]keyed, len(objs))
+	for i, u := range objs {
+		gvk := u.GroupVersionKind()
+		keys[i] = keyed{gvk.Group, gvk.Kind, u.GetNamespace(), u.GetName(), u}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.kind, b.kind),
+			cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
 	})
+	for i, k := range keys {
+		objs[i] = k.u
+	}
 }

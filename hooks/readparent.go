@@ -3,8 +3,9 @@ package hooks
 import (
 	"bytes"
 	"strconv"
-	"strings"
-	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/sluice-dev/sluice/children/tree"
 )
@@ -119,9 +120,9 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 		case "generation":
 			p.generation, err = w.canonicalInt()
 		case "annotations":
-			drop, err = w.checked(annotationsTyped)
+			drop, err = w.checked(typedAs[map[string]string])
 		case "managedFields":
-			drop, err = w.checked(managedFieldsTyped)
+			drop, err = w.checked(typedAs[[]metav1.ManagedFieldsEntry])
 		default:
 			err = w.canonical()
 		}
@@ -144,71 +145,19 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 
 // checked reads a canonical value of the parent and reports whether typed
 // says it has the types graph decodes it into.
-func (w *wireReader) checked(typed func(any) bool) (bool, error) {
+func (w *wireReader) checked(typed func([]byte) bool) (bool, error) {
 	start := w.skipSpace(int(w.d.InputOffset()))
 	if err := w.canonical(); err != nil {
 		return false, err
 	}
-	v, err := tree.Decode(w.body[start:w.d.InputOffset()])
-	if err != nil {
-		return false, nil
-	}
-	return typed(v), nil
+	return typed(w.body[start:w.d.InputOffset()]), nil
 }
 
-// annotationsTyped: v decodes into a map[string]string.
-func annotationsTyped(v any) bool {
-	m, ok := v.(map[string]any)
-	if v == nil {
-		return true
-	}
-	for _, e := range m {
-		if _, str := e.(string); !str && e != nil {
-			return false
-		}
-	}
-	return ok
-}
-
-// managedFieldsTyped: v decodes into []metav1.ManagedFieldsEntry the way
-// encoding/json decodes it (field names regardless of case).
-func managedFieldsTyped(v any) bool {
-	list, ok := v.([]any)
-	if v == nil {
-		return true
-	}
-	if !ok {
-		return false
-	}
-	for _, e := range list {
-		entry, ok := e.(map[string]any)
-		if e == nil {
-			continue
-		}
-		if !ok {
-			return false
-		}
-		for k, f := range entry {
-			switch {
-			case strings.EqualFold(k, "fieldsV1"):
-				// any value: FieldsV1 keeps it raw
-			case strings.EqualFold(k, "time"):
-				s, str := f.(string)
-				if f == nil {
-					continue
-				}
-				if _, err := time.Parse(time.RFC3339, s); !str || err != nil {
-					return false
-				}
-			case strings.EqualFold(k, "manager"), strings.EqualFold(k, "operation"), strings.EqualFold(k, "apiVersion"),
-				strings.EqualFold(k, "fieldsType"), strings.EqualFold(k, "subresource"):
-				if _, str := f.(string); !str && f != nil {
-					return false
-				}
-			}
-		}
-	}
-	return true
+// typedAs reports whether raw decodes into a T as graph.FromJSON decodes
+// the parent: encoding/json's semantics, on the JSON v2 decoder.
+func typedAs[T any](raw []byte) bool {
+	var v T
+	return jsonv1.Unmarshal(raw, &v) == nil
 }
 
 // canonicalString reads a value of the parent; a string's value, else "".

@@ -60,7 +60,10 @@ const notReadyResync = 60
 func Answer(in Input) (Result, error) {
 	st := in.statusInput()
 	if in.Blueprint == nil {
-		st.answered = frozen(in.Observed, in.Unread, in.Kinds)
+		var err error
+		if st.answered, err = frozen(in.Observed, in.Unread, in.Kinds); err != nil {
+			return Result{}, err
+		}
 		keepScalerReplicas(nil, st.answered, in.Observed, in.Kinds) // autoscale.go
 		return result(st), nil
 	}
@@ -70,7 +73,10 @@ func Answer(in Input) (Result, error) {
 	}
 	st.problems = problems
 	keepScalerReplicas(in.Blueprint, desired, in.Observed, in.Kinds) // autoscale.go
-	st.answered, st.retained, st.topicNotes = keepTopics(in.Blueprint, desired, in.Observed, in.Unread, in.Kinds)
+	st.answered, st.retained, st.topicNotes, err = keepTopics(in.Blueprint, desired, in.Observed, in.Unread, in.Kinds)
+	if err != nil {
+		return Result{}, err
+	}
 	return result(st), nil
 }
 

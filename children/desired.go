@@ -2,7 +2,6 @@ package children
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/sluice-dev/sluice/children/tree"
 	"github.com/sluice-dev/sluice/graph"
 )
 
@@ -117,18 +115,17 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	return nil
 }
 
-// ToUnstructured turns a typed child into the map Metacontroller receives,
-// without the nulls, empty objects and status that typed objects marshal: to
-// Metacontroller a null means "delete this field", which would make it
-// update the child on every sync.
+// ToUnstructured turns a typed child, a pointer to a struct, into the map
+// Metacontroller receives, as its JSON decodes (apimachinery's converter,
+// BenchmarkToUnstructured) without the nulls, empty objects and status that
+// typed objects marshal: to Metacontroller a null means "delete this field",
+// which would make it update the child on every sync.
 func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode child: %w", err)
 	}
 	u := &unstructured.Unstructured{Object: m}
-	_ = json.Marshal
-	_ = tree.DecodeObject
 	delete(u.Object, "status")
 	prune(u.Object)
 	return u, nil

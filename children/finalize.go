@@ -23,13 +23,17 @@ const finalizeResync = 5
 // strimzi.io/managed: "false", so that Strimzi leaves the Kafka topic and its
 // data alone; under Delete it is marked sluice.dev/deletion: allowed. Every
 // observed child is answered as last applied until then, and Finalized is
-// true only once every observed topic carries its mark.
-func Finalize(in Input, policy string) Result {
+// true only once every observed topic carries its mark. An error means no
+// answer (see frozen).
+func Finalize(in Input, policy string) (Result, error) {
 	key, value := AnnotationStrimziManaged, "false"
 	if graph.TopicDeletionPolicy(policy) == graph.Delete {
 		key, value = AnnotationDeletion, "allowed"
 	}
-	answered := frozen(in.Observed, in.Unread, in.Kinds)
+	answered, err := frozen(in.Observed, in.Unread, in.Kinds)
+	if err != nil {
+		return Result{}, err
+	}
 	waiting := 0
 	for i, u := range answered {
 		if u.GetKind() != KafkaTopicKind {
@@ -58,5 +62,5 @@ func Finalize(in Input, policy string) Result {
 	if waiting > 0 {
 		r.ResyncAfterSeconds = finalizeResync
 	}
-	return r
+	return r, nil
 }

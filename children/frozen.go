@@ -1,6 +1,8 @@
 package children
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children/tree"
@@ -19,15 +21,19 @@ var serverSetMetadata = []string{
 
 // frozen is every observed child as last applied: the answer that changes
 // nothing, for a spec Sluice cannot use (and the base of finalize's answer).
-func frozen(observed Observed, unread Unread, kinds Kinds) []*unstructured.Unstructured {
+func frozen(observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, error) {
 	out := []*unstructured.Unstructured{}
 	for _, kind := range observed.Kinds() {
 		for _, u := range observed.All(kind) {
-			out = append(out, asLastApplied(u, unread[kind][u.GetName()], kinds[kind]))
+			kept, err := asLastApplied(u, unread[kind][u.GetName()], kinds[kind])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, kept)
 		}
 	}
 	SortObjects(out)
-	return out
+	return out, nil
 }
 
 // asLastApplied returns an observed child as the hook last answered it, under
@@ -39,10 +45,13 @@ func frozen(observed Observed, unread Unread, kinds Kinds) []*unstructured.Unstr
 // object, decoded whole from the wire when it was read lean. Either way nothing the API server sets is answered (a last-applied
 // written by an older hook or by hand may carry it too), and a KafkaTopic's
 // partitions never fall below the observed count.
-func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion string) *unstructured.Unstructured {
+func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion string) (*unstructured.Unstructured, error) {
 	out := decodeLastApplied(u, unread.LastApplied)
 	if out == nil {
-		out = wholeObserved(u, unread.Object)
+		var err error
+		if out, err = wholeObserved(u, unread.Object); err != nil {
+			return nil, err
+		}
 	}
 	stripServerFields(out)
 	out.SetAPIVersion(apiVersion)
@@ -52,7 +61,7 @@ func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion 
 	if out.GetKind() == KafkaTopicKind {
 		keepPartitions(out, u)
 	}
-	return out
+	return out, nil
 }
 
 // decodeLastApplied decodes a child's last-applied configuration; nil when it
@@ -84,14 +93,19 @@ func decodeLastApplied(u *unstructured.Unstructured, raw []byte) *unstructured.U
 }
 
 // wholeObserved is a copy of the observed child with every field it came
-// with: decoded from the wire when it was read lean.
-func wholeObserved(u *unstructured.Unstructured, raw []byte) *unstructured.Unstructured {
-	if raw != nil {
-		if obj, err := tree.DecodeObject(raw); err == nil {
-			return &unstructured.Unstructured{Object: obj}
-		}
+// with: decoded from the wire when it was read lean. It never falls back to
+// the lean child, which lacks the fields its readers skip: answering it
+// would strip them (hooks read the child by tree.Skip, which accepts what
+// tree.Decode accepts, so this fails only on a defect).
+func wholeObserved(u *unstructured.Unstructured, raw []byte) (*unstructured.Unstructured, error) {
+	if raw == nil {
+		return u.DeepCopy(), nil
 	}
-	return u.DeepCopy()
+	obj, err := tree.DecodeObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("observed %s %s, read without the fields no reader reads, does not decode whole: %w", u.GetKind(), u.GetName(), err)
+	}
+	return &unstructured.Unstructured{Object: obj}, nil
 }
 
 // stripServerFields removes from out its status, the metadata the API

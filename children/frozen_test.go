@@ -41,8 +41,41 @@ func TestAsLastAppliedStripsServerFields(t *testing.T) {
 		"unreadable last-applied": observed("{not json"),
 		"polluted last-applied":   observed(polluted),
 	} {
-		if diff := cmp.Diff(want, asLastApplied(u, UnreadChild{}, "v1").Object); diff != "" {
+		got, err := asLastApplied(u, UnreadChild{}, "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got.Object); diff != "" {
 			t.Errorf("%s: kept child mismatch (-want +got):\n%s", name, diff)
+		}
+	}
+}
+
+// TestFrozenNeverAnswersALeanChild: a child read lean whose whole form does
+// not decode stops the answer (an error, HTTP 500: Metacontroller changes
+// nothing) rather than answering the lean copy, which lacks its data.
+func TestFrozenNeverAnswersALeanChild(t *testing.T) {
+	lean := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": ConfigMapKind,
+		"metadata": map[string]any{"name": "app-s-config", "namespace": "ns"},
+	}}
+	observed := Observed{ConfigMapKind: {"app-s-config": lean}}
+	whole := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-s-config","namespace":"ns"},"data":{"streamlet.json":"{}"}}`
+	for _, tc := range []struct {
+		raw     string
+		wantErr bool
+	}{
+		{whole, false},
+		{whole[:len(whole)-1], true},
+	} {
+		got, err := frozen(observed, Unread{ConfigMapKind: {"app-s-config": {Object: []byte(tc.raw)}}}, Kinds{ConfigMapKind: "v1"})
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("frozen of %.40s…: error %v, want one: %v", tc.raw, err, tc.wantErr)
+		}
+		if err == nil {
+			if data, _, _ := unstructured.NestedStringMap(got[0].Object, "data"); data["streamlet.json"] != "{}" {
+				t.Errorf("frozen answered %v, want the whole child with its data", got[0].Object)
+			}
 		}
 	}
 }

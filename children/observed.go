@@ -57,7 +57,8 @@ type Fields map[string]Fields
 // not listed is read whole (KafkaTopic's and ScaledObject's specs are read
 // by the topic and scaling rules; a KafkaUser is small).
 var observedFields = map[string]Fields{
-	DeploymentKind:            fieldsOf[observedDeployment](),
+	// keepScalerReplicas (autoscale.go) reads spec.replicas too.
+	DeploymentKind:            joinFields(fieldsOf[observedDeployment](), Fields{"spec": {"replicas": nil}}),
 	SparkApplicationKind:      fieldsOf[observedSparkApplication](),
 	FlinkDeploymentKind:       joinFields(fieldsOf[observedFlinkDeployment](), fieldsOf[observedFlinkState]()),
 	ConfigMapKind:             {},
@@ -67,8 +68,9 @@ var observedFields = map[string]Fields{
 	TriggerAuthenticationKind: {},
 }
 
-// fieldsOf names the fields a reader's struct T decodes: those of its
-// anonymous struct fields one by one, any other field whole.
+// fieldsOf names the fields a reader's struct T decodes, as apimachinery's
+// converter names them (decode, health.go): those of its anonymous struct
+// fields one by one, any other field whole.
 func fieldsOf[T any]() Fields {
 	return structFields(reflect.TypeFor[T]())
 }
@@ -77,8 +79,14 @@ func structFields(t reflect.Type) Fields {
 	out := Fields{}
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue // nothing the readers decode is embedded or unnamed
+		switch {
+		case name == "-":
+			continue
+		case name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = joinFields(out, structFields(f.Type)) // inlined
+			continue
+		case name == "":
+			name = f.Name // the converter's name for an untagged field
 		}
 		if f.Type.Kind() == reflect.Struct && f.Type.Name() == "" {
 			out[name] = structFields(f.Type)

@@ -33,6 +33,27 @@ func TestObservedFields(t *testing.T) {
 	}
 }
 
+// TestFieldsOf: the fields are named as the converter names them: by tag,
+// by Go name when untagged, an untagged embedded struct's inlined.
+func TestFieldsOf(t *testing.T) {
+	type inner struct {
+		A string `json:"a"`
+	}
+	type reader struct {
+		inner
+		Untagged int
+		Skipped  int `json:"-"`
+		Spec     struct {
+			N *int32 `json:"n,omitempty"`
+		} `json:"spec"`
+		Status inner `json:"status"`
+	}
+	want := Fields{"a": nil, "Untagged": nil, "spec": {"n": nil}, "status": nil}
+	if diff := cmp.Diff(want, fieldsOf[reader]()); diff != "" {
+		t.Errorf("fieldsOf (-want +got):\n%s", diff)
+	}
+}
+
 // TestJoinFields: a field read whole by one reader is read whole.
 func TestJoinFields(t *testing.T) {
 	got := joinFields(Fields{"a": {"b": nil}, "c": {"d": nil}}, Fields{"a": {"e": nil}, "c": nil, "f": nil})

@@ -27,8 +27,8 @@ type topicsKept struct {
 //     marked for deletion first under Delete (release.go).
 //
 // It returns the children to answer, the retained topics and a note per
-// topic.
-func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string) {
+// topic; an error only where an observed topic cannot be answered as it was.
+func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string, error) {
 	k := topicsKept{answer: desired, retained: map[string]bool{}, notes: map[string]string{}}
 	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
 	for _, u := range desired {
@@ -50,7 +50,10 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obser
 			k.note(name, joinMessages(keepPartitions(d, obs), keepCluster(d, obs)))
 			continue
 		}
-		kept := asLastApplied(obs, unread[KafkaTopicKind][name], kinds[KafkaTopicKind])
+		kept, err := asLastApplied(obs, unread[KafkaTopicKind][name], kinds[KafkaTopicKind])
+		if err != nil {
+			return nil, nil, nil, err
+		}
 		holder, held := byTopic[topicName(kept)] // never released: a desired topic is managed
 		switch {
 		case released[topicName(kept)]:
@@ -65,7 +68,7 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obser
 		}
 	}
 	SortObjects(k.answer)
-	return k.answer, k.retained, k.notes
+	return k.answer, k.retained, k.notes, nil
 }
 
 // step is what a topic rule answers for one observed KafkaTopic: the object

@@ -72,7 +72,9 @@ func (s Scalar) ToUnstructured() any {
 	if i, err := strconv.ParseInt(string(s.raw), 10, 64); err == nil {
 		return i
 	}
-	f, _ := strconv.ParseFloat(string(s.raw), 64) // validated on decode
+	// The syntax is validated on decode; a number beyond float64's range
+	// is ±Inf, which encoding the child refuses (as decoding it did).
+	f, _ := strconv.ParseFloat(string(s.raw), 64)
 	return f
 }
 

@@ -6,14 +6,16 @@ import (
 	"sync"
 )
 
-// maxPooledBuffer is the largest buffer kept for the next request: every
-// ordinary application's body and answer fit, and the few large requests
-// (limits.go) do not keep their hundred megabytes alive between syncs.
+// maxPooledBuffer is the largest buffer kept for the next request: the
+// bodies and answers of applications of up to about 250 streamlets fit, and
+// the few large requests (limits.go) do not keep their hundred megabytes
+// alive between syncs.
 const maxPooledBuffer = 8 << 20
 
 // maxPreallocated is the most of an ordinary request's declared length
-// allocated before its bytes arrive (Handler.prealloc).
-const maxPreallocated = 4 << 20
+// allocated before its bytes arrive (Handler.prealloc): a reused buffer
+// already has the room, and a new one grows as the bytes come.
+const maxPreallocated = 64 << 10
 
 // buffers holds the buffers request bodies are read into and answers are
 // encoded into, so that a sync allocates neither: with io.ReadAll reading a

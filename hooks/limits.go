@@ -30,13 +30,13 @@ const (
 	// them).
 	maxTopicBytes = 10 << 10
 	// maxStreamletBytes bounds a streamlet's other children, its ConfigMap,
-	// workload, Service and PrometheusRule, its ScaledObject,
-	// TriggerAuthentication and the autoscaler's ConfigMap, and a KafkaUser
-	// on each of the graph.MaxKafkaClusters+1 clusters, with the
+	// workload, Service and PrometheusRule, its ScaledObject and the
+	// autoscaler's ConfigMap, and a KafkaUser and a TriggerAuthentication on
+	// each of the graph.MaxKafkaClusters+1 clusters, with the
 	// application-wide settings at their caps and 32 inlets and outlets
-	// (measured: 162,937 bytes for an autoscaled akka streamlet, 29,310 of
-	// them the alerts, 25,672 the ScaledObject's triggers).
-	maxStreamletBytes = 168 << 10
+	// (measured: 193,649 bytes for an autoscaled akka streamlet reading
+	// topics on every cluster, 76,769 of them its ConfigMap).
+	maxStreamletBytes = 200 << 10
 	// listAmplification bounds the bytes of children that a byte of a
 	// streamlet's or a port's own lists makes (measured: 1.00), and so what
 	// those lists add within one parent.
@@ -60,15 +60,25 @@ const _ = uint(maxObjectBytes - observedCopies*maxChildBytes)
 // is the parent and the controller, each with its managedFields, and every
 // child of the largest application with its copies:
 //
-//	2*2*1.5 MiB + 3*(3,200*10 KiB + 100*168 KiB + 2*1.5 MiB) = 158.0 MiB
+//	2*2*1.5 MiB + 3*(3,200*10 KiB + 100*200 KiB + 2*1.5 MiB) = 167.3 MiB
 //
 // TestLargestApplicationFitsTheLimits holds it to the measured requests (the
 // largest application's, and the largest one etcd stores, which leaves a
 // third of it for retained topics and other tools' fields); every size there
 // assumes free-form values of 64 bytes, which the CRD does not cap, so an
 // application with much bigger ones may get 413. It is not doubled for
-// headroom: answering the largest request takes about half of the 9 s
-// timeout, and about 5 times its body in heap (BenchmarkSyncLargest), so two
-// at once, the most Config.MaxLargeRequests lets in, fit the hook's 2Gi
-// (manifests/base/deployment.yaml, GOMEMLIMIT 95% of it).
+// headroom: the memory limit bounds the bytes answered at once
+// (LargeRequestsBudget), and a larger limit only makes the few requests
+// near it wait for each other.
 const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicBytes+graph.MaxStreamlets*maxStreamletBytes+listAmplification*maxObjectBytes)
+
+// LargeRequestsBudget bounds the declared bytes of the large requests the
+// hook reads and answers at once (Config.LargeRequestsBudget): what the
+// hook's 2Gi memory limit (manifests/base/deployment.yaml, GOMEMLIMIT 95% of
+// it) holds with room. Answering takes about 6.8 bytes of resident memory per
+// byte of body at the largest application's shape: two of its 122.0 MiB
+// requests at once peaked at 1.63 GiB (BENCHMARKS.md, make load), so 256 MiB
+// of bodies peak near 1.70 GiB. Two of the largest measured requests are
+// answered together; a request near MaxRequestBytes shares the hook with
+// less, and waits for its turn (within the 9 s timeout) instead.
+const LargeRequestsBudget = 256 << 20

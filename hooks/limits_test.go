@@ -177,7 +177,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 		for p := range ports {
 			in := graph.Port{Name: fill(fmt.Sprintf("in-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
 			if i == 0 {
-				in.Topic = &graph.TopicSpec{Name: fill(fmt.Sprintf("Existing_%02d.", p), graph.MaxTopicName, 'E'), Managed: &no}
+				in.Topic = &graph.TopicSpec{Name: fill(fmt.Sprintf("Existing_%02d.", p), graph.MaxTopicName, 'E'), Managed: &no, Cluster: clusters[p%len(clusters)]}
 			}
 			s.Inlets = append(s.Inlets, in)
 			out := graph.Port{Name: fill(fmt.Sprintf("out-%02d-", p), graph.MaxNameLength, 'p'), Schema: schema}
@@ -195,12 +195,7 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 			addLists(&s)
 		}
 		if i > 0 {
-			prev := spec.Streamlets[i-1]
-			c := graph.Connection{From: prev.Name + "." + prev.Outlets[0].Name}
-			for _, in := range s.Inlets {
-				c.To = append(c.To, s.Name+"."+in.Name)
-			}
-			spec.Connections = append(spec.Connections, c)
+			spec.Connections = append(spec.Connections, connect(spec.Streamlets[i-1], s, clusters)...)
 		}
 		spec.Streamlets = append(spec.Streamlets, s)
 	}
@@ -209,6 +204,26 @@ func largestApplication(n int, lists bool) *graph.StreamingApplication {
 		ObjectMeta: metav1.ObjectMeta{Name: largestAppName, Namespace: "demo"},
 		Spec:       spec,
 	}
+}
+
+// connect wires streamlet to, an autoscaled one, to the outlets of from on
+// every cluster, inlet p reading the outlet on cluster p (so that its
+// ScaledObject has a TriggerAuthentication per cluster); any other, all
+// inlets to from's first outlet (the connections stay under their cap).
+func connect(from, to graph.Streamlet, clusters []string) []graph.Connection {
+	sources := 1
+	if to.Autoscaling != nil {
+		sources = len(clusters) // from's outlet p is on cluster p
+	}
+	cs := make([]graph.Connection, sources)
+	for c := range cs {
+		cs[c].From = from.Name + "." + from.Outlets[c].Name
+	}
+	for p, in := range to.Inlets {
+		c := &cs[p%sources]
+		c.To = append(c.To, to.Name+"."+in.Name)
+	}
+	return cs
 }
 
 // addLists puts every list a streamlet carries for itself at its cap.

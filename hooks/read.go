@@ -12,8 +12,8 @@ import (
 	"github.com/sluice-dev/sluice/children/tree"
 )
 
-// errUnusual: the fast reader does not read this request; decodeRequest
-// does.
+// errUnusual: the fast reader does not read this request; unmarshalRequest
+// does (readBody).
 var errUnusual = errors.New("request not in Metacontroller's form")
 
 // wireRequest is a request as the fast reader read it.

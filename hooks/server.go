@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/julienschmidt/httprouter"
+	"golang.org/x/sync/semaphore"
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/sluice-dev/sluice/graph"
@@ -23,14 +24,17 @@ type Config struct {
 	// Timeout caps the time spent on one request; Metacontroller gives up
 	// after 10 s by default.
 	Timeout time.Duration
-	// LargeRequestBytes and MaxLargeRequests bound the hook's memory: at most
-	// MaxLargeRequests bodies over LargeRequestBytes (or of unknown length)
-	// are read and answered at once; the others wait for a turn within the
-	// timeout. A request the handler gave up on (503) holds its turn until
-	// it ends, so Metacontroller's retries cannot pile up large syncs.
-	// MaxLargeRequests 0 sets no bound.
-	LargeRequestBytes int64
-	MaxLargeRequests  int
+	// LargeRequestBytes and LargeRequestsBudget bound the hook's memory,
+	// which grows with the bytes being answered: the bodies over
+	// LargeRequestBytes being read and answered at once declare at most
+	// LargeRequestsBudget bytes together (a body of unknown length counts as
+	// MaxBodyBytes, one over the budget as all of it, so it is served
+	// alone); the others wait for their turn within the timeout. A request
+	// the handler gave up on (503) holds its turn until it ends, so
+	// Metacontroller's retries cannot pile up large syncs.
+	// LargeRequestsBudget 0 sets no bound.
+	LargeRequestBytes   int64
+	LargeRequestsBudget int64
 	// Logger receives one line per hook call.
 	Logger *slog.Logger
 	// Now is the clock handed to Sync and Finalize.
@@ -41,10 +45,10 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes: MaxRequestBytes, Timeout: 9 * time.Second,
-		// Two of the largest requests fit the hook's memory limit
-		// (limits.go); requests under an eighth of the limit, every
-		// ordinary application, never wait.
-		LargeRequestBytes: MaxRequestBytes / 8, MaxLargeRequests: 2,
+		// What the hook's memory limit holds (limits.go); requests under
+		// an eighth of the body limit, every ordinary application, never
+		// wait.
+		LargeRequestBytes: MaxRequestBytes / 8, LargeRequestsBudget: LargeRequestsBudget,
 		Logger: slog.Default(), Now: time.Now,
 	}
 }
@@ -55,15 +59,16 @@ type Handler struct {
 	router   *httprouter.Router
 	draining atomic.Bool
 	metrics  *metrics
-	// large holds a token per large request being served; nil: no bound.
-	large chan struct{}
+	// large holds the declared bytes of the large requests being served;
+	// nil: no bound.
+	large *semaphore.Weighted
 }
 
 // NewHandler returns the hook server's handler with every route.
 func NewHandler(cfg Config) *Handler {
 	h := &Handler{cfg: cfg, router: httprouter.New(), metrics: newMetrics()}
-	if cfg.MaxLargeRequests > 0 {
-		h.large = make(chan struct{}, cfg.MaxLargeRequests)
+	if cfg.LargeRequestsBudget > 0 {
+		h.large = semaphore.NewWeighted(cfg.LargeRequestsBudget)
 	}
 	h.router.POST("/sync", hook(h, "sync", readBody, syncReading))
 	h.router.POST("/finalize", hook(h, "finalize", readBody, finalizeReading))
@@ -175,10 +180,12 @@ func hook[Req logged, Resp answer](h *Handler, name string, read func([]byte) (R
 			resp, err = fn(req, start)
 		}
 		code := http.StatusOK
+		var body []byte
 		if err == nil {
-			*out, err = resp.encode(*out)
+			if body, err = resp.encode(*out); err == nil {
+				*out = body[:0] // back to the pool, however it grew
+			}
 		}
-		body := *out
 		if err != nil {
 			code = statusCode(err)
 			body = []byte(err.Error() + "\n")
@@ -217,30 +224,40 @@ func (r *CustomizeResponse) encode(b []byte) ([]byte, error) {
 var errBusy = errors.New("hook busy with other large requests")
 
 // turn refuses a body declared over the limit without reading it, and waits,
-// for a large request, until fewer than MaxLargeRequests others are served
-// or the request's time is up; release ends the turn.
+// for a large request, until the budget has room for its declared bytes or
+// the request's time is up; release ends the turn.
 func (h *Handler) turn(r *http.Request) (release func(), err error) {
 	if r.ContentLength > h.cfg.MaxBodyBytes {
 		return func() {}, &http.MaxBytesError{Limit: h.cfg.MaxBodyBytes}
 	}
-	if h.large == nil || (r.ContentLength >= 0 && r.ContentLength <= h.cfg.LargeRequestBytes) {
+	if !h.isLarge(r) {
 		return func() {}, nil
 	}
-	select {
-	case h.large <- struct{}{}:
-		return func() { <-h.large }, nil
-	case <-r.Context().Done():
-		return func() {}, fmt.Errorf("%w: %w", errBusy, r.Context().Err())
+	weight := h.cfg.MaxBodyBytes
+	if r.ContentLength >= 0 {
+		weight = r.ContentLength
 	}
+	weight = min(weight, h.cfg.LargeRequestsBudget)
+	if err := h.large.Acquire(r.Context(), weight); err != nil {
+		return func() {}, fmt.Errorf("%w: %w", errBusy, err)
+	}
+	return func() { h.large.Release(weight) }, nil
+}
+
+// isLarge reports whether a request takes a turn of the large requests'
+// budget.
+func (h *Handler) isLarge(r *http.Request) bool {
+	return h.large != nil && (r.ContentLength < 0 || r.ContentLength > h.cfg.LargeRequestBytes)
 }
 
 // prealloc is how much of a body's declared length is allocated before it
-// is read: all of it for a large request, which holds one of the few large
-// turns, at most maxPreallocated otherwise, so that requests declaring a
-// length they never send cannot make the hook allocate it.
+// is read: all of it for a large request, which holds its bytes of the
+// budget, at most maxPreallocated otherwise (the pooled buffers grow to the
+// ordinary bodies they read), so that a request declaring a length it never
+// sends makes the hook allocate little.
 func (h *Handler) prealloc(r *http.Request) int64 {
-	if h.large != nil && r.ContentLength > h.cfg.LargeRequestBytes {
-		return r.ContentLength
+	if h.isLarge(r) {
+		return r.ContentLength // -1 when unknown: nothing is allocated ahead
 	}
 	return min(r.ContentLength, maxPreallocated)
 }

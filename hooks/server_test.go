@@ -212,9 +212,9 @@ func TestDeclaredTooLargeNotRead(t *testing.T) {
 	}
 }
 
-// TestLargeRequestsTakeTurns: while MaxLargeRequests large requests are
-// served, another large one waits and gives up with 503 at the timeout; a
-// small one is answered at once.
+// TestLargeRequestsTakeTurns: while large requests hold the budget, another
+// large one waits and gives up with 503 at the timeout; a small one is
+// answered at once; two that fit the budget are served together.
 func TestLargeRequestsTakeTurns(t *testing.T) {
 	c := newCluster(t, example(t, cra), allComponents()...)
 	body := requestJSON(t, c.request())
@@ -223,9 +223,11 @@ func TestLargeRequestsTakeTurns(t *testing.T) {
 	cfg.Logger = slog.New(slog.NewTextHandler(log, nil))
 	cfg.Timeout = 50 * time.Millisecond
 	cfg.LargeRequestBytes = int64(len(body)) - 1
-	cfg.MaxLargeRequests = 1
+	cfg.LargeRequestsBudget = 2 * int64(len(body))
 	h := NewHandler(cfg)
-	h.large <- struct{}{} // a large request in flight
+	if !h.large.TryAcquire(int64(len(body)) + 1) { // a large request in flight
+		t.Fatal("budget taken")
+	}
 	if rec := post(t, h, "/sync", body); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("large request while another is served: HTTP %d, want 503", rec.Code)
 	}
@@ -240,13 +242,23 @@ func TestLargeRequestsTakeTurns(t *testing.T) {
 	if rec := post(t, h, "/sync", []byte(`{"children":{}}`)); rec.Code != http.StatusBadRequest {
 		t.Errorf("small request while a large one is served: HTTP %d %s, want it read (400: no parent)", rec.Code, rec.Body)
 	}
-	<-h.large
-	// Alone, a large request is served. With the default timeout: the 50 ms
-	// above is for the waiting to give up, and answering takes longer than
-	// that under the race detector on a busy machine.
+	h.large.Release(int64(len(body)) + 1)
+	// Two that fit the budget are served together, and one over the whole
+	// budget alone. With the default timeout: the 50 ms above is for the
+	// waiting to give up, and answering takes longer than that under the
+	// race detector on a busy machine.
 	cfg.Timeout = DefaultConfig().Timeout
+	h = NewHandler(cfg)
+	if !h.large.TryAcquire(int64(len(body))) { // one large request in flight
+		t.Fatal("budget taken")
+	}
+	if rec := post(t, h, "/sync", body); rec.Code != http.StatusOK {
+		t.Errorf("large request beside another that fits: HTTP %d %s, want 200", rec.Code, rec.Body)
+	}
+	h.large.Release(int64(len(body)))
+	cfg.LargeRequestsBudget = int64(len(body)) / 2
 	if rec := post(t, NewHandler(cfg), "/sync", body); rec.Code != http.StatusOK {
-		t.Errorf("large request alone: HTTP %d %s, want 200", rec.Code, rec.Body)
+		t.Errorf("large request over the whole budget, alone: HTTP %d %s, want 200", rec.Code, rec.Body)
 	}
 }
 

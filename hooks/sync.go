@@ -147,7 +147,11 @@ func syncReading(r *reading, now time.Time) (*Response, error) {
 
 // finalizeReading answers a finalize call.
 func finalizeReading(r *reading, now time.Time) (*Response, error) {
-	return response(children.Finalize(r.input(now), r.policy())), nil
+	res, err := children.Finalize(r.input(now), r.policy())
+	if err != nil {
+		return nil, fmt.Errorf("finalize %s/%s: %w", r.head.namespace, r.head.name, err)
+	}
+	return response(res), nil
 }
 
 // response is the wire form of an answer.

@@ -214,8 +214,11 @@ func cpuTime(pid int) time.Duration {
 	// spaces: utime and stime are the 12th and 13th, in clock ticks
 	// (USER_HZ, 100 on Linux).
 	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
 	fields := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(fields) < 13 {
+	if len(fields) < 13 {
 		return 0
 	}
 	var ticks int64

@@ -74,11 +74,14 @@ const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicB
 
 // LargeRequestsBudget bounds the declared bytes of the large requests the
 // hook reads and answers at once (Config.LargeRequestsBudget): what the
-// hook's 2Gi memory limit (manifests/base/deployment.yaml, GOMEMLIMIT 95% of
-// it) holds with room. Answering takes about 6.8 bytes of resident memory per
-// byte of body at the largest application's shape: two of its 122.0 MiB
-// requests at once peaked at 1.63 GiB (BENCHMARKS.md, make load), so 256 MiB
-// of bodies peak near 1.70 GiB. Two of the largest measured requests are
-// answered together; a request near MaxRequestBytes shares the hook with
-// less, and waits for its turn (within the 9 s timeout) instead.
+// hook's 2Gi memory limit (manifests/base/deployment.yaml, GOMEMLIMIT
+// 2,048,000,000 bytes, 95% of it) holds with room. Answering takes about 5.1
+// bytes of heap in use per byte of body, the bodies included, at the largest
+// application's shape: two of its 122.0 MiB requests at once peaked at
+// 1,245 MiB in use (BenchmarkSyncLargestTwice), so 256 MiB of bodies peak
+// near 1.3 GiB, and the collector has the rest up to GOMEMLIMIT (the
+// resident set grows towards GOMEMLIMIT before the collector works harder:
+// 1.63-1.88 GiB measured by make load). Two of the largest measured requests
+// are answered together; a request near MaxRequestBytes shares the hook
+// with less, and waits for its turn (within the 9 s timeout) instead.
 const LargeRequestsBudget = 256 << 20

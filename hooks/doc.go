@@ -1,7 +1,11 @@
 // Package hooks is Sluice's HTTP edge: Metacontroller's v2 wire types, the
-// httprouter server with its routes, limits and timeouts, and the two pure
-// functions behind them, Sync and Finalize, which apply the data-safety
-// rules ("never lose a stream") around the children package's builders.
+// httprouter server with its routes, limits (limits.go: the request body and
+// the large requests' memory budget) and timeouts, metrics and logs, and the
+// two functions behind the routes, Sync and Finalize. They read the request
+// (read.go, readparent.go, readchildren.go: Metacontroller's form read once,
+// observed children lean, anything else by encoding/json), resolve the parent
+// with graph, and hand both to children.Answer or children.Finalize, which
+// hold every data-safety rule; then they write the answer.
 //
 // Only server.go touches net/http; Sync and Finalize are pure functions of
 // the request and the time passed in.

@@ -431,37 +431,8 @@ func validate(c *cli, cmd *command, args []string) error {
 			unread++
 			continue
 		}
-		docs, err := graph.ParseAll(data)
-		for _, d := range docs {
-			total++
-			// Unknown fields and values of the wrong type first, then what
-			// else is wrong with the rest.
-			var lines []string
-			if d.Err != nil {
-				lines = strings.Split(d.Err.Error(), "\n")
-			}
-			if d.App != nil {
-				lines = append(lines, graph.Validate(d.App).Strings()...)
-			}
-			for _, line := range lines {
-				fmt.Fprintf(c.stdout, "%s: %s: %s\n", file, d.Label, line)
-			}
-			if len(lines) > 0 {
-				bad++
-				continue
-			}
-			fmt.Fprintf(c.stdout, "%s: %s: valid\n", file, d.Label)
-		}
-		switch {
-		case err != nil:
-			fmt.Fprintf(c.stdout, "%s: %v\n", file, err)
-			total++
-			bad++
-		case len(docs) == 0:
-			fmt.Fprintf(c.stdout, "%s: no StreamingApplication\n", file)
-			total++
-			bad++
-		}
+		n, invalid := c.validateFile(file, data)
+		total, bad = total+n, bad+invalid
 	}
 	var failed []string
 	if bad > 0 {
@@ -474,6 +445,42 @@ func validate(c *cli, cmd *command, args []string) error {
 		return errors.New(strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// validateFile prints each document of a file as valid or its problems,
+// and counts the documents and the invalid ones (a file that holds no
+// application, or does not parse, counts as one invalid).
+func (c *cli) validateFile(file string, data []byte) (total, bad int) {
+	docs, err := graph.ParseAll(data)
+	for _, d := range docs {
+		total++
+		// Unknown fields and values of the wrong type first, then what
+		// else is wrong with the rest.
+		var lines []string
+		if d.Err != nil {
+			lines = strings.Split(d.Err.Error(), "\n")
+		}
+		if d.App != nil {
+			lines = append(lines, graph.Validate(d.App).Strings()...)
+		}
+		for _, line := range lines {
+			fmt.Fprintf(c.stdout, "%s: %s: %s\n", file, d.Label, line)
+		}
+		if len(lines) > 0 {
+			bad++
+			continue
+		}
+		fmt.Fprintf(c.stdout, "%s: %s: valid\n", file, d.Label)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(c.stdout, "%s: %v\n", file, err)
+		return total + 1, bad + 1
+	case len(docs) == 0:
+		fmt.Fprintf(c.stdout, "%s: no StreamingApplication\n", file)
+		return total + 1, bad + 1
+	}
+	return total, bad
 }
 
 // diffFiles previews applying NEW over OLD: see the diff package.

@@ -39,23 +39,6 @@ func withAutoscaling(name string, a graph.Autoscaling) func(*graph.StreamingAppl
 	}
 }
 
-// observedAs is the observed state of answered children: each as the API
-// server holds it, with a status from its operator.
-func observedAs(t *testing.T, answered []*unstructured.Unstructured) Observed {
-	t.Helper()
-	observed := Observed{}
-	for _, u := range answered {
-		o := u.DeepCopy()
-		o.SetGeneration(1)
-		setHealthy(t, o)
-		if observed[o.GetKind()] == nil {
-			observed[o.GetKind()] = map[string]*unstructured.Unstructured{}
-		}
-		observed[o.GetKind()][o.GetName()] = o
-	}
-	return observed
-}
-
 // scaleTo is KEDA's HorizontalPodAutoscaler deciding: it writes the
 // Deployment's spec.replicas through the scale subresource.
 func scaleTo(t *testing.T, observed Observed, name string, replicas int64) {

@@ -1,19 +1,15 @@
 package children
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestBuildersGolden pins every builder's whole output, one file per example
 // and kind (testdata/<example>/<Kind>.golden.yaml, rewritten by -update):
@@ -66,21 +62,7 @@ func TestBuildersGolden(t *testing.T) {
 			t.Run(example+"/"+kind, func(t *testing.T) {
 				path := filepath.Join("testdata", example, kind+".golden.yaml")
 				got := strings.Join(docs, "---\n")
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run make golden)", err)
-				}
-				if diff := cmp.Diff(string(want), got); diff != "" {
-					t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-				}
+				golden.Check(t, path, []byte(got))
 			})
 		}
 	}

@@ -131,18 +131,14 @@ type alerting struct {
 	who string // "streamlet S of application A (namespace N)"
 }
 
-// labels are every alert's labels, and extra pairs.
-func (a alerting) labels(extra ...string) map[string]string {
-	l := map[string]string{
+// labels are every alert's labels.
+func (a alerting) labels() map[string]string {
+	return map[string]string{
 		"severity":          alertSeverity,
 		"namespace":         a.bp.Namespace,
 		promLabel(LabelApp): a.bp.Name,
 		"streamlet":         a.s.Name,
 	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		l[extra[i]] = extra[i+1]
-	}
-	return l
 }
 
 // podLabels selects the streamlet's pods among kube-state-metrics'
@@ -159,41 +155,36 @@ func (a alerting) ofStreamlet(vector string) string {
 	return fmt.Sprintf("%s\n* on (namespace, pod) group_left (%s)\n  %s", vector, kubeStateMetricsLabel(LabelStreamlet), a.podLabels())
 }
 
+// rule is an alert of the streamlet, with its labels, pending for
+// forMinutes before it fires.
+func (a alerting) rule(alert, expr string, forMinutes int, summary, description string) AlertRule {
+	return AlertRule{Alert: alert, Expr: expr, For: minutes(forMinutes), Labels: a.labels(),
+		Annotations: map[string]string{"summary": summary, "description": description}}
+}
+
 func (a alerting) podNotReady() AlertRule {
 	ns := a.bp.Namespace
-	return AlertRule{
-		Alert: AlertPodNotReady,
-		Expr: a.ofStreamlet(fmt.Sprintf("(\n  kube_pod_status_ready{namespace=%q, condition=\"true\"} == 0\n"+
-			"  unless on (namespace, pod) kube_pod_status_phase{namespace=%q, phase=~\"Succeeded|Failed\"} == 1\n)", ns, ns)),
-		For:    minutes(notReadyMinutes),
-		Labels: a.labels(),
-		Annotations: map[string]string{
-			"summary": fmt.Sprintf("Pod {{ $labels.pod }} of streamlet %s (%s) is not ready", a.s.Name, a.bp.Name),
-			"description": fmt.Sprintf("Pod {{ $labels.pod }} of %s has not been ready for %d minutes. "+
-				"Look at its events and probes (kubectl -n %s describe pod {{ $labels.pod }}), its logs, "+
-				"and the streamlet's status (kubectl -n %s get sapp %s -o yaml).",
-				a.who, notReadyMinutes, ns, ns, a.bp.Name),
-		},
-	}
+	expr := a.ofStreamlet(fmt.Sprintf("(\n  kube_pod_status_ready{namespace=%q, condition=\"true\"} == 0\n"+
+		"  unless on (namespace, pod) kube_pod_status_phase{namespace=%q, phase=~\"Succeeded|Failed\"} == 1\n)", ns, ns))
+	return a.rule(AlertPodNotReady, expr, notReadyMinutes,
+		fmt.Sprintf("Pod {{ $labels.pod }} of streamlet %s (%s) is not ready", a.s.Name, a.bp.Name),
+		fmt.Sprintf("Pod {{ $labels.pod }} of %s has not been ready for %d minutes. "+
+			"Look at its events and probes (kubectl -n %s describe pod {{ $labels.pod }}), its logs, "+
+			"and the streamlet's status (kubectl -n %s get sapp %s -o yaml).",
+			a.who, notReadyMinutes, ns, ns, a.bp.Name))
 }
 
 func (a alerting) containerRestarting() AlertRule {
 	ns := a.bp.Namespace
-	return AlertRule{
-		Alert: AlertContainerRestarting,
-		Expr: a.ofStreamlet(fmt.Sprintf("(increase(kube_pod_container_status_restarts_total{namespace=%q}[%s]) > 0)",
-			ns, minutes(restartWindowMinutes))),
-		For:    minutes(restartingMinutes),
-		Labels: a.labels(),
-		Annotations: map[string]string{
-			"summary": fmt.Sprintf("Container {{ $labels.container }} of streamlet %s (%s) keeps restarting", a.s.Name, a.bp.Name),
-			"description": fmt.Sprintf("Container {{ $labels.container }} of pod {{ $labels.pod }} of %s "+
-				"restarted {{ $value | printf \"%%.0f\" }} times in the last %d minutes and has kept restarting for %d minutes. "+
-				"Look at the logs of its last run (kubectl -n %s logs {{ $labels.pod }} -c {{ $labels.container }} --previous) "+
-				"and at why it ended (kubectl -n %s describe pod {{ $labels.pod }}: last state, exit code, OOMKilled).",
-				a.who, restartWindowMinutes, restartingMinutes, ns, ns),
-		},
-	}
+	expr := a.ofStreamlet(fmt.Sprintf("(increase(kube_pod_container_status_restarts_total{namespace=%q}[%s]) > 0)",
+		ns, minutes(restartWindowMinutes)))
+	return a.rule(AlertContainerRestarting, expr, restartingMinutes,
+		fmt.Sprintf("Container {{ $labels.container }} of streamlet %s (%s) keeps restarting", a.s.Name, a.bp.Name),
+		fmt.Sprintf("Container {{ $labels.container }} of pod {{ $labels.pod }} of %s "+
+			"restarted {{ $value | printf \"%%.0f\" }} times in the last %d minutes and has kept restarting for %d minutes. "+
+			"Look at the logs of its last run (kubectl -n %s logs {{ $labels.pod }} -c {{ $labels.container }} --previous) "+
+			"and at why it ended (kubectl -n %s describe pod {{ $labels.pod }}: last state, exit code, OOMKilled).",
+			a.who, restartWindowMinutes, restartingMinutes, ns, ns))
 }
 
 // scrapeTargetDown watches the targets of the application's PodMonitor,
@@ -205,19 +196,13 @@ func (a alerting) scrapeTargetDown() AlertRule {
 	if path == "" {
 		path = "/metrics"
 	}
-	return AlertRule{
-		Alert:  AlertScrapeTargetDown,
-		Expr:   a.ofStreamlet(fmt.Sprintf("(up{job=%q, namespace=%q} == 0)", job, ns)),
-		For:    minutes(targetDownMinutes),
-		Labels: a.labels(),
-		Annotations: map[string]string{
-			"summary": fmt.Sprintf("Prometheus cannot scrape pod {{ $labels.pod }} of streamlet %s (%s)", a.s.Name, a.bp.Name),
-			"description": fmt.Sprintf("Prometheus could not scrape pod {{ $labels.pod }} of %s for %d minutes "+
-				"(PodMonitor %s: port %s, path %s, from spec.metrics). "+
-				"Look at the target's last error on Prometheus' Targets page (job %s), and check that the streamlet serves metrics on port %d.",
-				a.who, targetDownMinutes, job, portMetrics, path, job, a.bp.Metrics.Port),
-		},
-	}
+	expr := a.ofStreamlet(fmt.Sprintf("(up{job=%q, namespace=%q} == 0)", job, ns))
+	return a.rule(AlertScrapeTargetDown, expr, targetDownMinutes,
+		fmt.Sprintf("Prometheus cannot scrape pod {{ $labels.pod }} of streamlet %s (%s)", a.s.Name, a.bp.Name),
+		fmt.Sprintf("Prometheus could not scrape pod {{ $labels.pod }} of %s for %d minutes "+
+			"(PodMonitor %s: port %s, path %s, from spec.metrics). "+
+			"Look at the target's last error on Prometheus' Targets page (job %s), and check that the streamlet serves metrics on port %d.",
+			a.who, targetDownMinutes, job, portMetrics, path, job, a.bp.Metrics.Port))
 }
 
 // inletsConsumerLag watches the lag of each inlet's consumer group on
@@ -234,22 +219,16 @@ func (a alerting) inletsConsumerLag(inlets []graph.Wire) AlertRule {
 	if a.s.Runtime == graph.Flink {
 		flink = " Flink commits offsets only when it completes a checkpoint, so the lag also counts the records read since the last one."
 	}
-	return AlertRule{
-		Alert:  AlertInletConsumerLag,
-		Expr:   fmt.Sprintf("sum by (consumergroup, topic, inlet) (\n    %s\n) > %d", strings.Join(lags, "\n  or\n    "), lagThreshold),
-		For:    minutes(lagMinutes),
-		Labels: a.labels(),
-		Annotations: map[string]string{
-			"summary": fmt.Sprintf("Inlet {{ $labels.inlet }} of streamlet %s (%s) is more than %d records behind on topic {{ $labels.topic }}",
-				a.s.Name, a.bp.Name, lagThreshold),
-			"description": fmt.Sprintf("Consumer group {{ $labels.consumergroup }} of inlet {{ $labels.inlet }} of %s "+
-				"has been more than %d records behind on topic {{ $labels.topic }} for %d minutes "+
-				"({{ $value | printf \"%%.0f\" }} now, summed over the partitions; %d records for %d minutes is Sluice's default).%s "+
-				"The streamlet reads more slowly than the topic is written, or not at all: look at its pods' readiness and restarts, "+
-				"its logs, and whether more replicas would help, or at a burst of records on the topic.",
-				a.who, lagThreshold, lagMinutes, lagThreshold, lagMinutes, flink),
-		},
-	}
+	expr := fmt.Sprintf("sum by (consumergroup, topic, inlet) (\n    %s\n) > %d", strings.Join(lags, "\n  or\n    "), lagThreshold)
+	return a.rule(AlertInletConsumerLag, expr, lagMinutes,
+		fmt.Sprintf("Inlet {{ $labels.inlet }} of streamlet %s (%s) is more than %d records behind on topic {{ $labels.topic }}",
+			a.s.Name, a.bp.Name, lagThreshold),
+		fmt.Sprintf("Consumer group {{ $labels.consumergroup }} of inlet {{ $labels.inlet }} of %s "+
+			"has been more than %d records behind on topic {{ $labels.topic }} for %d minutes "+
+			"({{ $value | printf \"%%.0f\" }} now, summed over the partitions; %d records for %d minutes is Sluice's default).%s "+
+			"The streamlet reads more slowly than the topic is written, or not at all: look at its pods' readiness and restarts, "+
+			"its logs, and whether more replicas would help, or at a burst of records on the topic.",
+			a.who, lagThreshold, lagMinutes, lagThreshold, lagMinutes, flink))
 }
 
 // outletsNoThroughput watches the offsets of every topic the streamlet
@@ -267,20 +246,14 @@ func (a alerting) outletsNoThroughput() AlertRule {
 	if len(a.s.Inlets) == 0 {
 		idle = "its source is idle"
 	}
-	return AlertRule{
-		Alert: AlertOutletNoThroughput,
-		Expr: fmt.Sprintf("(\n  sum by (topic) (rate(kafka_topic_partition_current_offset{%s}[%s])) == 0\n)\nand on ()\n(\n  count(\n    %s\n  ) > 0\n)",
-			labelMatcher("topic", topics), minutes(throughputWindowMinutes), strings.ReplaceAll(running, "\n", "\n    ")),
-		For:    minutes(noThroughputMinutes),
-		Labels: a.labels(),
-		Annotations: map[string]string{
-			"summary": fmt.Sprintf("No records written to topic {{ $labels.topic }} by streamlet %s (%s)", a.s.Name, a.bp.Name),
-			"description": fmt.Sprintf("Topic {{ $labels.topic }}, an outlet of %s, has had no new records for %d minutes "+
-				"while a pod of the streamlet was ready. Look at the streamlet's logs (it may fail to produce: authorization, "+
-				"an unreachable or full broker) and at its inputs: if %s, this may be expected.",
-				a.who, noThroughputMinutes, idle),
-		},
-	}
+	expr := fmt.Sprintf("(\n  sum by (topic) (rate(kafka_topic_partition_current_offset{%s}[%s])) == 0\n)\nand on ()\n(\n  count(\n    %s\n  ) > 0\n)",
+		labelMatcher("topic", topics), minutes(throughputWindowMinutes), strings.ReplaceAll(running, "\n", "\n    "))
+	return a.rule(AlertOutletNoThroughput, expr, noThroughputMinutes,
+		fmt.Sprintf("No records written to topic {{ $labels.topic }} by streamlet %s (%s)", a.s.Name, a.bp.Name),
+		fmt.Sprintf("Topic {{ $labels.topic }}, an outlet of %s, has had no new records for %d minutes "+
+			"while a pod of the streamlet was ready. Look at the streamlet's logs (it may fail to produce: authorization, "+
+			"an unreachable or full broker) and at its inputs: if %s, this may be expected.",
+			a.who, noThroughputMinutes, idle))
 }
 
 // labelMatcher matches label to one value, or to any of several.

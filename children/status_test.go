@@ -51,11 +51,10 @@ func TestApplicationPhase(t *testing.T) {
 	}
 }
 
-// healthyCluster is the observed state of a blueprint whose every child
-// runs as desired: each child's operator caught up and reports it ready.
-func healthyCluster(t *testing.T, bp *graph.Blueprint) ([]*unstructured.Unstructured, Observed) {
+// observedAs is the observed state of answered children: each as the API
+// server holds it, with a status from its operator.
+func observedAs(t *testing.T, answered []*unstructured.Unstructured) Observed {
 	t.Helper()
-	answered := desired(t, bp)
 	observed := Observed{}
 	for _, u := range answered {
 		o := u.DeepCopy()
@@ -66,7 +65,15 @@ func healthyCluster(t *testing.T, bp *graph.Blueprint) ([]*unstructured.Unstruct
 		}
 		observed[o.GetKind()][o.GetName()] = o
 	}
-	return answered, observed
+	return observed
+}
+
+// healthyCluster is the observed state of a blueprint whose every child
+// runs as desired: each child's operator caught up and reports it ready.
+func healthyCluster(t *testing.T, bp *graph.Blueprint) ([]*unstructured.Unstructured, Observed) {
+	t.Helper()
+	answered := desired(t, bp)
+	return answered, observedAs(t, answered)
 }
 
 // setHealthy writes the status a child's operator reports when it runs as

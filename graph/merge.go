@@ -80,6 +80,17 @@ func (m *merged) declared() []*mergedStreamlet {
 	return out
 }
 
+// running are the declared streamlets of one runtime.
+func (m *merged) running(rt Runtime) []*mergedStreamlet {
+	var out []*mergedStreamlet
+	for _, s := range m.declared() {
+		if s.Runtime == rt {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // mergeRun merges a streamlet's settings with the application's: the image,
 // one replica by default, the runtime block over spec.runtimes, and the
 // streamlet's service account over the runtime's.

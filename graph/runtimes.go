@@ -84,14 +84,9 @@ var sparkTypes = []string{"Java", "Python", "R", "Scala"}
 // would refuse later.
 func checkSpark(m *merged) Problems {
 	var ps Problems
-	for _, s := range m.declared() {
-		if s.Runtime != Spark {
-			continue
-		}
+	for _, s := range m.running(Spark) {
 		sp, path := s.run.spark, s.path+".spark"
-		missing := func(field, what string) {
-			ps.add(path+"."+field, ErrMissingSetting, "missing: %s; set it here or in spec.runtimes.spark", what)
-		}
+		missing := missingSetting(&ps, path, Spark)
 		if sp.Version == "" {
 			missing("version", "the Spark version")
 		}
@@ -122,6 +117,14 @@ func checkSpark(m *merged) Problems {
 	return ps
 }
 
+// missingSetting reports, under path, a setting a runtime needs that
+// neither the streamlet nor spec.runtimes sets.
+func missingSetting(ps *Problems, path string, rt Runtime) func(field, what string) {
+	return func(field, what string) {
+		ps.add(path+"."+field, ErrMissingSetting, "missing: %s; set it here or in spec.runtimes.%s", what, rt)
+	}
+}
+
 // Flink upgrade modes the Flink operator accepts.
 var flinkUpgradeModes = []string{"last-state", "savepoint", "stateless"}
 
@@ -130,14 +133,9 @@ var flinkUpgradeModes = []string{"last-state", "savepoint", "stateless"}
 // checks.)
 func checkFlink(m *merged) Problems {
 	var ps Problems
-	for _, s := range m.declared() {
-		if s.Runtime != Flink {
-			continue
-		}
+	for _, s := range m.running(Flink) {
 		fl, path := s.run.flink, s.path+".flink"
-		missing := func(field, what string) {
-			ps.add(path+"."+field, ErrMissingSetting, "missing: %s; set it here or in spec.runtimes.flink", what)
-		}
+		missing := missingSetting(&ps, path, Flink)
 		if fl.Version == "" {
 			missing("version", "the Flink version (e.g. v1_20)")
 		} else if !slices.Contains(FlinkVersions, fl.Version) {

@@ -200,7 +200,7 @@ func TestGeneratedRequestsRun(t *testing.T) {
 		t.Run(bc.name, func(t *testing.T) {
 			body := runningRequest(t, bc.parent(t))
 			var req Request
-			if _, err := decodeRequest(bytes.NewReader(body), &req); err != nil {
+			if err := unmarshalRequest(body, &req); err != nil {
 				t.Fatal(err)
 			}
 			resp, err := Sync(&req, now)

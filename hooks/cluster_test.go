@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -297,5 +296,3 @@ func edit(t testing.TB, parentYAML string, fn func(spec map[string]any)) string 
 func ptr[T any](v T) *T { return &v }
 
 func metav1Now() metav1.Time { return metav1.NewTime(now) }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -23,7 +23,7 @@ func captured(t *testing.T, name string) *Request {
 		t.Fatal(err)
 	}
 	req := &Request{}
-	if _, err := decodeRequest(bytesReader(b), req); err != nil {
+	if err := unmarshalRequest(b, req); err != nil {
 		t.Fatalf("decode %s: %v", name, err)
 	}
 	return req

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/manifests"
 )
@@ -28,22 +26,15 @@ type listRule struct {
 // of map or set from the CRD file itself, so that a list added later is
 // checked without a change here.
 var statusListRules = sync.OnceValues(func() ([]listRule, error) {
-	var crd struct {
-		Spec struct {
-			Versions []struct {
-				Schema struct {
-					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-				} `json:"schema"`
-			} `json:"versions"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(manifests.CRD(), &crd); err != nil {
+	_, raw, err := manifests.CRDSchema()
+	if err != nil {
 		return nil, err
 	}
-	if len(crd.Spec.Versions) != 1 {
-		return nil, fmt.Errorf("CRD has %d versions, want 1", len(crd.Spec.Versions))
+	var schema map[string]any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		return nil, err
 	}
-	props, _ := crd.Spec.Versions[0].Schema.OpenAPIV3Schema["properties"].(map[string]any)
+	props, _ := schema["properties"].(map[string]any)
 	status, ok := props["status"].(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("CRD has no status schema")

@@ -2,9 +2,7 @@ package hooks
 
 import (
 	"bytes"
-	"flag"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +12,8 @@ import (
 
 	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/manifests"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // examples lists manifests/examples/*.yaml by name.
 func examples(t testing.TB) []string {
@@ -50,35 +47,14 @@ func render(t testing.TB, parentYAML, format string) []byte {
 	return buf.Bytes()
 }
 
-// golden compares got with testdata/<name>, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run make golden)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
 // TestRenderGolden pins what `sluice render` prints for every example, in
 // both formats: derived names are a versioned contract.
 func TestRenderGolden(t *testing.T) {
 	for _, name := range examples(t) {
 		t.Run(name, func(t *testing.T) {
 			parent := example(t, name)
-			golden(t, filepath.Join("render", name+".golden.yaml"), render(t, parent, "yaml"))
-			golden(t, filepath.Join("render", name+".golden.json"), render(t, parent, "json"))
+			golden.Check(t, filepath.Join("testdata", "render", name+".golden.yaml"), render(t, parent, "yaml"))
+			golden.Check(t, filepath.Join("testdata", "render", name+".golden.json"), render(t, parent, "json"))
 		})
 	}
 }

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
-	gocmp "github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/test/golden"
 )
 
 // sampleRequest is the sync request README.md tells a newcomer to POST to
@@ -34,24 +33,12 @@ func TestSampleRequestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(sampleRequest), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(sampleRequest, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(sampleRequest)
-	if err != nil {
-		t.Fatalf("%v (run make golden)", err)
-	}
-	if diff := gocmp.Diff(string(want), string(got)); diff != "" {
-		t.Fatalf("%s mismatch (-want +got):\n%s", sampleRequest, diff)
+	if !golden.Check(t, sampleRequest, got) {
+		t.FailNow()
 	}
 
 	var sent Request
-	if err := json.NewDecoder(bytes.NewReader(want)).Decode(&sent); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(got)).Decode(&sent); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := Sync(&sent, now)

@@ -262,16 +262,6 @@ func (h *Handler) prealloc(r *http.Request) int64 {
 	return min(r.ContentLength, maxPreallocated)
 }
 
-// decodeRequest reads one JSON request into v, and nothing after it, and
-// returns the body's size.
-func decodeRequest(body io.Reader, v any) (int, error) {
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return len(b), err
-	}
-	return len(b), unmarshalRequest(b, v)
-}
-
 // unmarshalRequest decodes one JSON request into v, and nothing after it.
 func unmarshalRequest(b []byte, v any) error {
 	// Unmarshal refuses data after the object too.

@@ -310,7 +310,7 @@ func FuzzSync(f *testing.F) {
 		}
 		assertChildrenArray(t, rec.Body.Bytes())
 		req := &Request{}
-		if _, err := decodeRequest(bytes.NewReader(body), req); err != nil {
+		if err := unmarshalRequest(body, req); err != nil {
 			t.Fatalf("200 for a body that does not decode: %v", err)
 		}
 		var resp struct {

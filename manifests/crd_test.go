@@ -1,7 +1,6 @@
 package manifests
 
 import (
-	"encoding/json"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -45,30 +44,18 @@ type rule struct {
 	FieldPath string `json:"fieldPath,omitempty"`
 }
 
-// crdVersion is the part of a version of the CRD the tests read.
-type crdVersion struct {
-	Name   string `json:"name"`
-	Schema struct {
-		OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
-	} `json:"schema"`
-}
-
 // loadSchema returns the openAPIV3Schema of the CRD's only version.
 func loadSchema(t *testing.T) *schema {
 	t.Helper()
-	var crd struct {
-		Spec struct {
-			Versions []crdVersion `json:"versions"`
-		} `json:"spec"`
+	version, raw, err := CRDSchema()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := yaml.Unmarshal(CRD(), &crd); err != nil {
-		t.Fatalf("decode CRD: %v", err)
-	}
-	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" {
-		t.Fatalf("CRD versions: want only v1alpha1, got %d", len(crd.Spec.Versions))
+	if version != "v1alpha1" {
+		t.Fatalf("CRD version: want only v1alpha1, got %s", version)
 	}
 	var s schema
-	if err := yaml.UnmarshalStrict(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, &s); err != nil {
+	if err := yaml.UnmarshalStrict(raw, &s); err != nil {
 		t.Fatalf("decode openAPIV3Schema (a keyword the tests do not know?): %v", err)
 	}
 	return &s

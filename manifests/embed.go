@@ -73,6 +73,29 @@ func DefaultComponents() []string {
 	})
 }
 
+// CRDSchema returns the StreamingApplication CRD's only version and its
+// openAPIV3Schema, as JSON.
+func CRDSchema() (version string, schema json.RawMessage, err error) {
+	var crd struct {
+		Spec struct {
+			Versions []struct {
+				Name   string `json:"name"`
+				Schema struct {
+					OpenAPIV3Schema json.RawMessage `json:"openAPIV3Schema"`
+				} `json:"schema"`
+			} `json:"versions"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(crdYAML, &crd); err != nil {
+		return "", nil, fmt.Errorf("decode the CRD: %w", err)
+	}
+	if n := len(crd.Spec.Versions); n != 1 {
+		return "", nil, fmt.Errorf("the CRD has %d versions, want 1", n)
+	}
+	v := crd.Spec.Versions[0]
+	return v.Name, v.Schema.OpenAPIV3Schema, nil
+}
+
 // CRD returns the StreamingApplication CRD YAML.
 func CRD() []byte {
 	return bytes.Clone(crdYAML)

@@ -62,19 +62,15 @@ func readKSMConfig(t *testing.T) ksmConfig {
 // crdSchema returns the CRD's openAPIV3Schema.
 func crdSchema(t *testing.T) map[string]any {
 	t.Helper()
-	var crd struct {
-		Spec struct {
-			Versions []struct {
-				Schema struct {
-					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-				} `json:"schema"`
-			} `json:"versions"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(CRD(), &crd); err != nil {
+	_, raw, err := CRDSchema()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	var schema map[string]any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	return schema
 }
 
 // schemaAt walks fields of an object schema; ok is false at a field the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -12,11 +13,16 @@ import (
 	"github.com/sluice-dev/sluice/graph"
 )
 
+// deployFlags are deploy's options.
+type deployFlags struct {
+	conf, confFiles []string
+	dryRun          string
+	wait, force     bool
+	timeout         time.Duration
+}
+
 func deployCommand(e *env) *cobra.Command {
-	var conf, confFiles []string
-	var dryRun string
-	var wait, force bool
-	var timeout time.Duration
+	var o deployFlags
 	cmd := &cobra.Command{
 		Use:   "deploy FILE [--conf STREAMLET.KEY=VALUE]... [--conf-file F] [--dry-run=client|server] [--wait]",
 		Short: "Validate an application, print the defaults it uses, and apply it",
@@ -33,52 +39,59 @@ streamlet by streamlet, until the application is Ready or --timeout passes
 check everything and stores nothing.`,
 		Args: args(1, "FILE"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			if dryRun != "none" && dryRun != "client" && dryRun != "server" {
-				return usageError{fmt.Sprintf("--dry-run=%s: want none, client or server", dryRun)}
+			if o.dryRun != "none" && o.dryRun != "client" && o.dryRun != "server" {
+				return usageError{fmt.Sprintf("--dry-run=%s: want none, client or server", o.dryRun)}
 			}
-			settings, err := e.settings(conf, confFiles)
-			if err != nil {
-				return err
-			}
-			doc, bp, err := e.configured(a[0], settings)
-			if err != nil {
-				return err
-			}
-			printLines(e.out, report.Defaults(bp))
-			if dryRun == "client" {
-				fmt.Fprintf(e.out, "[Done] Application `%s` is valid (dry run: nothing was sent).\n", doc.app.Name)
-				return nil
-			}
-			c, err := e.client()
-			if err != nil {
-				return err
-			}
-			if err := doc.namespace(c.Namespace, c.ExplicitNamespace); err != nil {
-				return err
-			}
-			if _, err := c.Apply(cmd.Context(), doc.obj, kube.ApplyOptions{DryRun: dryRun == "server", Force: force}); err != nil {
-				return err
-			}
-			if dryRun == "server" {
-				fmt.Fprintf(e.out, "[Done] The API server accepts application `%s` (server dry run: nothing was stored).\n", doc.app.Name)
-				return nil
-			}
-			fmt.Fprintln(e.out, report.Deployed(doc.app.Name))
-			if wait {
-				return e.waitReady(cmd.Context(), c, doc.obj.GetNamespace(), doc.obj.GetName(), timeout)
-			}
-			return nil
+			return e.deploy(cmd.Context(), a[0], o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&conf, "conf", nil, "a configuration value, STREAMLET.KEY=VALUE (repeatable)")
-	f.StringArrayVar(&confFiles, "conf-file", nil, "a file of configuration values, one STREAMLET.KEY=VALUE a line (repeatable)")
-	f.StringVar(&dryRun, "dry-run", "none", "none, client (send nothing) or server (the API server checks, stores nothing)")
+	f.StringArrayVar(&o.conf, "conf", nil, "a configuration value, STREAMLET.KEY=VALUE (repeatable)")
+	f.StringArrayVar(&o.confFiles, "conf-file", nil, "a file of configuration values, one STREAMLET.KEY=VALUE a line (repeatable)")
+	f.StringVar(&o.dryRun, "dry-run", "none", "none, client (send nothing) or server (the API server checks, stores nothing)")
 	f.Lookup("dry-run").NoOptDefVal = "client"
-	f.BoolVar(&wait, "wait", false, "follow the status until the application is Ready")
-	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --wait waits")
-	f.BoolVar(&force, "force-conflicts", false, "take over fields another field manager owns")
+	f.BoolVar(&o.wait, "wait", false, "follow the status until the application is Ready")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long --wait waits")
+	f.BoolVar(&o.force, "force-conflicts", false, "take over fields another field manager owns")
 	return cmd
+}
+
+// deploy validates the application of file with its settings, prints the
+// defaults it uses and applies it (or, with a dry run, only checks it), then
+// with wait follows it until Ready.
+func (e *env) deploy(ctx context.Context, file string, o deployFlags) error {
+	settings, err := e.settings(o.conf, o.confFiles)
+	if err != nil {
+		return err
+	}
+	doc, bp, err := e.configured(file, settings)
+	if err != nil {
+		return err
+	}
+	printLines(e.out, report.Defaults(bp))
+	if o.dryRun == "client" {
+		fmt.Fprintf(e.out, "[Done] Application `%s` is valid (dry run: nothing was sent).\n", doc.app.Name)
+		return nil
+	}
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	if err := doc.namespace(c.Namespace, c.ExplicitNamespace); err != nil {
+		return err
+	}
+	if _, err := c.Apply(ctx, doc.obj, kube.ApplyOptions{DryRun: o.dryRun == "server", Force: o.force}); err != nil {
+		return err
+	}
+	if o.dryRun == "server" {
+		fmt.Fprintf(e.out, "[Done] The API server accepts application `%s` (server dry run: nothing was stored).\n", doc.app.Name)
+		return nil
+	}
+	fmt.Fprintln(e.out, report.Deployed(doc.app.Name))
+	if o.wait {
+		return e.waitReady(ctx, c, doc.obj.GetNamespace(), doc.obj.GetName(), o.timeout)
+	}
+	return nil
 }
 
 // configured reads the application of file, sets the settings into its

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/kube"
-	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/hooks/diff"
 )
@@ -33,16 +32,12 @@ kubectl diff). An application that does not exist yet is all creates.`,
 			if output != "text" && output != "json" {
 				return usageError{fmt.Sprintf("-o %s: want text or json", output)}
 			}
-			doc, problems, err := e.readApp(a[0])
+			doc, n, err := e.validApp(a[0])
 			if err != nil {
 				return err
 			}
-			if doc != nil {
-				problems = append(problems, prefix(doc.file+": "+doc.app.Name, graph.Validate(doc.app).Strings())...)
-			}
-			if len(problems) > 0 {
-				printLines(e.errOut, problems)
-				return fmt.Errorf("%d problems: an invalid application changes no child; fix them first", len(problems))
+			if n > 0 {
+				return fmt.Errorf("%d problems: an invalid application changes no child; fix them first", n)
 			}
 			c, err := e.client()
 			if err != nil {

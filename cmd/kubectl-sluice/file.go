@@ -116,3 +116,21 @@ func printLines(w io.Writer, lines []string) {
 		fmt.Fprintln(w, l)
 	}
 }
+
+// validApp reads the application of file and validates it with the same
+// code as the hook, printing every problem; n is how many there were, and
+// doc is nil when there were any.
+func (e *env) validApp(file string) (doc *document, n int, err error) {
+	doc, problems, err := e.readApp(file)
+	if err != nil {
+		return nil, 0, err
+	}
+	if doc != nil {
+		problems = append(problems, prefix(doc.file+": "+doc.app.Name, graph.Validate(doc.app).Strings())...)
+	}
+	if len(problems) > 0 {
+		printLines(e.errOut, problems)
+		return nil, len(problems), nil
+	}
+	return doc, 0, nil
+}

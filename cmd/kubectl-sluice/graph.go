@@ -58,16 +58,12 @@ retained topics.`,
 
 // drawFile draws the valid application of a file.
 func (e *env) drawFile(file string, render func(*graph.Blueprint, *graph.Status) string) error {
-	doc, problems, err := e.readApp(file)
+	doc, n, err := e.validApp(file)
 	if err != nil {
 		return err
 	}
-	if doc != nil {
-		problems = append(problems, prefix(doc.file+": "+doc.app.Name, graph.Validate(doc.app).Strings())...)
-	}
-	if len(problems) > 0 {
-		printLines(e.errOut, problems)
-		return no("%d problems: only a valid application can be drawn", len(problems))
+	if n > 0 {
+		return no("%d problems: only a valid application can be drawn", n)
 	}
 	bp, _ := graph.Resolve(doc.app)
 	_, err = io.WriteString(e.out, render(bp, nil))

@@ -53,13 +53,12 @@ func application(live *unstructured.Unstructured) report.Application {
 // generation, printing each streamlet's progress as it changes; a timeout
 // is a negative answer saying why it is not Ready.
 func (e *env) waitReady(ctx context.Context, c *kube.Client, ns, name string, timeout time.Duration) error {
-	deadline := e.now().Add(timeout)
 	var previous *graph.Status
 	fmt.Fprintf(e.out, "Waiting up to %s for application %s to be Ready:\n", timeout, name)
-	for {
+	return e.repeat(ctx, e.now().Add(timeout), func() (bool, string, error) {
 		live, err := c.App(ctx, ns, name)
 		if err != nil {
-			return err
+			return false, "", err
 		}
 		a := application(live)
 		if a.Status != nil && a.Status.ObservedGeneration == a.Generation {
@@ -69,33 +68,38 @@ func (e *env) waitReady(ctx context.Context, c *kube.Client, ns, name string, ti
 		ready, why := a.Ready()
 		if ready {
 			fmt.Fprintf(e.out, "[Done] Application %s is Ready: %s.\n", name, why)
-			return nil
 		}
-		if !e.now().Before(deadline) {
-			return no("application %s is not Ready after %s: %s", name, timeout, why)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(e.poll):
-		}
-	}
+		return ready, why, nil
+	}, func(why string) error {
+		return no("application %s is not Ready after %s: %s", name, timeout, why)
+	})
 }
 
 // waitGone reads the application every poll until it is gone.
 func (e *env) waitGone(ctx context.Context, c *kube.Client, ns, name string, timeout time.Duration) error {
-	deadline := e.now().Add(timeout)
-	for {
+	return e.repeat(ctx, e.now().Add(timeout), func() (bool, string, error) {
 		_, err := c.App(ctx, ns, name)
 		if errors.Is(err, kube.ErrNotFound) {
 			fmt.Fprintf(e.out, "[Done] Application %s is deleted.\n", name)
-			return nil
+			return true, "", nil
 		}
-		if err != nil {
+		return false, "", err
+	}, func(string) error {
+		return no("application %s still exists after %s (kubectl sluice status %s -n %s says why)", name, timeout, name, ns)
+	})
+}
+
+// repeat calls step every poll until it is done or fails, the context ends,
+// or the deadline passes (the zero deadline: never); then late says why,
+// from step's last word.
+func (e *env) repeat(ctx context.Context, deadline time.Time, step func() (done bool, why string, err error), late func(why string) error) error {
+	for {
+		done, why, err := step()
+		if done || err != nil {
 			return err
 		}
-		if !e.now().Before(deadline) {
-			return no("application %s still exists after %s (kubectl sluice status %s -n %s says why)", name, timeout, name, ns)
+		if !deadline.IsZero() && !e.now().Before(deadline) {
+			return late(why)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var reference = filepath.Join("..", "..", "manifests", "examples", "call-record-aggregator.yaml")
 
@@ -61,23 +58,7 @@ func TestOfflineGolden(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
 			}
 			got := strings.ReplaceAll(stdout.String()+"--- stderr\n"+stderr.String(), dir, "DIR")
-			golden(t, filepath.Join("testdata", tc.golden+".golden"), got)
+			golden.Check(t, filepath.Join("testdata", tc.golden+".golden"), []byte(got))
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

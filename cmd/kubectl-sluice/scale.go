@@ -32,28 +32,15 @@ over with --force-conflicts. Only that streamlet's workload changes.`,
 			if err != nil || n < 0 {
 				return usageError{fmt.Sprintf("N: %q is not a number of replicas (0 or more)", a[2])}
 			}
-			c, live, app, err := e.liveApplication(cmd.Context(), a[0])
-			if err != nil {
-				return err
-			}
-			s, err := streamletOf(app, a[0], a[1])
-			if err != nil {
-				return err
-			}
 			replicas := int32(n)
-			s.Replicas = &replicas
-			if problems := graph.Validate(app); len(problems) > 0 {
-				printLines(e.errOut, problems.Strings())
-				return no("%d problems; nothing was sent", len(problems))
-			}
-			if err := applyOwned(cmd.Context(), c, live, force, func(cfg *unstructured.Unstructured) error {
-				edit.Scale(cfg, a[1], replicas)
-				return nil
-			}); err != nil {
-				return err
-			}
-			fmt.Fprintln(e.out, report.Scaled(a[0], a[1], replicas))
-			return nil
+			return e.editStreamlet(cmd.Context(), a[0], a[1], force, func(app *graph.StreamingApplication, s *graph.Streamlet) (func(*unstructured.Unstructured), string, error) {
+				s.Replicas = &replicas
+				if problems := graph.Validate(app); len(problems) > 0 {
+					printLines(e.errOut, problems.Strings())
+					return nil, "", no("%d problems; nothing was sent", len(problems))
+				}
+				return func(cfg *unstructured.Unstructured) { edit.Scale(cfg, a[1], replicas) }, report.Scaled(a[0], a[1], replicas), nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force-conflicts", false, "take over the field when another field manager owns it")
@@ -71,29 +58,16 @@ and time once taken. Only that field is applied, with server-side apply (field
 manager kubectl-sluice; --force-conflicts as for scale).`,
 		Args: args(2, "APP and STREAMLET"),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, live, app, err := e.liveApplication(cmd.Context(), a[0])
-			if err != nil {
-				return err
-			}
-			s, err := streamletOf(app, a[0], a[1])
-			if err != nil {
-				return err
-			}
-			if s.Runtime != graph.Flink {
-				return fmt.Errorf("streamlet %s of application %s runs on %s; only Flink streamlets take savepoints", a[1], a[0], s.Runtime)
-			}
-			var nonce int64 = 1
-			if s.Flink != nil && s.Flink.SavepointTriggerNonce != nil {
-				nonce = *s.Flink.SavepointTriggerNonce + 1
-			}
-			if err := applyOwned(cmd.Context(), c, live, force, func(cfg *unstructured.Unstructured) error {
-				edit.Savepoint(cfg, a[1], nonce)
-				return nil
-			}); err != nil {
-				return err
-			}
-			fmt.Fprintln(e.out, report.SavepointAsked(a[0], a[1], nonce))
-			return nil
+			return e.editStreamlet(cmd.Context(), a[0], a[1], force, func(_ *graph.StreamingApplication, s *graph.Streamlet) (func(*unstructured.Unstructured), string, error) {
+				if s.Runtime != graph.Flink {
+					return nil, "", fmt.Errorf("streamlet %s of application %s runs on %s; only Flink streamlets take savepoints", a[1], a[0], s.Runtime)
+				}
+				var nonce int64 = 1
+				if s.Flink != nil && s.Flink.SavepointTriggerNonce != nil {
+					nonce = *s.Flink.SavepointTriggerNonce + 1
+				}
+				return func(cfg *unstructured.Unstructured) { edit.Savepoint(cfg, a[1], nonce) }, report.SavepointAsked(a[0], a[1], nonce), nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force-conflicts", false, "take over the field when another field manager owns it")
@@ -170,6 +144,33 @@ func (e *env) liveApplication(ctx context.Context, name string) (*kube.Client, *
 		return nil, nil, nil, err
 	}
 	return c, live, app, nil
+}
+
+// editStreamlet reads the live application and its streamlet, asks plan
+// what to change in the fields kubectl-sluice owns and what to say once it
+// is applied, and applies only that (applyOwned).
+func (e *env) editStreamlet(ctx context.Context, appName, name string, force bool,
+	plan func(app *graph.StreamingApplication, s *graph.Streamlet) (change func(cfg *unstructured.Unstructured), done string, err error)) error {
+	c, live, app, err := e.liveApplication(ctx, appName)
+	if err != nil {
+		return err
+	}
+	s, err := streamletOf(app, appName, name)
+	if err != nil {
+		return err
+	}
+	change, done, err := plan(app, s)
+	if err != nil {
+		return err
+	}
+	if err := applyOwned(ctx, c, live, force, func(cfg *unstructured.Unstructured) error {
+		change(cfg)
+		return nil
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.out, done)
+	return nil
 }
 
 // streamletOf is the streamlet of an application by name, or an error that

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -30,41 +31,7 @@ changes and ends when the application is Ready (or --timeout passes, exit 1).`,
 			if output != "" && output != "json" && output != "yaml" {
 				return usageError{fmt.Sprintf("-o %s: want json or yaml", output)}
 			}
-			c, err := e.client()
-			if err != nil {
-				return err
-			}
-			deadline := e.now().Add(timeout)
-			var last string
-			for {
-				live, err := c.App(cmd.Context(), c.Namespace, a[0])
-				if err != nil {
-					return err
-				}
-				if rv := live.GetResourceVersion(); rv != last {
-					if last != "" {
-						fmt.Fprintln(e.out, "---")
-					}
-					last = rv
-					if err := e.printStatus(output, application(live), live.Object["status"]); err != nil {
-						return err
-					}
-				}
-				ready, why := application(live).Ready()
-				switch {
-				case ready:
-					return nil
-				case !watch:
-					return no("")
-				case timeout > 0 && !e.now().Before(deadline):
-					return no("application %s is not Ready after %s: %s", a[0], timeout, why)
-				}
-				select {
-				case <-cmd.Context().Done():
-					return cmd.Context().Err()
-				case <-time.After(e.poll):
-				}
-			}
+			return e.status(cmd.Context(), a[0], output, watch, timeout)
 		},
 	}
 	f := cmd.Flags()
@@ -72,6 +39,43 @@ changes and ends when the application is Ready (or --timeout passes, exit 1).`,
 	f.BoolVarP(&watch, "watch", "w", false, "print the status whenever it changes, until Ready")
 	f.DurationVar(&timeout, "timeout", 0, "how long --watch waits (0: until Ready or interrupted)")
 	return cmd
+}
+
+// status prints the application's status, again whenever it changes with
+// watch, and is a negative answer unless it is Ready (by timeout, if set,
+// with watch).
+func (e *env) status(ctx context.Context, name, output string, watch bool, timeout time.Duration) error {
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = e.now().Add(timeout)
+	}
+	var last string
+	return e.repeat(ctx, deadline, func() (bool, string, error) {
+		live, err := c.App(ctx, c.Namespace, name)
+		if err != nil {
+			return false, "", err
+		}
+		if rv := live.GetResourceVersion(); rv != last {
+			if last != "" {
+				fmt.Fprintln(e.out, "---")
+			}
+			last = rv
+			if err := e.printStatus(output, application(live), live.Object["status"]); err != nil {
+				return false, "", err
+			}
+		}
+		ready, why := application(live).Ready()
+		if !ready && !watch {
+			return false, why, no("")
+		}
+		return ready, why, nil
+	}, func(why string) error {
+		return no("application %s is not Ready after %s: %s", name, timeout, why)
+	})
 }
 
 func (e *env) printStatus(output string, a report.Application, raw any) error {

@@ -1,7 +1,6 @@
 package draw
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,9 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func blueprint(t *testing.T, example string) *graph.Blueprint {
 	t.Helper()
@@ -60,8 +58,8 @@ func TestGolden(t *testing.T) {
 		bp := blueprint(t, example)
 		for suffix, st := range map[string]*graph.Status{"": nil, "-status": health(bp)} {
 			t.Run(example+suffix, func(t *testing.T) {
-				golden(t, filepath.Join("testdata", example+suffix+".dot"), DOT(bp, st))
-				golden(t, filepath.Join("testdata", example+suffix+".mmd"), Mermaid(bp, st))
+				golden.Check(t, filepath.Join("testdata", example+suffix+".dot"), []byte(DOT(bp, st)))
+				golden.Check(t, filepath.Join("testdata", example+suffix+".mmd"), []byte(Mermaid(bp, st)))
 			})
 		}
 	}
@@ -70,22 +68,5 @@ func TestGolden(t *testing.T) {
 func TestQuote(t *testing.T) {
 	if diff := cmp.Diff(`"a #quot;b#quot;"`, quote(`a "b"`)); diff != "" {
 		t.Errorf("quote mismatch (-want +got):\n%s", diff)
-	}
-}
-
-// golden compares got with the file, or rewrites it with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

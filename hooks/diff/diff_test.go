@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,9 +17,8 @@ import (
 
 	"github.com/sluice-dev/sluice/hooks"
 	"github.com/sluice-dev/sluice/manifests"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -141,8 +139,8 @@ func TestOfflineGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", tc.name+".golden"), text.Bytes())
-			golden(t, filepath.Join("testdata", tc.name+".golden.json"), append(js, '\n'))
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), text.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden.json"), append(js, '\n'))
 		})
 	}
 }
@@ -230,23 +228,5 @@ func TestWriteMultiline(t *testing.T) {
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("Write mismatch (-want +got):\n%s", diff)
-	}
-}
-
-// golden compares got with the file, or rewrites it with -update; a second
-// run over the rewritten file proves it stable.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

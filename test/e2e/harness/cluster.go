@@ -237,8 +237,8 @@ func startEtcd(dir, bin string, ports clusterPorts, r *reaper) (string, error) {
 	return clientURL, waitHTTP(p, clientURL+"/health", "", 30*time.Second)
 }
 
-// Token is the bearer token of the admin user (group system:masters).
-const Token = "sluice-e2e-admin-token"
+// adminToken is the bearer token of the admin user (group system:masters).
+const adminToken = "sluice-e2e-admin-token"
 
 func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error {
 	pki := filepath.Join(c.Dir, "pki")
@@ -246,7 +246,7 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 		return err
 	}
 	tokens := filepath.Join(pki, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(Token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokens, []byte(adminToken+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
 		return err
 	}
 	key, pub, err := writeServiceAccountKeys(pki)
@@ -273,7 +273,7 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 	}
 	r.track(p)
 	server := fmt.Sprintf("https://127.0.0.1:%d", port)
-	if err := waitHTTP(p, server+"/readyz", Token, 60*time.Second); err != nil {
+	if err := waitHTTP(p, server+"/readyz", adminToken, 60*time.Second); err != nil {
 		return err
 	}
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
@@ -285,7 +285,7 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, port int, r *reaper) error
 }
 
 // WriteKubeconfig writes to path a kubeconfig of the test API server's admin (its
-// Token) for the server at server, name naming its cluster and context; namespace,
+// adminToken) for the server at server, name naming its cluster and context; namespace,
 // when not "", is the context's namespace.
 func WriteKubeconfig(path, name, server, namespace string) error {
 	inNamespace := ""
@@ -304,7 +304,7 @@ contexts:
 - name: %[1]s
   context: {cluster: %[1]s, user: admin%[4]s}
 current-context: %[1]s
-`, name, server, Token, inNamespace)
+`, name, server, adminToken, inNamespace)
 	return os.WriteFile(path, []byte(kubeconfig), 0o600)
 }
 
@@ -348,7 +348,7 @@ func (c *Cluster) startControllerManager(bin string, port int, r *reaper) error 
 		return err
 	}
 	r.track(p)
-	return waitHTTP(p, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), Token, 60*time.Second)
+	return waitHTTP(p, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), adminToken, 60*time.Second)
 }
 
 // startSluice runs `sluice serve` on a free loopback port.

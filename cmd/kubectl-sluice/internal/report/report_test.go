@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +14,8 @@ import (
 
 	"github.com/sluice-dev/sluice/cmd/kubectl-sluice/internal/edit"
 	"github.com/sluice-dev/sluice/graph"
+	"github.com/sluice-dev/sluice/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -102,7 +100,7 @@ func TestMessagesGolden(t *testing.T) {
 		{Streamlet: "cdr-generator1", Key: "records-per-second", Old: "50", New: "100", OldDefault: true},
 	})...)
 	got = append(got, Configured("call-record-aggregator", nil)...)
-	golden(t, "messages.golden", strings.Join(got, "\n")+"\n")
+	golden.Check(t, filepath.Join("testdata", "messages.golden"), []byte(strings.Join(got, "\n")+"\n"))
 }
 
 func TestStatusGolden(t *testing.T) {
@@ -113,7 +111,7 @@ func TestStatusGolden(t *testing.T) {
 			if err := Status(&b, a); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "status-"+name+".golden", b.String())
+			golden.Check(t, filepath.Join("testdata", "status-"+name+".golden"), b.Bytes())
 		})
 	}
 }
@@ -168,7 +166,7 @@ func TestListGolden(t *testing.T) {
 	if err := List(&b, apps[1:], false, now); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "list.golden", b.String())
+	golden.Check(t, filepath.Join("testdata", "list.golden"), b.Bytes())
 }
 
 func TestProgressGolden(t *testing.T) {
@@ -180,7 +178,7 @@ func TestProgressGolden(t *testing.T) {
 	got = append(got, Progress(first, &second)...)
 	got = append(got, "--")
 	got = append(got, Progress(&second, &second)...)
-	golden(t, "progress.golden", strings.Join(got, "\n")+"\n")
+	golden.Check(t, filepath.Join("testdata", "progress.golden"), []byte(strings.Join(got, "\n")+"\n"))
 }
 
 func TestUndeployGolden(t *testing.T) {
@@ -200,7 +198,7 @@ func TestUndeployGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WriteString(Confirm("demo", "fraud-scoring") + "\n")
-	golden(t, "undeploy.golden", b.String())
+	golden.Check(t, filepath.Join("testdata", "undeploy.golden"), b.Bytes())
 	for answer, want := range map[string]bool{"y\n": true, "YES": true, "": false, "n": false, "yes please": false} {
 		if got := Confirmed(answer); got != want {
 			t.Errorf("Confirmed(%q) = %v, want %v", answer, got, want)
@@ -213,23 +211,5 @@ func TestAge(t *testing.T) {
 		if got := Age(d); got != want {
 			t.Errorf("Age(%s) = %q, want %q", d, got, want)
 		}
-	}
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to write it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

@@ -82,6 +82,7 @@ fuzz:
 	for f in FuzzDecode FuzzSkip; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./children/tree || exit 1; \
 	done
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendPruned$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./children
 	for f in FuzzParse FuzzFromJSON FuzzScalar FuzzParseDuration FuzzParseMemorySize; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./graph || exit 1; \
 	done

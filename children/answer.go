@@ -37,7 +37,7 @@ type Input struct {
 // Result is Metacontroller's answer: the children to apply (every observed
 // child left out is deleted) and the parent's status.
 type Result struct {
-	Children []*unstructured.Unstructured
+	Children []*Child
 	Status   graph.Status
 	// ResyncAfterSeconds asks Metacontroller to call again that soon; 0
 	// leaves it to its resync period.

@@ -30,15 +30,15 @@ import (
 //
 // Without the keda component (no ScaledObject kind listed) nothing scales
 // the Deployment, so the spec's count is answered.
-func keepScalerReplicas(bp *graph.Blueprint, answer []*unstructured.Unstructured, observed Observed, kinds Kinds) {
+func keepScalerReplicas(bp *graph.Blueprint, answer []*Child, observed Observed, kinds Kinds) {
 	if _, listed := kinds[ScaledObjectKind]; !listed && bp != nil {
 		return
 	}
-	for _, u := range answer {
-		if u.GetKind() != DeploymentKind {
+	for _, c := range answer {
+		if c.Kind() != DeploymentKind {
 			continue
 		}
-		obs, ok := observed.Get(DeploymentKind, u.GetName())
+		obs, ok := observed.Get(DeploymentKind, c.Name())
 		if !ok {
 			continue
 		}
@@ -46,9 +46,9 @@ func keepScalerReplicas(bp *graph.Blueprint, answer []*unstructured.Unstructured
 		if err != nil || !found {
 			continue // the API server defaults it; nothing to keep
 		}
-		replicas, keep := scalerReplicas(bp, u.GetName(), current, observed)
+		replicas, keep := scalerReplicas(bp, c.Name(), current, observed)
 		if keep {
-			_ = unstructured.SetNestedField(u.Object, replicas, "spec", "replicas")
+			_ = unstructured.SetNestedField(c.Object().Object, replicas, "spec", "replicas")
 		}
 	}
 }

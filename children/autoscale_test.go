@@ -124,11 +124,11 @@ func TestScalerOwnsReplicas(t *testing.T) {
 				}
 			}
 			res := answer(t, Input{Blueprint: blueprint(t, app, tc.after...), Observed: observed})
-			if got := replicasOf(t, res.Children, merge); got != tc.want {
+			if got := replicasOf(t, Objects(res.Children), merge); got != tc.want {
 				t.Errorf("merge answered with %d replicas, want %d", got, tc.want)
 			}
 			// A Deployment Sluice scales keeps its spec's count.
-			if got := replicasOf(t, res.Children, WorkloadName(app, "cdr-validator")); got != 1 {
+			if got := replicasOf(t, Objects(res.Children), WorkloadName(app, "cdr-validator")); got != 1 {
 				t.Errorf("cdr-validator answered with %d replicas, want its spec's 1", got)
 			}
 		})
@@ -169,7 +169,7 @@ func TestScalerOwnsReplicasFrozen(t *testing.T) {
 			}
 			scaleTo(t, observed, merge, 6)
 			res := answer(t, Input{Invalid: []string{"spec.streamlets[merge].replicas: must be an integer"}, Observed: observed})
-			if got := replicasOf(t, res.Children, merge); got != tc.want {
+			if got := replicasOf(t, Objects(res.Children), merge); got != tc.want {
 				t.Errorf("merge answered with %d replicas, want %d", got, tc.want)
 			}
 		})
@@ -278,20 +278,20 @@ func TestMissingKEDAComponent(t *testing.T) {
 	}
 	bp := blueprint(t, "fraud-scoring", withAutoscaling("enrich", graph.Autoscaling{MaxReplicas: 3}))
 	res := answer(t, Input{Blueprint: bp, Kinds: kinds})
-	for _, u := range res.Children {
+	for _, u := range Objects(res.Children) {
 		if u.GetKind() == ScaledObjectKind || u.GetKind() == TriggerAuthenticationKind || u.GetName() == AutoscalerConfigMapName(bp.Name, "enrich") {
 			t.Errorf("answer has %s %s though the controller lists no KEDA kind", u.GetKind(), u.GetName())
 		}
 	}
-	find(t, res.Children, DeploymentKind, WorkloadName(bp.Name, "enrich"))
+	find(t, Objects(res.Children), DeploymentKind, WorkloadName(bp.Name, "enrich"))
 	// Nothing scales it: the spec's count, not what runs (2, within the
 	// range), is answered.
 	name := WorkloadName(bp.Name, "enrich")
-	want, _, _ := unstructured.NestedInt64(find(t, res.Children, DeploymentKind, name).Object, "spec", "replicas")
-	observed := observedAs(t, res.Children)
+	want, _, _ := unstructured.NestedInt64(find(t, Objects(res.Children), DeploymentKind, name).Object, "spec", "replicas")
+	observed := observedAs(t, Objects(res.Children))
 	scaleTo(t, observed, name, 2)
 	again := answer(t, Input{Blueprint: bp, Kinds: kinds, Observed: observed})
-	if n, _, _ := unstructured.NestedInt64(find(t, again.Children, DeploymentKind, name).Object, "spec", "replicas"); n != want || want == 2 {
+	if n, _, _ := unstructured.NestedInt64(find(t, Objects(again.Children), DeploymentKind, name).Object, "spec", "replicas"); n != want || want == 2 {
 		t.Errorf("without the keda component the Deployment is answered with %d replicas, want the spec's %d (nothing scales it)", n, want)
 	}
 	applied := conditionOf(t, res.Status, graph.ConditionChildrenApplied)

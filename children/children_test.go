@@ -54,7 +54,7 @@ func desired(t *testing.T, bp *graph.Blueprint) []*unstructured.Unstructured {
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("Desired: %v %v", err, problems)
 	}
-	return objs
+	return Objects(objs)
 }
 
 func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
@@ -440,4 +440,13 @@ func TestStateOnPVC(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mapChildren are answered children as the maps objs.
+func mapChildren(objs []*unstructured.Unstructured) []*Child {
+	out := make([]*Child, len(objs))
+	for i, u := range objs {
+		out[i] = MapChild(u)
+	}
+	return out
 }

@@ -151,9 +151,9 @@ func childrenApplied(in statusInput) (bool, string, string) {
 		return false, "KindNotListed", strings.Join(in.problems, "; ")
 	}
 	var missing []string
-	for _, u := range in.answered {
-		if _, ok := in.observed.Get(u.GetKind(), u.GetName()); !ok {
-			missing = append(missing, u.GetKind()+"/"+u.GetName())
+	for _, c := range in.answered {
+		if _, ok := in.observed.Get(c.Kind(), c.Name()); !ok {
+			missing = append(missing, c.Kind()+"/"+c.Name())
 		}
 	}
 	switch {

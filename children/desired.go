@@ -1,10 +1,8 @@
 package children
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -22,21 +20,16 @@ type Kinds map[string]string
 // and name, each under the apiVersion kinds lists for its kind. A child whose
 // kind the controller does not list is not built; it becomes a problem for
 // the status instead.
-func Desired(bp *graph.Blueprint, kinds Kinds) ([]*unstructured.Unstructured, []string, error) {
+func Desired(bp *graph.Blueprint, kinds Kinds) ([]*Child, []string, error) {
 	d, err := typedChildren(bp, kinds)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]*unstructured.Unstructured, 0, len(d.objs))
-	for _, obj := range d.objs {
-		u, err := ToUnstructured(obj)
-		if err != nil {
-			return nil, nil, err
-		}
-		u.SetAPIVersion(kinds[u.GetKind()])
-		out = append(out, u)
+	out := make([]*Child, len(d.objs))
+	for i, obj := range d.objs {
+		out[i] = typedChild(obj, kinds[obj.GetObjectKind().GroupVersionKind().Kind])
 	}
-	SortObjects(out)
+	SortChildren(out)
 	return out, d.problems, nil
 }
 
@@ -45,7 +38,7 @@ func typedChildren(bp *graph.Blueprint, kinds Kinds) (*childSet, error) {
 	d := &childSet{kinds: kinds}
 	for i := range bp.Topics {
 		if t := &bp.Topics[i]; t.Managed {
-			d.add(KafkaTopicKind, "topic "+t.Name, func() any { return NewKafkaTopic(bp, t, kinds[KafkaTopicKind]) })
+			d.add(KafkaTopicKind, "topic "+t.Name, func() typedObject { return NewKafkaTopic(bp, t, kinds[KafkaTopicKind]) })
 		}
 	}
 	for i := range bp.Streamlets {
@@ -54,7 +47,7 @@ func typedChildren(bp *graph.Blueprint, kinds Kinds) (*childSet, error) {
 		}
 	}
 	if bp.Metrics != nil {
-		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() any { return NewPodMonitor(bp) })
+		d.add(PodMonitorKind, "spec.metrics (scraping the streamlets)", func() typedObject { return NewPodMonitor(bp) })
 	}
 	return d, nil
 }
@@ -63,12 +56,12 @@ func typedChildren(bp *graph.Blueprint, kinds Kinds) (*childSet, error) {
 // each child whose kind the CompositeController does not list.
 type childSet struct {
 	kinds    Kinds
-	objs     []any
+	objs     []typedObject
 	problems []string
 }
 
 // add builds a child of kind if the controller lists the kind.
-func (d *childSet) add(kind, what string, build func() any) {
+func (d *childSet) add(kind, what string, build func() typedObject) {
 	if _, ok := d.kinds[kind]; !ok {
 		d.problems = append(d.problems, fmt.Sprintf("%s needs a %s, but the CompositeController does not list that kind: install its operator and enable the Sluice component that adds it", what, kind))
 		return
@@ -83,34 +76,34 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 	if err != nil {
 		return err
 	}
-	d.add(ConfigMapKind, what, func() any { return cm })
+	d.add(ConfigMapKind, what, func() typedObject { return cm })
 	switch s.Runtime {
 	case graph.Akka:
-		d.add(DeploymentKind, what, func() any { return NewDeployment(bp, s, checksum) })
+		d.add(DeploymentKind, what, func() typedObject { return NewDeployment(bp, s, checksum) })
 	case graph.Spark:
-		d.add(SparkApplicationKind, what, func() any { return NewSparkApplication(bp, s, checksum) })
+		d.add(SparkApplicationKind, what, func() typedObject { return NewSparkApplication(bp, s, checksum) })
 	case graph.Flink:
-		d.add(FlinkDeploymentKind, what, func() any { return NewFlinkDeployment(bp, s, checksum) })
+		d.add(FlinkDeploymentKind, what, func() typedObject { return NewFlinkDeployment(bp, s, checksum) })
 	}
 	if s.Endpoint != nil {
-		d.add(ServiceKind, what+" endpoint", func() any { return NewService(bp, s) })
+		d.add(ServiceKind, what+" endpoint", func() typedObject { return NewService(bp, s) })
 	}
 	if s.Runtime == graph.Akka && s.Autoscaling != nil {
-		d.add(ScaledObjectKind, what+" autoscaling", func() any { return NewScaledObject(bp, s) })
+		d.add(ScaledObjectKind, what+" autoscaling", func() typedObject { return NewScaledObject(bp, s) })
 		for _, cluster := range triggerAuthClusters(bp, s) {
-			d.add(TriggerAuthenticationKind, what+" autoscaling", func() any { return NewTriggerAuthentication(bp, s, cluster) })
+			d.add(TriggerAuthenticationKind, what+" autoscaling", func() typedObject { return NewTriggerAuthentication(bp, s, cluster) })
 		}
 		if _, listed := d.kinds[TriggerAuthenticationKind]; listed && needsAutoscalerConfigMap(bp, s) {
-			d.add(ConfigMapKind, what+" autoscaling", func() any { return NewAutoscalerConfigMap(bp, s) })
+			d.add(ConfigMapKind, what+" autoscaling", func() typedObject { return NewAutoscalerConfigMap(bp, s) })
 		}
 	}
 	for _, cluster := range managedUsers(bp, s) {
-		d.add(KafkaUserKind, what+" Kafka user", func() any { return NewKafkaUser(bp, s, cluster, d.kinds[KafkaUserKind]) })
+		d.add(KafkaUserKind, what+" Kafka user", func() typedObject { return NewKafkaUser(bp, s, cluster, d.kinds[KafkaUserKind]) })
 	}
 	// No application asks for alerts: a streamlet gets them where the
 	// monitoring component lists the kind, and nothing is amiss elsewhere.
 	if _, listed := d.kinds[PrometheusRuleKind]; listed {
-		d.add(PrometheusRuleKind, what+" alerts", func() any { return NewPrometheusRule(bp, s, d.kinds[PrometheusRuleKind]) })
+		d.add(PrometheusRuleKind, what+" alerts", func() typedObject { return NewPrometheusRule(bp, s, d.kinds[PrometheusRuleKind]) })
 	}
 	return nil
 }
@@ -119,7 +112,8 @@ func (d *childSet) addStreamlet(bp *graph.Blueprint, s *graph.ResolvedStreamlet)
 // Metacontroller receives, as its JSON decodes (apimachinery's converter,
 // BenchmarkToUnstructured) without the nulls, empty objects and status that
 // typed objects marshal: to Metacontroller a null means "delete this field",
-// which would make it update the child on every sync.
+// which would make it update the child on every sync. The server's answer
+// encodes the same without the map (Child.AppendJSON, appendPruned).
 func ToUnstructured(obj any) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
@@ -170,24 +164,3 @@ func asDecoded(f float64) any {
 
 // meaningfulEmpty are the fields where an empty object is a value.
 var meaningfulEmpty = map[string]bool{"emptyDir": true}
-
-// SortObjects orders children by group, kind, namespace and name. The keys
-// are read once: each read parses the child's apiVersion.
-func SortObjects(objs []*unstructured.Unstructured) {
-	type keyed struct {
-		group, kind, namespace, name string
-		u                            *unstructured.Unstructured
-	}
-	keys := make([]keyed, len(objs))
-	for i, u := range objs {
-		gvk := u.GroupVersionKind()
-		keys[i] = keyed{gvk.Group, gvk.Kind, u.GetNamespace(), u.GetName(), u}
-	}
-	slices.SortFunc(keys, func(a, b keyed) int {
-		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.kind, b.kind),
-			cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.name, b.name))
-	})
-	for i, k := range keys {
-		objs[i] = k.u
-	}
-}

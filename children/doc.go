@@ -5,7 +5,9 @@
 // it (frozen.go, topics.go and the files it names), and the application's
 // status aggregated from the children Metacontroller observed. What the
 // answer reads of an observed child, per kind, is ObservedFields
-// (observed.go): the hook's reader leaves the rest raw.
+// (observed.go): the hook's reader leaves the rest raw. An answered child is
+// a Child (child.go): built typed and encoded straight from its struct, or a
+// map where it is kept as last applied or a rule edits it.
 //
 // Everything here is a pure function of its input: no I/O, no clock (callers
 // pass the time in), no randomness, no logging. Output is deterministic:

@@ -35,12 +35,12 @@ func Finalize(in Input, policy string) (Result, error) {
 		return Result{}, err
 	}
 	waiting := 0
-	for i, u := range answered {
-		if u.GetKind() != KafkaTopicKind {
+	for i, c := range answered {
+		if c.Kind() != KafkaTopicKind {
 			continue
 		}
-		answered[i] = withAnnotation(u, key, value)
-		if observed, _ := in.Observed.Get(KafkaTopicKind, u.GetName()); !hasAnnotation(observed, key, value) {
+		answered[i] = MapChild(withAnnotation(c.Object(), key, value))
+		if observed, _ := in.Observed.Get(KafkaTopicKind, c.Name()); !hasAnnotation(observed, key, value) {
 			waiting++
 		}
 	}

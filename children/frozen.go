@@ -21,18 +21,18 @@ var serverSetMetadata = []string{
 
 // frozen is every observed child as last applied: the answer that changes
 // nothing, for a spec Sluice cannot use (and the base of finalize's answer).
-func frozen(observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, error) {
-	out := []*unstructured.Unstructured{}
+func frozen(observed Observed, unread Unread, kinds Kinds) ([]*Child, error) {
+	out := []*Child{}
 	for _, kind := range observed.Kinds() {
 		for _, u := range observed.All(kind) {
 			kept, err := asLastApplied(u, unread[kind][u.GetName()], kinds[kind])
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, kept)
+			out = append(out, MapChild(kept))
 		}
 	}
-	SortObjects(out)
+	SortChildren(out)
 	return out, nil
 }
 

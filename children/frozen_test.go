@@ -73,8 +73,8 @@ func TestFrozenNeverAnswersALeanChild(t *testing.T) {
 			t.Fatalf("frozen of %.40s…: error %v, want one: %v", tc.raw, err, tc.wantErr)
 		}
 		if err == nil {
-			if data, _, _ := unstructured.NestedStringMap(got[0].Object, "data"); data["streamlet.json"] != "{}" {
-				t.Errorf("frozen answered %v, want the whole child with its data", got[0].Object)
+			if data, _, _ := unstructured.NestedStringMap(got[0].Object().Object, "data"); data["streamlet.json"] != "{}" {
+				t.Errorf("frozen answered %v, want the whole child with its data", got[0].Object().Object)
 			}
 		}
 	}

@@ -176,7 +176,7 @@ func TestChildrenNotObserved(t *testing.T) {
 		}
 		observed[u.GetKind()][u.GetName()] = u
 	}
-	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: answered, now: time.Now()})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: mapChildren(answered), now: time.Now()})
 	for _, c := range st.Conditions {
 		if c.Type != graph.ConditionChildrenApplied {
 			continue

@@ -178,7 +178,7 @@ func TestManagedUserWiring(t *testing.T) {
 			}
 		}
 	}
-	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: Observed{}, answered: objs, now: statusNow})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: Observed{}, answered: mapChildren(objs), now: statusNow})
 	for _, s := range st.Streamlets {
 		if !strings.Contains(s.Message, "waiting for Kafka credentials: KafkaUser call-record-aggregator-"+s.Name+" not created yet") {
 			t.Errorf("streamlet %s: message %q does not wait for its credentials", s.Name, s.Message)
@@ -244,7 +244,7 @@ func TestTopicStaysOnItsCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := find(t, res.Children, KafkaTopicKind, topic).GetLabels()[LabelStrimziCluster]; got != "analytics-strimzi" {
+	if got := find(t, Objects(res.Children), KafkaTopicKind, topic).GetLabels()[LabelStrimziCluster]; got != "analytics-strimzi" {
 		t.Errorf("the topic is answered for cluster %q, want it kept on analytics-strimzi", got)
 	}
 	i := slices.IndexFunc(res.Status.Topics, func(ts graph.TopicStatus) bool { return ts.Name == topic })

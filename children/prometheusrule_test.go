@@ -193,9 +193,9 @@ func TestPrometheusRulesOnlyWhereListed(t *testing.T) {
 	if len(problems) > 0 {
 		t.Errorf("problems without the PrometheusRule kind: %q, want none", problems)
 	}
-	for _, u := range objs {
-		if u.GetKind() == PrometheusRuleKind {
-			t.Errorf("PrometheusRule %s made although the controller does not list the kind", u.GetName())
+	for _, c := range objs {
+		if c.Kind() == PrometheusRuleKind {
+			t.Errorf("PrometheusRule %s made although the controller does not list the kind", c.Name())
 		}
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/sluice-dev/sluice/graph"
 )
 
@@ -29,7 +27,7 @@ type statusInput struct {
 	// observed are the children Metacontroller observed.
 	observed Observed
 	// answered are the children of this answer.
-	answered []*unstructured.Unstructured
+	answered []*Child
 	// retained names the topics kept although their outlet left the
 	// blueprint (Retain policy).
 	retained map[string]bool

@@ -222,7 +222,7 @@ func TestStatusTellsTheTruth(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(t, answered, observed)
 			}
-			in := statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: answered, now: statusNow,
+			in := statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: mapChildren(answered), now: statusNow,
 				previous: &graph.Status{Phase: tc.previous}}
 			if len(tc.invalid) > 0 {
 				in.blueprint, in.invalid, in.answered = nil, tc.invalid, nil
@@ -253,7 +253,7 @@ func TestCulpritsAbbreviated(t *testing.T) {
 	bp := blueprint(t, "call-record-aggregator")
 	answered, all := healthyCluster(t, bp)
 	one := Observed{KafkaTopicKind: {"call-record-aggregator.merge.out": all[KafkaTopicKind]["call-record-aggregator.merge.out"]}}
-	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: one, answered: answered, now: statusNow})
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: one, answered: mapChildren(answered), now: statusNow})
 	msg := conditionOf(t, st, graph.ConditionChildrenApplied).Message
 	if !strings.Contains(msg, "and 26 more") {
 		t.Errorf("ChildrenApplied message %q does not abbreviate 31 missing children", msg)
@@ -293,7 +293,7 @@ func TestTopicListedOnce(t *testing.T) {
 	observed[KafkaTopicKind][second.GetName()] = second
 	kept = append(kept, second)
 
-	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: kept, now: statusNow,
+	st := status(statusInput{blueprint: bp, kinds: allKinds, observed: observed, answered: mapChildren(kept), now: statusNow,
 		topicNotes: map[string]string{released: "releasing"}})
 	seen := map[string]int{}
 	for _, ts := range st.Topics {

@@ -11,7 +11,7 @@ import (
 
 // topicsKept is what the topic rules decided for one answer.
 type topicsKept struct {
-	answer   []*unstructured.Unstructured
+	answer   []*Child
 	retained map[string]bool   // by KafkaTopic name
 	notes    map[string]string // by KafkaTopic name
 }
@@ -28,11 +28,12 @@ type topicsKept struct {
 //
 // It returns the children to answer, the retained topics and a note per
 // topic; an error only where an observed topic cannot be answered as it was.
-func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, observed Observed, unread Unread, kinds Kinds) ([]*unstructured.Unstructured, map[string]bool, map[string]string, error) {
+func keepTopics(bp *graph.Blueprint, desired []*Child, observed Observed, unread Unread, kinds Kinds) ([]*Child, map[string]bool, map[string]string, error) {
 	k := topicsKept{answer: desired, retained: map[string]bool{}, notes: map[string]string{}}
 	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
-	for _, u := range desired {
-		if u.GetKind() == KafkaTopicKind {
+	for _, c := range desired {
+		if c.Kind() == KafkaTopicKind {
+			u := c.Object() // the rules edit it
 			byName[u.GetName()], byTopic[topicName(u)] = u, u
 		}
 	}
@@ -67,7 +68,7 @@ func keepTopics(bp *graph.Blueprint, desired []*unstructured.Unstructured, obser
 			k.retained[name] = true
 		}
 	}
-	SortObjects(k.answer)
+	SortChildren(k.answer)
 	return k.answer, k.retained, k.notes, nil
 }
 
@@ -80,7 +81,7 @@ type step struct {
 
 func (k *topicsKept) add(name string, s step) {
 	if s.answer != nil {
-		k.answer = append(k.answer, s.answer)
+		k.answer = append(k.answer, MapChild(s.answer))
 	}
 	k.note(name, s.note)
 }

@@ -18,9 +18,9 @@ import (
 // KafkaTopic is released, is one entry whose message tells both.
 func topicStatuses(in statusInput) []graph.TopicStatus {
 	t := newTopicTable(in.blueprint)
-	for _, u := range in.answered {
-		if u.GetKind() == KafkaTopicKind {
-			t.addKafkaTopic(in, u)
+	for _, c := range in.answered {
+		if c.Kind() == KafkaTopicKind {
+			t.addKafkaTopic(in, c.Object()) // a map already: keepTopics made it one
 		}
 	}
 	return t.statuses()

@@ -71,14 +71,14 @@ func TestUpgradeKeepsWhatRuns(t *testing.T) {
 				for _, kind := range observed.Kinds() {
 					for _, old := range observed.All(kind) {
 						key := fmt.Sprintf("%s/%s/%s/%s", rel.Name(), dir.Name(), kind, old.GetName())
-						i := slices.IndexFunc(res.Children, func(u *unstructured.Unstructured) bool {
+						i := slices.IndexFunc(Objects(res.Children), func(u *unstructured.Unstructured) bool {
 							return u.GetKind() == kind && u.GetName() == old.GetName()
 						})
 						if i < 0 {
 							t.Errorf("%s is deleted by this release", key)
 							continue
 						}
-						if diff := runningDiff(old, res.Children[i]); diff != "" {
+						if diff := runningDiff(old, Objects(res.Children)[i]); diff != "" {
 							if note, named := upgradeChanges[key]; !named {
 								t.Errorf("%s changes what runs, and no release note says so (add it to upgradeChanges):\n%s", key, diff)
 							} else if note == "" {

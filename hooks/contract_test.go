@@ -50,7 +50,7 @@ func asSluiceParent(t *testing.T, req *Request, parentYAML string) {
 // independently of asLastApplied.
 func lastAppliedOf(t *testing.T, req *Request) []*unstructured.Unstructured {
 	t.Helper()
-	var out []*unstructured.Unstructured
+	var out []*children.Child
 	for _, byName := range req.Children {
 		for _, child := range byName {
 			var obj map[string]any
@@ -60,11 +60,11 @@ func lastAppliedOf(t *testing.T, req *Request) []*unstructured.Unstructured {
 			u := &unstructured.Unstructured{Object: obj}
 			b, _ := u.MarshalJSON()
 			_ = u.UnmarshalJSON(b) // int64 numbers, as the codec decodes them
-			out = append(out, u)
+			out = append(out, children.MapChild(u))
 		}
 	}
-	children.SortObjects(out)
-	return out
+	children.SortChildren(out)
+	return children.Objects(out)
 }
 
 func TestCapturedRequestShape(t *testing.T) {

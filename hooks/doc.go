@@ -5,7 +5,9 @@
 // (read.go, readparent.go, readchildren.go: Metacontroller's form read once,
 // observed children lean, anything else by encoding/json), resolve the parent
 // with graph, and hand both to children.Answer or children.Finalize, which
-// hold every data-safety rule; then they write the answer.
+// hold every data-safety rule; then they write the answer: the server
+// (encode.go) encodes the children as children built them, Sync and
+// Finalize return them as maps.
 //
 // Only server.go touches net/http; Sync and Finalize are pure functions of
 // the request and the time passed in.

@@ -3,43 +3,73 @@ package hooks
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/children/tree"
+	"github.com/sluice-dev/sluice/graph"
 )
 
-// encode writes the answer byte for byte as json.Marshal(r) does (the
-// children through tree.Append: encoding/json took a fifth of a sync to
-// write them): a children array always, [] when empty.
-func (r *Response) encode(b []byte) ([]byte, error) {
-	status, err := json.Marshal(r.Status)
+// served is a sync or finalize answer as the server writes it: the fields
+// of a Response, the children encoded straight from what children built
+// (children.AppendJSON: a typed child from its struct, never made a map).
+// It decodes to the Response that Sync and Finalize return for the same
+// request (answerBoth in read_test.go).
+type served struct{ children.Result }
+
+// serve is fn answering for the server.
+func serve(fn func(*reading, time.Time) (children.Result, error)) func(*reading, time.Time) (*served, error) {
+	return func(r *reading, now time.Time) (*served, error) {
+		res, err := fn(r, now)
+		if err != nil {
+			return nil, err
+		}
+		return &served{res}, nil
+	}
+}
+
+// encode writes the answer: a children array always, [] when empty.
+func (s *served) encode(b []byte) ([]byte, error) {
+	status, err := json.Marshal(&s.Status)
 	if err != nil {
 		return nil, err
 	}
-	b = slices.Grow(b, 64+len(status)+1024*len(r.Children))
+	b = slices.Grow(b, 64+len(status)+1024*len(s.Children))
 	b = append(b, `{"status":`...)
 	b = append(b, status...)
-	b = append(b, `,"children":[`...)
-	for i, u := range r.Children {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if u == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		if b, err = tree.Append(b, u.Object); err != nil {
-			return nil, err
-		}
+	b = append(b, `,"children":`...)
+	if b, err = children.AppendJSON(b, s.Children); err != nil {
+		return nil, err
 	}
-	b = append(b, ']')
-	if r.ResyncAfterSeconds != 0 {
+	if s.ResyncAfterSeconds != 0 {
 		b = append(b, `,"resyncAfterSeconds":`...)
-		if b, err = tree.Append(b, r.ResyncAfterSeconds); err != nil {
+		if b, err = tree.Append(b, s.ResyncAfterSeconds); err != nil {
 			return nil, err
 		}
 	}
-	if r.Finalized {
+	if s.Finalized {
 		b = append(b, `,"finalized":true`...)
 	}
 	return append(b, '}'), nil
+}
+
+// outcome reads what kind of answer a sync or finalize answer is from the
+// answer itself: a rejected blueprint's says so in BlueprintValid.
+func (s *served) outcome(hook string) string {
+	switch {
+	case hook == "finalize" && s.Finalized:
+		return outcomeFinalized
+	case hook == "finalize":
+		return outcomeFinalizing
+	case meta.IsStatusConditionFalse(s.Status.Conditions, graph.ConditionBlueprintValid):
+		return outcomeFrozen
+	default:
+		return outcomeNormal
+	}
+}
+
+func (s *served) logAttrs() []any {
+	return []any{"children", len(s.Children), "phase", s.Status.Phase}
 }

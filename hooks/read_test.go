@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
 	"os"
@@ -9,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
@@ -17,36 +18,39 @@ import (
 )
 
 // answerBoth answers body as the server does (readBody: the fast reader
-// where it reads the body) and as a Request decoded by encoding/json (Sync
-// and Finalize, then json.Marshal), and fails the test unless both give the
-// same status code and, for a 200, the same bytes.
+// where it reads the body; the answer encoded as served writes it, typed
+// children straight from their structs) and as a Request decoded by
+// encoding/json (Sync and Finalize, then json.Marshal), and fails the test
+// unless both give the same status code and, for a 200, the same JSON: the
+// same values, the children's keys in their structs' order on the server.
 func answerBoth(t *testing.T, body []byte) {
 	t.Helper()
 	for _, hook := range []struct {
 		name   string
-		fast   func(*reading, any) (*Response, error)
-		legacy func(*Request) (*Response, error)
+		fast   func(*reading, time.Time) (children.Result, error)
+		legacy func(*Request, time.Time) (*Response, error)
 	}{
-		{"sync", func(r *reading, _ any) (*Response, error) { return syncReading(r, now) }, func(req *Request) (*Response, error) { return Sync(req, now) }},
-		{"finalize", func(r *reading, _ any) (*Response, error) { return finalizeReading(r, now) }, func(req *Request) (*Response, error) { return Finalize(req, now) }},
+		{"sync", syncReading, Sync},
+		{"finalize", finalizeReading, Finalize},
 	} {
 		var fastBody, legacyBody []byte
 		fastCode, legacyCode := 200, 200
 		r, err := readBody(body)
-		var resp *Response
+		var s *served
 		if err == nil {
-			resp, err = hook.fast(r, nil)
+			s, err = serve(hook.fast)(r, now)
 		}
 		if err == nil {
-			fastBody, err = resp.encode(nil)
+			fastBody, err = s.encode(nil)
 		}
 		if err != nil {
 			fastCode = statusCode(err)
 		}
 		req := &Request{}
 		err = unmarshalRequest(body, req)
+		var resp *Response
 		if err == nil {
-			resp, err = hook.legacy(req)
+			resp, err = hook.legacy(req, now)
 		}
 		if err == nil {
 			legacyBody, err = json.Marshal(resp)
@@ -54,10 +58,31 @@ func answerBoth(t *testing.T, body []byte) {
 		if err != nil {
 			legacyCode = statusCode(err)
 		}
-		if fastCode != legacyCode || !bytes.Equal(fastBody, legacyBody) {
+		if fastCode != legacyCode || !sameJSON(t, fastBody, legacyBody) {
 			t.Fatalf("%s: the server answers HTTP %d %.300s, a decoded Request HTTP %d %.300s", hook.name, fastCode, fastBody, legacyCode, legacyBody)
 		}
 	}
+}
+
+// sameJSON reports whether two answers decode to the same values; both
+// empty (no answer) counts as the same.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatalf("answer does not decode: %v: %.300s", err, a)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatalf("answer does not decode: %v: %.300s", err, b)
+	}
+	if diff := cmp.Diff(vb, va); diff != "" {
+		t.Logf("server answer (+) against the decoded Request's (-):\n%s", diff)
+		return false
+	}
+	return true
 }
 
 // readSamples are request bodies of every shape the tests know: the

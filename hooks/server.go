@@ -12,9 +12,6 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"golang.org/x/sync/semaphore"
-	"k8s.io/apimachinery/pkg/api/meta"
-
-	"github.com/sluice-dev/sluice/graph"
 )
 
 // Config configures the hook's HTTP handler.
@@ -70,8 +67,8 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.LargeRequestsBudget > 0 {
 		h.large = semaphore.NewWeighted(cfg.LargeRequestsBudget)
 	}
-	h.router.POST("/sync", hook(h, "sync", readBody, syncReading))
-	h.router.POST("/finalize", hook(h, "finalize", readBody, finalizeReading))
+	h.router.POST("/sync", hook(h, "sync", readBody, serve(syncReading)))
+	h.router.POST("/finalize", hook(h, "finalize", readBody, serve(finalizeReading)))
 	h.router.POST("/customize", hook(h, "customize", readCustomize, func(req *CustomizeRequest, _ time.Time) (*CustomizeResponse, error) {
 		return Customize(req)
 	}))
@@ -108,21 +105,6 @@ type logged interface{ logAttrs() []any }
 // outcomer is an answer that says which outcome it is, for the metrics.
 type outcomer interface{ outcome(hook string) string }
 
-// outcome reads what kind of answer a sync or finalize answer is from the
-// answer itself: a rejected blueprint's says so in BlueprintValid.
-func (r *Response) outcome(hook string) string {
-	switch {
-	case hook == "finalize" && r.Finalized:
-		return outcomeFinalized
-	case hook == "finalize":
-		return outcomeFinalizing
-	case r.Status != nil && meta.IsStatusConditionFalse(r.Status.Conditions, graph.ConditionBlueprintValid):
-		return outcomeFrozen
-	default:
-		return outcomeNormal
-	}
-}
-
 func (r *CustomizeResponse) outcome(string) string { return outcomeNormal }
 
 func (r *Request) logAttrs() []any {
@@ -130,10 +112,6 @@ func (r *Request) logAttrs() []any {
 		return nil
 	}
 	return []any{"parent", r.Parent.GetNamespace() + "/" + r.Parent.GetName()}
-}
-
-func (r *Response) logAttrs() []any {
-	return []any{"children", len(r.Children), "phase", r.Status.Phase}
 }
 
 func (r *CustomizeRequest) logAttrs() []any {

@@ -20,7 +20,7 @@ func Sync(req *Request, now time.Time) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return syncReading(r, now)
+	return response(syncReading(r, now))
 }
 
 // Finalize answers a finalize request: children.Finalize's answer, from the
@@ -30,7 +30,7 @@ func Finalize(req *Request, now time.Time) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finalizeReading(r, now)
+	return response(finalizeReading(r, now))
 }
 
 // reading is a sync or finalize request, read and checked: from a Request
@@ -135,29 +135,32 @@ func (r *reading) input(now time.Time) children.Input {
 }
 
 // syncReading answers a sync.
-func syncReading(r *reading, now time.Time) (*Response, error) {
+func syncReading(r *reading, now time.Time) (children.Result, error) {
 	in := r.input(now)
 	in.Blueprint, in.Invalid = resolveParent(r.parentJSON)
 	res, err := children.Answer(in)
 	if err != nil {
-		return nil, fmt.Errorf("answer %s/%s: %w", r.head.namespace, r.head.name, err)
+		return children.Result{}, fmt.Errorf("answer %s/%s: %w", r.head.namespace, r.head.name, err)
 	}
-	return response(res), nil
+	return res, nil
 }
 
 // finalizeReading answers a finalize call.
-func finalizeReading(r *reading, now time.Time) (*Response, error) {
+func finalizeReading(r *reading, now time.Time) (children.Result, error) {
 	res, err := children.Finalize(r.input(now), r.policy())
 	if err != nil {
-		return nil, fmt.Errorf("finalize %s/%s: %w", r.head.namespace, r.head.name, err)
+		return children.Result{}, fmt.Errorf("finalize %s/%s: %w", r.head.namespace, r.head.name, err)
 	}
-	return response(res), nil
+	return res, nil
 }
 
-// response is the wire form of an answer.
-func response(res children.Result) *Response {
-	return &Response{Status: &res.Status, Children: ChildList(res.Children),
-		ResyncAfterSeconds: res.ResyncAfterSeconds, Finalized: res.Finalized}
+// response is an answer with its children as maps, or the error.
+func response(res children.Result, err error) (*Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: &res.Status, Children: ChildList(children.Objects(res.Children)),
+		ResyncAfterSeconds: res.ResyncAfterSeconds, Finalized: res.Finalized}, nil
 }
 
 // resolveParent resolves the parent; a nil blueprint comes with the

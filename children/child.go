@@ -1,0 +1,220 @@
+package children
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/sluice-dev/sluice/children/tree"
+)
+
+// Child is one child of an answer. A child the hook builds stays the typed
+// object it was built as until the answer is written: AppendJSON encodes it
+// straight from its struct, as ToUnstructured's map would encode, without
+// making the map. A child answered as last applied is a map, and so is a
+// built child once a rule asks for its Object to edit it (a KafkaTopic whose
+// partitions never shrink, an autoscaled Deployment's replicas).
+type Child struct {
+	typed typedObject // nil once the child is a map
+	obj   *unstructured.Unstructured
+}
+
+// typedObject is what every typed child is: a pointer to a struct embedding
+// metav1.TypeMeta and metav1.ObjectMeta.
+type typedObject interface {
+	metav1.Object
+	GetObjectKind() schema.ObjectKind
+}
+
+// typedChild is a built child under the apiVersion its kind is listed
+// under.
+func typedChild(obj typedObject, apiVersion string) *Child {
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	obj.GetObjectKind().SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, gvk.Kind))
+	return &Child{typed: obj}
+}
+
+// MapChild is a child answered as the map u.
+func MapChild(u *unstructured.Unstructured) *Child { return &Child{obj: u} }
+
+// Object is the child as a map, made from the typed object the first time
+// it is asked for; from then on the map is the child, edits included.
+func (c *Child) Object() *unstructured.Unstructured {
+	if c.typed != nil {
+		u, err := ToUnstructured(c.typed)
+		if err != nil {
+			// The children's types are this package's and apimachinery's:
+			// each converts, and TestTypedEncodingIsTheMaps holds every
+			// built kind to it.
+			panic(err)
+		}
+		c.obj, c.typed = u, nil
+	}
+	return c.obj
+}
+
+// Objects are the children as maps (Object of each).
+func Objects(cs []*Child) []*unstructured.Unstructured {
+	out := make([]*unstructured.Unstructured, len(cs))
+	for i, c := range cs {
+		out[i] = c.Object()
+	}
+	return out
+}
+
+// Kind is the child's kind.
+func (c *Child) Kind() string {
+	if c.typed != nil {
+		return c.typed.GetObjectKind().GroupVersionKind().Kind
+	}
+	return c.obj.GetKind()
+}
+
+// Name is the child's metadata.name.
+func (c *Child) Name() string {
+	if c.typed != nil {
+		return c.typed.GetName()
+	}
+	return c.obj.GetName()
+}
+
+// sortKey is what children are ordered by: group, kind, namespace, name.
+func (c *Child) sortKey() [4]string {
+	var gvk schema.GroupVersionKind
+	var ns, name string
+	if c.typed != nil {
+		gvk, ns, name = c.typed.GetObjectKind().GroupVersionKind(), c.typed.GetNamespace(), c.typed.GetName()
+	} else {
+		gvk, ns, name = c.obj.GroupVersionKind(), c.obj.GetNamespace(), c.obj.GetName()
+	}
+	return [4]string{gvk.Group, gvk.Kind, ns, name}
+}
+
+// SortChildren orders children by group, kind, namespace and name. The keys
+// are read once: each read parses the child's apiVersion.
+func SortChildren(cs []*Child) {
+	type keyed struct {
+		key [4]string
+		c   *Child
+	}
+	keys := make([]keyed, len(cs))
+	for i, c := range cs {
+		keys[i] = keyed{c.sortKey(), c}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.key[0], b.key[0]), cmp.Compare(a.key[1], b.key[1]),
+			cmp.Compare(a.key[2], b.key[2]), cmp.Compare(a.key[3], b.key[3]))
+	})
+	for i, k := range keys {
+		cs[i] = k.c
+	}
+}
+
+// AppendJSON appends the children as one JSON array, [] when there are
+// none. A map child is written as json.Marshal writes it (tree.Append); a
+// typed child is encoded with encoding/json's semantics (the JSON v2
+// encoder, BenchmarkAppendJSON) and copied without what ToUnstructured
+// prunes: the child decodes to the map Object would make, keys in the
+// struct's order instead of sorted.
+func AppendJSON(dst []byte, cs []*Child) ([]byte, error) {
+	var scratch bytes.Buffer
+	dst = append(dst, '[')
+	for i, c := range cs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if c.typed == nil {
+			dst, err = tree.Append(dst, c.obj.Object)
+		} else {
+			dst, err = appendTyped(dst, c.typed, &scratch)
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+// appendTyped appends a typed child's JSON, pruned as ToUnstructured prunes
+// its map.
+func appendTyped(dst []byte, obj any, scratch *bytes.Buffer) ([]byte, error) {
+	scratch.Reset()
+	if err := jsonv2.MarshalWrite(scratch, obj, jsonv1.DefaultOptionsV1()); err != nil {
+		return dst, err
+	}
+	dst, _, err := appendPruned(dst, tree.NewDecoder(scratch.Bytes()), true)
+	return dst, err
+}
+
+// appendPruned copies the next value of d to dst as prune leaves it: no
+// member whose value is null, nor one whose object is empty once pruned
+// (but for meaningfulEmpty's), and at the top no status. Arrays keep their
+// elements; objects in them are pruned. empty reports an object left with
+// no members.
+func appendPruned(dst []byte, d *jsontext.Decoder, top bool) (out []byte, empty bool, err error) {
+	switch d.PeekKind() {
+	case '{':
+		if _, err := d.ReadToken(); err != nil {
+			return dst, false, err
+		}
+		dst = append(dst, '{')
+		members := 0
+		for d.PeekKind() != '}' {
+			name, err := d.ReadValue()
+			if err != nil {
+				return dst, false, err
+			}
+			if d.PeekKind() == 'n' || (top && string(name) == `"status"`) {
+				if err := d.SkipValue(); err != nil {
+					return dst, false, err
+				}
+				continue
+			}
+			mark := len(dst)
+			if members > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(append(dst, name...), ':')
+			var empty bool
+			if dst, empty, err = appendPruned(dst, d, false); err != nil {
+				return dst, false, err
+			}
+			if empty && !meaningfulEmpty[string(name[1:len(name)-1])] {
+				dst = dst[:mark]
+				continue
+			}
+			members++
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return dst, false, err
+		}
+		return append(dst, '}'), members == 0, nil
+	case '[':
+		if _, err := d.ReadToken(); err != nil {
+			return dst, false, err
+		}
+		dst = append(dst, '[')
+		for i := 0; d.PeekKind() != ']'; i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, _, err = appendPruned(dst, d, false); err != nil {
+				return dst, false, err
+			}
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return dst, false, err
+		}
+		return append(dst, ']'), false, nil
+	}
+	v, err := d.ReadValue()
+	return append(dst, v...), false, err
+}

@@ -150,7 +150,11 @@ func appendTyped(dst []byte, obj any, scratch *bytes.Buffer) ([]byte, error) {
 	if err := jsonv2.MarshalWrite(scratch, obj, jsonv1.DefaultOptionsV1()); err != nil {
 		return dst, err
 	}
-	dst, _, err := appendPruned(dst, tree.NewDecoder(scratch.Bytes()), true)
+	raw := scratch.Bytes()
+	if !bytes.Contains(raw, []byte("null")) && !bytes.Contains(raw, []byte("{}")) && !bytes.Contains(raw, []byte(`"status"`)) {
+		return append(dst, raw...), nil // nothing to prune (the bytes may be in strings: then the copy prunes nothing)
+	}
+	dst, _, err := appendPruned(dst, tree.NewDecoder(raw), true)
 	return dst, err
 }
 

@@ -58,8 +58,8 @@ func NewDeployment(bp *graph.Blueprint, s *graph.ResolvedStreamlet, checksum str
 // observedDeployment is what DeploymentHealth reads of an observed
 // Deployment (ObservedFields reads no more of it).
 type observedDeployment struct {
-	metav1.ObjectMeta `json:"metadata"`
-	Spec              struct {
+	observedMeta `json:"metadata"`
+	Spec         struct {
 		Replicas *int32 `json:"replicas"`
 	} `json:"spec"`
 	Status appsv1.DeploymentStatus `json:"status"`

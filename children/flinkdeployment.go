@@ -2,12 +2,12 @@ package children
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -87,8 +87,8 @@ type FlinkDeploymentStatus struct {
 // observedFlinkDeployment is what FlinkHealth reads of an observed
 // FlinkDeployment.
 type observedFlinkDeployment struct {
-	metav1.ObjectMeta `json:"metadata"`
-	Spec              struct {
+	observedMeta `json:"metadata"`
+	Spec         struct {
 		Job struct {
 			Parallelism int32 `json:"parallelism"`
 		} `json:"job"`
@@ -295,7 +295,7 @@ func reconciledUpgradeMode(spec string) string {
 		job
 		Spec *job `json:"spec"`
 	}
-	if json.Unmarshal([]byte(spec), &doc) != nil {
+	if jsonv1.Unmarshal([]byte(spec), &doc) != nil { // encoding/json's semantics, on the JSON v2 decoder
 		return ""
 	}
 	if doc.Spec != nil && doc.Spec.Job.UpgradeMode != "" {

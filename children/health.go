@@ -3,6 +3,7 @@ package children
 import (
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -30,6 +31,13 @@ type Health struct {
 // writer), which the health readers report instead of guessing.
 func decode[T any](u *unstructured.Unstructured) (t T, ok bool) {
 	return t, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &t) == nil
+}
+
+// observedMeta is what the health readers read of an observed child's
+// metadata; the rest (labels, owner references) the converter need not make.
+type observedMeta struct {
+	Generation        int64       `json:"generation"`
+	CreationTimestamp metav1.Time `json:"creationTimestamp"`
 }
 
 // unreadable is the health of a child whose status cannot be read.

@@ -74,8 +74,8 @@ type KafkaTopicStatus struct {
 // observedKafkaTopic is what KafkaTopicHealth reads of an observed
 // KafkaTopic; Status is nil until the topic operator writes one.
 type observedKafkaTopic struct {
-	metav1.ObjectMeta `json:"metadata"`
-	Status            *KafkaTopicStatus `json:"status"`
+	observedMeta `json:"metadata"`
+	Status       *KafkaTopicStatus `json:"status"`
 }
 
 // TopicHealth is what a KafkaTopic's status says.
@@ -99,7 +99,7 @@ func KafkaTopicHealth(u *unstructured.Unstructured, now time.Time) TopicHealth {
 	if st == nil {
 		if created := kt.CreationTimestamp; !created.IsZero() && now.Sub(created.Time) > topicOperatorGrace {
 			return TopicHealth{Message: fmt.Sprintf("no status from the Strimzi topic operator after %s: does it watch namespace %s?",
-				topicOperatorGrace, kt.Namespace)}
+				topicOperatorGrace, u.GetNamespace())}
 		}
 		return TopicHealth{Message: "waiting for the Strimzi topic operator"}
 	}

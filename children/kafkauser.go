@@ -152,8 +152,8 @@ type KafkaUserStatus struct {
 // waits for them.
 func KafkaUserHealth(u *unstructured.Unstructured) string {
 	ku, ok := decode[struct {
-		metav1.ObjectMeta `json:"metadata"`
-		Status            *KafkaUserStatus `json:"status"`
+		observedMeta `json:"metadata"`
+		Status       *KafkaUserStatus `json:"status"`
 	}](u)
 	switch {
 	case !ok:

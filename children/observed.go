@@ -124,6 +124,22 @@ func ObservedFields(kind string) (fields Fields, whole bool) {
 	return fields, !listed
 }
 
+// ReadsMetadata reports whether the answer reads a metadata field of an
+// observed child. Of the fields the API server sets it reads generation and
+// creationTimestamp (observedMeta, health.go) and no other: an answer
+// strips them (frozen.go), so a reader may leave them out.
+func ReadsMetadata(name string) bool {
+	return !unreadMetadata[name]
+}
+
+var unreadMetadata = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range serverSetMetadata {
+		m[f] = f != "generation" && f != "creationTimestamp"
+	}
+	return m
+}()
+
 // Count is the number of observed children of every kind.
 func (o Observed) Count() int {
 	n := 0

@@ -68,7 +68,7 @@ func (w *wireReader) kinds(lean bool) (map[string]map[string]*unstructured.Unstr
 	return out, err
 }
 
-// child reads an observed child without its managedFields, keeps its
+// child reads an observed child without the metadata no answer reads, keeps its
 // last-applied annotation aside and, of its fields but apiVersion, kind,
 // metadata and status, only those named (all with nil fields); a child read
 // lean is kept whole as it came, for the answer that needs all of it.
@@ -151,7 +151,8 @@ func (w *wireReader) lean(fields children.Fields) (any, error) {
 	return m, err
 }
 
-// metadata reads a child's metadata without managedFields; lastApplied is
+// metadata reads a child's metadata without the fields no answer reads
+// (children.ReadsMetadata: managedFields, uid, owner references); lastApplied is
 // its last-applied annotation, raw, when it is a string and every annotation
 // is (else GetAnnotations would see none, and it stays in place).
 func (w *wireReader) metadata() (map[string]any, []byte, error) {
@@ -167,7 +168,7 @@ func (w *wireReader) metadata() (map[string]any, []byte, error) {
 			return nil, nil, err
 		}
 		switch {
-		case name == "managedFields":
+		case !children.ReadsMetadata(name): // managedFields, owner references, uid…
 			delete(meta, name) // a duplicate's last value is dropped all the same
 			err = tree.Skip(w.d)
 		case name == "annotations" && seenAnnotations:

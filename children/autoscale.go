@@ -62,7 +62,7 @@ func scalerReplicas(bp *graph.Blueprint, name string, current int64, observed Ob
 		if !ok {
 			return 0, false
 		}
-		_, paused := so.GetAnnotations()[AnnotationPausedReplicas]
+		_, paused := metadataEntry(so, "annotations", AnnotationPausedReplicas)
 		return current, !paused
 	}
 	i := slices.IndexFunc(bp.Streamlets, func(s graph.ResolvedStreamlet) bool {

@@ -130,6 +130,11 @@ func AppendJSON(dst []byte, cs []*Child) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
+		if cap(dst)-len(dst) < minFree {
+			// Double, where append grows a large slice by a quarter: the
+			// largest answer allocated five times its size that way.
+			dst = slices.Grow(dst, max(cap(dst), minFree))
+		}
 		var err error
 		if c.typed == nil {
 			dst, err = tree.Append(dst, c.obj.Object)
@@ -143,6 +148,10 @@ func AppendJSON(dst []byte, cs []*Child) ([]byte, error) {
 	return append(dst, ']'), nil
 }
 
+// minFree is the room AppendJSON keeps ahead of a child: more than most
+// children take.
+const minFree = 64 << 10
+
 // appendTyped appends a typed child's JSON, pruned as ToUnstructured prunes
 // its map.
 func appendTyped(dst []byte, obj any, scratch *bytes.Buffer) ([]byte, error) {
@@ -151,7 +160,7 @@ func appendTyped(dst []byte, obj any, scratch *bytes.Buffer) ([]byte, error) {
 		return dst, err
 	}
 	raw := scratch.Bytes()
-	if !bytes.Contains(raw, []byte("null")) && !bytes.Contains(raw, []byte("{}")) && !bytes.Contains(raw, []byte(`"status"`)) {
+	if !bytes.Contains(raw, []byte(":null")) && !bytes.Contains(raw, []byte("{}")) && !bytes.Contains(raw, []byte(`"status"`)) {
 		return append(dst, raw...), nil // nothing to prune (the bytes may be in strings: then the copy prunes nothing)
 	}
 	dst, _, err := appendPruned(dst, tree.NewDecoder(raw), true)

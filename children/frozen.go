@@ -138,6 +138,22 @@ func withAnnotation(u *unstructured.Unstructured, key, value string) *unstructur
 
 // hasAnnotation reports whether an observed child carries key=value.
 func hasAnnotation(u *unstructured.Unstructured, key, value string) bool {
-	v, ok := u.GetAnnotations()[key]
+	v, ok := metadataEntry(u, "annotations", key)
 	return ok && v == value
+}
+
+// label is a child's label key, "" without it.
+func label(u *unstructured.Unstructured, key string) string {
+	v, _ := metadataEntry(u, "labels", key)
+	return v
+}
+
+// metadataEntry is the entry key of a child's labels or annotations (field)
+// as GetLabels and GetAnnotations read it, without copying the map they
+// copy: ok is false where it is missing or not a string.
+func metadataEntry(u *unstructured.Unstructured, field, key string) (string, bool) {
+	m, _ := u.Object["metadata"].(map[string]any)
+	entries, _ := m[field].(map[string]any)
+	v, ok := entries[key].(string)
+	return v, ok
 }

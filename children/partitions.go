@@ -36,7 +36,7 @@ func keepPartitions(desired, observed *unstructured.Unstructured) string {
 // would make it anew, empty, and writes would move there silently. It notes
 // the change the spec asks for.
 func keepCluster(desired, observed *unstructured.Unstructured) string {
-	was, wants := observed.GetLabels()[LabelStrimziCluster], desired.GetLabels()[LabelStrimziCluster]
+	was, wants := label(observed, LabelStrimziCluster), label(desired, LabelStrimziCluster)
 	if was == "" || was == wants {
 		return ""
 	}

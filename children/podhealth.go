@@ -28,7 +28,7 @@ var troubleReasons = []string{"CrashLoopBackOff", "CreateContainerConfigError", 
 func PodsHealth(pods []*unstructured.Unstructured) map[string]PodHealth {
 	out := map[string]PodHealth{}
 	for _, u := range pods {
-		name := u.GetLabels()[LabelStreamlet]
+		name := label(u, LabelStreamlet)
 		if name == "" {
 			continue
 		}

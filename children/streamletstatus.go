@@ -45,7 +45,7 @@ func streamletStatuses(in statusInput, wasReady bool) ([]graph.StreamletStatus, 
 	for _, wk := range workloadKinds {
 		for _, u := range in.observed.All(wk.kind) {
 			h := wk.health(u)
-			name := u.GetLabels()[LabelStreamlet]
+			name := label(u, LabelStreamlet)
 			rolling[name] = rolling[name] || h.Rolling
 			if i, seen := index[name]; seen {
 				out[i].Message = joinMessages(out[i].Message, "also a "+wk.kind+": "+cmp.Or(h.Message, string(h.Phase)))

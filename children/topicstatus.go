@@ -73,7 +73,7 @@ func (t *topicTable) entry(name string) (*topicEntry, bool) {
 // health, whether it is retained or being released, and its notes.
 func (t *topicTable) addKafkaTopic(in statusInput, u *unstructured.Unstructured) {
 	e, seen := t.entry(topicName(u))
-	releasing := u.GetAnnotations()[AnnotationStrimziManaged] == "false"
+	releasing := hasAnnotation(u, AnnotationStrimziManaged, "false")
 	if !releasing && (!seen || e.status.Managed) {
 		e.status.Managed = true
 	}

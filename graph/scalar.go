@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Scalar is a YAML/JSON string, number or boolean, kept as written. Users
@@ -82,9 +84,11 @@ func (s Scalar) ToUnstructured() any {
 // literal, true or false.
 func (s Scalar) String() string {
 	if len(s.raw) > 0 && s.raw[0] == '"' {
-		var str string
-		_ = json.Unmarshal(s.raw, &str) // validated on decode
-		return str
+		// Validated on decode; invalid UTF-8 becomes U+FFFD (the error
+		// says so), as encoding/json decodes it. FuzzScalar holds it to
+		// sigs.k8s.io/json's decoding.
+		str, _ := jsontext.AppendUnquote(nil, s.raw)
+		return string(str)
 	}
 	return string(s.raw)
 }

@@ -58,5 +58,15 @@ func readAll(b []byte, r io.Reader, size int64) ([]byte, error) {
 	}
 }
 
+// answerRoom is the room made for the answer to a body of size bytes before
+// it is encoded: the children Metacontroller observed carry their
+// last-applied configuration, the answer they were, so an answer to a
+// running application is a third of its request (0.30 for 10 and 100
+// streamlets, 0.36 for the largest); one allocation where encoding would
+// otherwise grow the buffer step by step.
+func answerRoom(size int) int {
+	return max(size, 0) * 3 / 8
+}
+
 // bytesMinRead is how much room readAll makes for a read of unknown length.
 const bytesMinRead = 32 << 10

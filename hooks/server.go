@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -160,6 +161,7 @@ func hook[Req logged, Resp answer](h *Handler, name string, read func([]byte) (R
 		code := http.StatusOK
 		var body []byte
 		if err == nil {
+			*out = slices.Grow(*out, answerRoom(size))
 			if body, err = resp.encode(*out); err == nil {
 				*out = body[:0] // back to the pool, however it grew
 			}

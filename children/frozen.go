@@ -59,7 +59,7 @@ func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion 
 	out.SetName(u.GetName())
 	out.SetNamespace(u.GetNamespace())
 	if out.GetKind() == KafkaTopicKind {
-		keepPartitions(out, u)
+		keepObservedPartitions(out, u)
 	}
 	return out, nil
 }

@@ -12,19 +12,19 @@ import (
 // contract, or with an outlet's rename): Strimzi refuses a second KafkaTopic
 // for one topic, and dropping the first would delete the topic. The maps are
 // updated in place.
-func adoptHeldTopics(byName, byTopic map[string]*unstructured.Unstructured, observedTopics []*unstructured.Unstructured, observed Observed, notes map[string]string) {
+func adoptHeldTopics(byName, byTopic map[string]*KafkaTopic, observedTopics []*unstructured.Unstructured, observed Observed, notes map[string]string) {
 	for _, obs := range observedTopics {
 		name := obs.GetName()
 		d, ok := byTopic[topicName(obs)]
 		if _, desired := byName[name]; desired || !ok {
 			continue
 		}
-		if _, exists := observed.Get(KafkaTopicKind, d.GetName()); exists {
+		if _, exists := observed.Get(KafkaTopicKind, d.Name); exists {
 			continue
 		}
-		delete(byName, d.GetName())
-		notes[name] = fmt.Sprintf("kept as KafkaTopic %s, which already holds topic %s (Sluice would name it %s)", name, topicName(d), d.GetName())
-		d.SetName(name)
+		delete(byName, d.Name)
+		notes[name] = fmt.Sprintf("kept as KafkaTopic %s, which already holds topic %s (Sluice would name it %s)", name, d.topicName(), d.Name)
+		d.Name = name
 		byName[name] = d
 	}
 }

@@ -1,6 +1,7 @@
 package children
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -24,8 +25,10 @@ type KafkaTopic struct {
 
 // KafkaTopicSpec is Strimzi's topic spec.
 type KafkaTopicSpec struct {
-	TopicName  string                  `json:"topicName,omitempty"`
-	Partitions *int32                  `json:"partitions,omitempty"`
+	TopicName string `json:"topicName,omitempty"`
+	// Partitions is an int64, as the observed count the topic rules keep
+	// (partitions.go) may be: Strimzi's schema does not bound it.
+	Partitions *int64                  `json:"partitions,omitempty"`
 	Replicas   *int32                  `json:"replicas,omitempty"`
 	Config     map[string]graph.Scalar `json:"config,omitempty"`
 }
@@ -51,12 +54,24 @@ func NewKafkaTopic(bp *graph.Blueprint, t *graph.Topic, apiVersion string) *Kafk
 		},
 		Spec: KafkaTopicSpec{
 			TopicName:  t.Name,
-			Partitions: t.Partitions,
+			Partitions: widen(t.Partitions),
 			Replicas:   t.Replicas,
 			Config:     t.Config,
 		},
 	}
 }
+
+// widen is an optional count as an int64.
+func widen(n *int32) *int64 {
+	if n == nil {
+		return nil
+	}
+	w := int64(*n)
+	return &w
+}
+
+// topicName is a KafkaTopic's Kafka name: spec.topicName, else its name.
+func (t *KafkaTopic) topicName() string { return cmp.Or(t.Spec.TopicName, t.Name) }
 
 // KafkaTopicStatus is the part of Strimzi's KafkaTopic status that Sluice
 // reads.

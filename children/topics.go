@@ -30,11 +30,10 @@ type topicsKept struct {
 // topic; an error only where an observed topic cannot be answered as it was.
 func keepTopics(bp *graph.Blueprint, desired []*Child, observed Observed, unread Unread, kinds Kinds) ([]*Child, map[string]bool, map[string]string, error) {
 	k := topicsKept{answer: desired, retained: map[string]bool{}, notes: map[string]string{}}
-	byName, byTopic := map[string]*unstructured.Unstructured{}, map[string]*unstructured.Unstructured{}
+	byName, byTopic := map[string]*KafkaTopic{}, map[string]*KafkaTopic{}
 	for _, c := range desired {
-		if c.Kind() == KafkaTopicKind {
-			u := c.Object() // the rules edit it
-			byName[u.GetName()], byTopic[topicName(u)] = u, u
+		if t, ok := c.typed.(*KafkaTopic); ok { // every desired KafkaTopic: Desired builds it
+			byName[t.Name], byTopic[t.topicName()] = t, t
 		}
 	}
 	observedTopics := observed.All(KafkaTopicKind)
@@ -100,7 +99,7 @@ func topicName(u *unstructured.Unstructured) string {
 
 // keepSecond keeps a second KafkaTopic of a topic the blueprint still
 // wants under another object: deleting it would delete the topic.
-func keepSecond(kept, holder *unstructured.Unstructured) step {
+func keepSecond(kept *unstructured.Unstructured, holder *KafkaTopic) step {
 	unstructured.RemoveNestedField(kept.Object, "metadata", "annotations", AnnotationDeletion)
-	return step{kept, fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.GetName(), topicName(kept))}
+	return step{kept, fmt.Sprintf("KafkaTopic %s also names topic %s; kept, delete one of the two yourself", holder.Name, topicName(kept))}
 }

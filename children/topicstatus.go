@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
 	"github.com/sluice-dev/sluice/graph"
 )
 
@@ -20,7 +18,7 @@ func topicStatuses(in statusInput) []graph.TopicStatus {
 	t := newTopicTable(in.blueprint)
 	for _, c := range in.answered {
 		if c.Kind() == KafkaTopicKind {
-			t.addKafkaTopic(in, c.Object()) // a map already: keepTopics made it one
+			t.addKafkaTopic(in, answeredTopic(c))
 		}
 	}
 	return t.statuses()
@@ -69,18 +67,32 @@ func (t *topicTable) entry(name string) (*topicEntry, bool) {
 	return e, false
 }
 
+// topicIdentity is what the status reads of an answered KafkaTopic.
+type topicIdentity struct {
+	name, topic string
+	releasing   bool // marked strimzi.io/managed: "false"
+}
+
+// answeredTopic reads an answered KafkaTopic: built, or kept as a map.
+func answeredTopic(c *Child) topicIdentity {
+	if t, ok := c.typed.(*KafkaTopic); ok {
+		return topicIdentity{t.Name, t.topicName(), t.Annotations[AnnotationStrimziManaged] == "false"}
+	}
+	u := c.Object()
+	return topicIdentity{u.GetName(), topicName(u), hasAnnotation(u, AnnotationStrimziManaged, "false")}
+}
+
 // addKafkaTopic adds what an answered KafkaTopic says of its topic: its
 // health, whether it is retained or being released, and its notes.
-func (t *topicTable) addKafkaTopic(in statusInput, u *unstructured.Unstructured) {
-	e, seen := t.entry(topicName(u))
-	releasing := hasAnnotation(u, AnnotationStrimziManaged, "false")
-	if !releasing && (!seen || e.status.Managed) {
+func (t *topicTable) addKafkaTopic(in statusInput, kt topicIdentity) {
+	e, seen := t.entry(kt.topic)
+	if !kt.releasing && (!seen || e.status.Managed) {
 		e.status.Managed = true
 	}
-	retained := in.retained[u.GetName()]
+	retained := in.retained[kt.name]
 	e.status.Retained = e.status.Retained || retained
 	var m []string
-	if obs, ok := in.observed.Get(KafkaTopicKind, u.GetName()); ok {
+	if obs, ok := in.observed.Get(KafkaTopicKind, kt.name); ok {
 		h := KafkaTopicHealth(obs, in.now)
 		e.status.Ready = e.status.Ready && h.Ready
 		m = append(m, h.Message)
@@ -94,9 +106,9 @@ func (t *topicTable) addKafkaTopic(in statusInput, u *unstructured.Unstructured)
 			m = append(m, "no reader")
 		}
 	}
-	msg := joinNonEmpty(append(m, in.topicNotes[u.GetName()]))
-	if seen && !releasing {
-		msg = "KafkaTopic " + u.GetName() + ": " + msg
+	msg := joinNonEmpty(append(m, in.topicNotes[kt.name]))
+	if seen && !kt.releasing {
+		msg = "KafkaTopic " + kt.name + ": " + msg
 	}
 	e.messages = append(e.messages, msg)
 }

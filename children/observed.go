@@ -54,9 +54,12 @@ type Fields map[string]Fields
 // observedFields is, by kind, what the answer reads of an observed child
 // besides its apiVersion, kind, metadata and status: the fields of the
 // health readers' structs, and nothing of the children only counted. A kind
-// not listed is read whole (KafkaTopic's and ScaledObject's specs are read
-// by the topic and scaling rules; a KafkaUser is small).
+// not listed is read whole (ScaledObject's spec is read by the scaling
+// rules; a KafkaUser is small).
 var observedFields = map[string]Fields{
+	// The topic rules (topics.go, partitions.go) and inletPartitions
+	// (autoscale.go) read these; not the config, most of a topic's bytes.
+	KafkaTopicKind: {"spec": {"topicName": nil, "partitions": nil, "replicas": nil}},
 	// keepScalerReplicas (autoscale.go) reads spec.replicas too.
 	DeploymentKind:            joinFields(fieldsOf[observedDeployment](), Fields{"spec": {"replicas": nil}}),
 	SparkApplicationKind:      fieldsOf[observedSparkApplication](),

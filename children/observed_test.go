@@ -18,7 +18,7 @@ func TestObservedFields(t *testing.T) {
 		{SparkApplicationKind, Fields{"spec": {"executor": {"instances": nil}, "dynamicAllocation": {"enabled": nil, "minExecutors": nil}}, "status": nil}, false},
 		{FlinkDeploymentKind, Fields{"metadata": nil, "spec": {"job": {"parallelism": nil}}, "status": nil}, false},
 		{ConfigMapKind, Fields{}, false},
-		{KafkaTopicKind, nil, true},
+		{KafkaTopicKind, Fields{"spec": {"partitions": nil, "replicas": nil, "topicName": nil}}, false},
 		{ScaledObjectKind, nil, true},
 		{"Unknown", nil, true},
 	}

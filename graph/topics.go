@@ -112,18 +112,21 @@ func outletTopic(m *merged, s *Streamlet, o Port) Topic {
 		Name:    m.spec.Kafka.TopicPrefix + TopicName(m.name, s.Name, o.Name), Streamlet: s.Name, Outlet: o.Name,
 		Managed: true, Schema: o.Schema,
 		Partitions: defaults.Partitions, Replicas: defaults.Replicas,
-		Config: maps.Clone(defaults.Config),
+		// The defaults' map, shared by every topic that sets none of its
+		// own: a topic's config is never written once resolved.
+		Config: defaults.Config,
 	}
 	if o.Topic != nil {
 		t.Name = cmp.Or(o.Topic.Name, t.Name)
 		t.Managed = o.Topic.Managed == nil || *o.Topic.Managed
 		t.Partitions = cmp.Or(o.Topic.Partitions, t.Partitions)
 		t.Replicas = cmp.Or(o.Topic.Replicas, t.Replicas)
-		for k, v := range o.Topic.Config {
+		if len(o.Topic.Config) > 0 {
+			t.Config = maps.Clone(defaults.Config)
 			if t.Config == nil {
 				t.Config = map[string]Scalar{}
 			}
-			t.Config[k] = v
+			maps.Copy(t.Config, o.Topic.Config)
 		}
 	}
 	t.ObjectName = TopicObjectName(t.Name)

@@ -183,11 +183,13 @@ func parentEdits(t *testing.T, body []byte) [][]byte {
 }
 
 // childEdits are variants of a request whose children the fast reader reads
-// lean (children.ObservedFields): a Deployment without its last-applied
-// annotation (answered whole when frozen), and fields no reader reads given
-// the wrong types.
+// lean (children.ObservedFields): a Deployment, a ConfigMap and a KafkaTopic
+// without their last-applied annotation (answered whole when frozen), fields
+// no reader reads given the wrong types, and a KafkaTopic the topic rules
+// read (more partitions than the spec asks, another topic name).
 func childEdits(t *testing.T, body []byte) [][]byte {
 	t.Helper()
+	const topicKey = children.KafkaTopicKind + ".kafka.strimzi.io/v1"
 	var out [][]byte
 	for _, e := range []struct {
 		key  string
@@ -200,6 +202,17 @@ func childEdits(t *testing.T, body []byte) [][]byte {
 		{"Deployment.apps/v1", func(u map[string]any) { u["spec"].(map[string]any)["replicas"] = "x" }},
 		{"Deployment.apps/v1", func(u map[string]any) { u["spec"] = 5 }},
 		{"ConfigMap.v1", func(u map[string]any) { u["data"] = 5 }},
+		{topicKey, func(u map[string]any) {
+			delete(u["metadata"].(map[string]any)["annotations"].(map[string]any), children.AnnotationLastApplied)
+		}},
+		{topicKey, func(u map[string]any) { u["spec"].(map[string]any)["partitions"] = 1000 }},
+		{topicKey, func(u map[string]any) { u["spec"].(map[string]any)["config"] = "x" }},
+		{topicKey, func(u map[string]any) { u["spec"].(map[string]any)["topicName"] = "elsewhere" }},
+		{topicKey, func(u map[string]any) { // held under another name (held.go)
+			meta := u["metadata"].(map[string]any)
+			meta["name"] = "held-" + meta["name"].(string)
+			delete(meta["annotations"].(map[string]any), children.AnnotationLastApplied)
+		}},
 		{"ConfigMap.v1", func(u map[string]any) {
 			delete(u["metadata"].(map[string]any)["annotations"].(map[string]any), children.AnnotationLastApplied)
 		}},
@@ -212,8 +225,12 @@ func childEdits(t *testing.T, body []byte) [][]byte {
 		if len(byName) == 0 {
 			t.Fatalf("request has no %s to edit", e.key)
 		}
-		for _, name := range slices.Sorted(maps.Keys(byName)) {
-			e.edit(byName[name].(map[string]any))
+		for _, key := range slices.Sorted(maps.Keys(byName)) {
+			child := byName[key].(map[string]any)
+			e.edit(child)
+			meta := child["metadata"].(map[string]any)
+			delete(byName, key) // under its name, which the edit may change
+			byName[meta["namespace"].(string)+"/"+meta["name"].(string)] = child
 			break
 		}
 		b, err := json.Marshal(req)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
+	"github.com/sluice-dev/sluice/graph"
 	"github.com/sluice-dev/sluice/test/request"
 )
 
@@ -149,8 +150,9 @@ func unusual(body []byte) [][]byte {
 	}
 }
 
-// parentEdits are variants of a request whose parent's metadata the fast
-// reader leaves out of what graph reads only while its types are right.
+// parentEdits are variants of a request whose parent's metadata graph is
+// not given (unreadMetadata) has the wrong types: both readers leave it out,
+// and a good spec stays good.
 func parentEdits(t *testing.T, body []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
@@ -311,4 +313,43 @@ func FuzzReadBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		answerBoth(t, body)
 	})
+}
+
+// TestParentMetadataNotResolved: graph is given the parent without the
+// metadata it does not read (its annotations, kubectl's last-applied spec
+// among them, and managedFields), by either reader, and a good spec with
+// wrong types there (which the API server never writes) stays good.
+func TestParentMetadataNotResolved(t *testing.T) {
+	for _, body := range parentEdits(t, runningRequest(t, example(t, cra))) {
+		fast, err := readBody(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &Request{}
+		if err := unmarshalRequest(body, req); err != nil {
+			t.Fatal(err)
+		}
+		slow, err := readRequest(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []*reading{fast, slow} {
+			js, err := r.parentJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parent struct{ Metadata map[string]any }
+			if err := json.Unmarshal(js, &parent); err != nil {
+				t.Fatal(err)
+			}
+			for f := range unreadMetadata {
+				if _, ok := parent.Metadata[f]; ok {
+					t.Errorf("graph is given the parent's metadata.%s", f)
+				}
+			}
+			if res, err := syncReading(r, now); err != nil || res.Status.Phase != graph.PhaseRunning {
+				t.Errorf("phase %s, want Running: %v %q", res.Status.Phase, err, res.Status.Problems)
+			}
+		}
+	}
 }

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"strconv"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/sluice-dev/sluice/children/tree"
 )
 
@@ -84,11 +81,13 @@ func joinObject(members [][]byte) []byte {
 	return append(js, '}')
 }
 
-// parentMetadata reads the parent's metadata and its identity. It returns
-// the metadata for graph, without managedFields and annotations (graph reads
-// only the name, namespace and generation; both are big) when both have the
-// types graph would decode them into, else nil: graph then reads it whole and
-// says what is wrong.
+// unreadMetadata are the parent's metadata fields graph is not given: it
+// reads the name, namespace and generation, and these are the big ones
+// (kubectl's last-applied annotation holds the spec again).
+var unreadMetadata = map[string]bool{"annotations": true, "managedFields": true}
+
+// parentMetadata reads the parent's metadata and its identity, and returns
+// it for graph, without unreadMetadata.
 func (w *wireReader) parentMetadata() ([]byte, error) {
 	if w.d.PeekKind() != '{' {
 		return nil, w.canonical()
@@ -97,7 +96,7 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 		return nil, err
 	}
 	var members [][]byte
-	prev, first, whole := "", true, false
+	prev, first := "", true
 	for w.d.PeekKind() != '}' {
 		from := w.skipSpace(int(w.d.InputOffset()))
 		name, err := w.r.Name(w.d)
@@ -109,7 +108,6 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 		}
 		prev, first = name, false
 		p := &w.req.parent
-		drop := false
 		switch name {
 		case "name":
 			p.name, err = w.canonicalString()
@@ -119,45 +117,23 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 			p.uid, err = w.canonicalString()
 		case "generation":
 			p.generation, err = w.canonicalInt()
-		case "annotations":
-			drop, err = w.checked(typedAs[map[string]string])
-		case "managedFields":
-			drop, err = w.checked(typedAs[[]metav1.ManagedFieldsEntry])
+		case "annotations", "managedFields": // unreadMetadata
+			if err := tree.Skip(w.d); err != nil {
+				return nil, err
+			}
+			continue
 		default:
 			err = w.canonical()
 		}
 		if err != nil {
 			return nil, err
 		}
-		whole = whole || (!drop && (name == "annotations" || name == "managedFields"))
-		if !drop {
-			members = append(members, w.body[from:w.d.InputOffset()])
-		}
+		members = append(members, w.body[from:w.d.InputOffset()])
 	}
 	if _, err := w.d.ReadToken(); err != nil {
 		return nil, err
 	}
-	if whole {
-		return nil, nil
-	}
 	return joinObject(members), nil
-}
-
-// checked reads a canonical value of the parent and reports whether typed
-// says it has the types graph decodes it into.
-func (w *wireReader) checked(typed func([]byte) bool) (bool, error) {
-	start := w.skipSpace(int(w.d.InputOffset()))
-	if err := w.canonical(); err != nil {
-		return false, err
-	}
-	return typed(w.body[start:w.d.InputOffset()]), nil
-}
-
-// typedAs reports whether raw decodes into a T as graph.FromJSON decodes
-// the parent: encoding/json's semantics, on the JSON v2 decoder.
-func typedAs[T any](raw []byte) bool {
-	var v T
-	return jsonv1.Unmarshal(raw, &v) == nil
 }
 
 // canonicalString reads a value of the parent; a string's value, else "".

@@ -66,14 +66,24 @@ func readRequest(req *Request) (*reading, error) {
 	return &reading{
 		head: headOf(parent), obs: obs, pods: relatedPods(req), previous: previousStatus(parent),
 		parentJSON: func() ([]byte, error) {
-			// Everything but the status, which is read separately: a bad
-			// status must not block a good spec. A shallow copy: nothing
-			// here is written.
+			// Everything but the status, which is read separately (a bad
+			// status must not block a good spec), and the metadata graph
+			// does not read (unreadMetadata). Shallow copies: nothing here
+			// is written.
 			obj := make(map[string]any, len(parent.Object))
 			for k, v := range parent.Object {
 				if k != "status" {
 					obj[k] = v
 				}
+			}
+			if meta, ok := obj["metadata"].(map[string]any); ok {
+				kept := make(map[string]any, len(meta))
+				for k, v := range meta {
+					if !unreadMetadata[k] {
+						kept[k] = v
+					}
+				}
+				obj["metadata"] = kept
 			}
 			return json.Marshal(obj)
 		},

@@ -160,11 +160,29 @@ func appendTyped(dst []byte, obj any, scratch *bytes.Buffer) ([]byte, error) {
 		return dst, err
 	}
 	raw := scratch.Bytes()
-	if !bytes.Contains(raw, []byte(":null")) && !bytes.Contains(raw, []byte("{}")) && !bytes.Contains(raw, []byte(`"status"`)) {
-		return append(dst, raw...), nil // nothing to prune (the bytes may be in strings: then the copy prunes nothing)
+	if !prunable(raw) {
+		return append(dst, raw...), nil
 	}
 	dst, _, err := appendPruned(dst, tree.NewDecoder(raw), true)
 	return dst, err
+}
+
+// prunable reports whether compact JSON may hold what appendPruned drops: a
+// member whose value is null or an empty object (an object emptied by
+// pruning holds one), or a member named status. Bytes in strings may say
+// yes; the copy then prunes nothing.
+func prunable(raw []byte) bool {
+	for i := 0; ; i++ {
+		colon := bytes.IndexByte(raw[i:], ':')
+		if colon < 0 {
+			return false
+		}
+		i += colon
+		rest := raw[i+1:]
+		if bytes.HasPrefix(rest, []byte("null")) || bytes.HasPrefix(rest, []byte("{}")) || bytes.HasSuffix(raw[:i], []byte(`"status"`)) {
+			return true
+		}
+	}
 }
 
 // appendPruned copies the next value of d to dst as prune leaves it: no

@@ -133,5 +133,35 @@ func FuzzAppendPruned(f *testing.F) {
 		if diff := cmp.Diff(normalized(t, want), normalized(t, got)); diff != "" {
 			t.Errorf("appendPruned(%s) = %s, not prune's map (-want +got):\n%s", data, js, diff)
 		}
+		// What prunable passes (compact JSON, as the encoder writes it) has
+		// nothing to prune.
+		var compact bytes.Buffer
+		if json.Compact(&compact, data) == nil && !prunable(compact.Bytes()) {
+			if pruned, _, _ := appendPruned(nil, tree.NewDecoder(compact.Bytes()), true); !bytes.Equal(pruned, compact.Bytes()) {
+				t.Errorf("prunable(%s) = false, but it prunes to %s", compact.Bytes(), pruned)
+			}
+		}
 	})
+}
+
+func TestPrunable(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{`{"a":1,"b":"x","c":[null,{}]}`, false},
+		{`{"a":null}`, true},
+		{`{"a":{"b":{}}}`, true},
+		{`{"status":{"replicas":1}}`, true},
+		{`{"a":"{} null"}`, false}, // in a string, but not after a colon
+		{`{"a":"x:null"}`, true},   // in a string: a needless copy
+	} {
+		if got := prunable([]byte(tc.in)); got != tc.want {
+			t.Errorf("prunable(%s) = %v, want %v", tc.in, got, tc.want)
+		}
+		// Where prunable says no, there is nothing to prune.
+		if pruned, _, _ := appendPruned(nil, tree.NewDecoder([]byte(tc.in)), true); !prunable([]byte(tc.in)) && string(pruned) != tc.in {
+			t.Errorf("prunable(%s) = false, but it prunes to %s", tc.in, pruned)
+		}
+	}
 }

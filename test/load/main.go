@@ -66,6 +66,16 @@ func run(addr, example, largest string, pid int, d time.Duration, workers int) e
 	}
 	fmt.Printf("in-process handler: %s per sync on one core, %s of CPU per sync (the garbage collector's included)\n",
 		inProcess.Round(time.Microsecond), cpuPerSync.Round(time.Microsecond))
+	scan, err := median(body, d/4, request.Scan)
+	if err != nil {
+		return err
+	}
+	generic, err := median(body, d/4, request.Generic)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("floors in process, same bytes: scan %s, generic round trip %s; the in-process handler is %.2f of generic, %.1fx scan\n",
+		scan.Round(time.Microsecond), generic.Round(time.Microsecond), ratio(inProcess, generic), ratio(inProcess, scan))
 
 	failed := false
 	phase := func(name, path, method string, body []byte, clients int) *result {
@@ -76,8 +86,8 @@ func run(addr, example, largest string, pid int, d time.Duration, workers int) e
 	}
 	base1 := phase("GET /healthz", "/healthz", http.MethodGet, nil, 1)
 	sync1 := phase("POST /sync", "/sync", http.MethodPost, body, 1)
-	fmt.Printf("1 client: /sync p50 %.1fx /healthz's, p99 %.1fx\n",
-		float64(sync1.pct(50))/float64(base1.pct(50)), float64(sync1.pct(99))/float64(base1.pct(99)))
+	fmt.Printf("1 client: /sync p50 %.1fx /healthz's, p99 %.1fx; p50 %.2f of the generic round trip, %.1fx the scan floor\n",
+		ratio(sync1.pct(50), base1.pct(50)), ratio(sync1.pct(99), base1.pct(99)), ratio(sync1.pct(50), generic), ratio(sync1.pct(50), scan))
 	baseN := phase("GET /healthz", "/healthz", http.MethodGet, nil, workers)
 	cpu0 := cpuTime(pid)
 	syncN := phase("POST /sync", "/sync", http.MethodPost, body, workers)
@@ -199,6 +209,22 @@ func inProcessSync(body []byte, d time.Duration) (median, cpu time.Duration, err
 	slices.Sort(runs)
 	return runs[len(runs)/2], cpu, nil
 }
+
+// median is the median time of floor on body, run for d (5 runs at least).
+func median(body []byte, d time.Duration, floor func([]byte) error) (time.Duration, error) {
+	var runs []time.Duration
+	for deadline := time.Now().Add(d); len(runs) < 5 || time.Now().Before(deadline); {
+		t0 := time.Now()
+		if err := floor(body); err != nil {
+			return 0, err
+		}
+		runs = append(runs, time.Since(t0))
+	}
+	slices.Sort(runs)
+	return runs[len(runs)/2], nil
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
 // cpuTime is the CPU time (user and system) a process has used so far, from
 // /proc/<pid>/stat; 0 when it cannot be read.

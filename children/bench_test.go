@@ -61,3 +61,68 @@ func BenchmarkToUnstructured(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendJSON writes the children of a 100-streamlet application
+// into the answer: typed, as the server does (AppendJSON), beside the maps
+// it wrote before (ToUnstructured, then tree.Append) and encoding/json's
+// Marshal of those maps.
+func BenchmarkAppendJSON(b *testing.B) {
+	bp, problems := graph.ResolveJSON(request.Application(100))
+	if len(problems) > 0 {
+		b.Fatal(problems)
+	}
+	built := func() []*Child {
+		cs, _, err := Desired(bp, allKinds)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return cs
+	}
+	typed := built()
+	for _, c := range []struct {
+		name  string
+		write func(dst []byte) ([]byte, error)
+	}{
+		{"typed", func(dst []byte) ([]byte, error) { return AppendJSON(dst, typed) }},
+		{"ToUnstructured+tree", func(dst []byte) ([]byte, error) {
+			dst = append(dst, '[')
+			for i, obj := range typed {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				u, err := ToUnstructured(obj.typed)
+				if err != nil {
+					return dst, err
+				}
+				if dst, err = tree.Append(dst, u.Object); err != nil {
+					return dst, err
+				}
+			}
+			return append(dst, ']'), nil
+		}},
+		{"ToUnstructured+encoding-json", func(dst []byte) ([]byte, error) {
+			objs := make([]any, len(typed))
+			for i, obj := range typed {
+				u, err := ToUnstructured(obj.typed)
+				if err != nil {
+					return dst, err
+				}
+				objs[i] = u.Object
+			}
+			js, err := json.Marshal(objs)
+			return append(dst, js...), err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var dst []byte
+			for b.Loop() {
+				var err error
+				if dst, err = c.write(dst[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(len(dst)))
+		})
+	}
+}

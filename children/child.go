@@ -19,8 +19,9 @@ import (
 // object it was built as until the answer is written: AppendJSON encodes it
 // straight from its struct, as ToUnstructured's map would encode, without
 // making the map. A child answered as last applied is a map, and so is a
-// built child once a rule asks for its Object to edit it (a KafkaTopic whose
-// partitions never shrink, an autoscaled Deployment's replicas).
+// built child once something asks for its Object: a rule that edits it as a
+// map (an autoscaled Deployment's replicas), Sync and Finalize's Response.
+// The topic rules edit the built KafkaTopic itself.
 type Child struct {
 	typed typedObject // nil once the child is a map
 	obj   *unstructured.Unstructured
@@ -120,9 +121,9 @@ func SortChildren(cs []*Child) {
 // AppendJSON appends the children as one JSON array, [] when there are
 // none. A map child is written as json.Marshal writes it (tree.Append); a
 // typed child is encoded with encoding/json's semantics (the JSON v2
-// encoder, BenchmarkAppendJSON) and copied without what ToUnstructured
-// prunes: the child decodes to the map Object would make, keys in the
-// struct's order instead of sorted.
+// encoder: BenchmarkAppendJSON has it beside the other paths) and copied
+// without what ToUnstructured prunes: the child decodes to the map Object
+// would make, keys in the struct's order instead of sorted.
 func AppendJSON(dst []byte, cs []*Child) ([]byte, error) {
 	var scratch bytes.Buffer
 	dst = append(dst, '[')

@@ -75,13 +75,14 @@ const MaxRequestBytes = 2*2*maxObjectBytes + observedCopies*(maxTopics*maxTopicB
 // LargeRequestsBudget bounds the declared bytes of the large requests the
 // hook reads and answers at once (Config.LargeRequestsBudget): what the
 // hook's 2Gi memory limit (manifests/base/deployment.yaml, GOMEMLIMIT
-// 2,048,000,000 bytes, 95% of it) holds with room. Answering takes about 5.1
-// bytes of heap in use per byte of body, the bodies included, at the largest
-// application's shape: two of its 122.0 MiB requests at once peaked at
-// 1,245 MiB in use (BenchmarkSyncLargestTwice), so 256 MiB of bodies peak
-// near 1.3 GiB, and the collector has the rest up to GOMEMLIMIT (the
-// resident set grows towards GOMEMLIMIT before the collector works harder:
-// 1.63-1.88 GiB measured by make load). Two of the largest measured requests
-// are answered together; a request near MaxRequestBytes shares the hook
-// with less, and waits for its turn (within the 9 s timeout) instead.
+// 2,048,000,000 bytes, 95% of it) holds with room. Answering takes about 4.2
+// bytes of heap in use per byte of body, the bodies and the garbage not yet
+// collected included, at the largest application's shape: two of its
+// 122.0 MiB requests at once peaked at 980-1,033 MiB in use
+// (BenchmarkSyncLargestTwice), so 256 MiB of bodies peak near 1.1 GiB, and
+// the collector has the rest up to GOMEMLIMIT (make load measured a peak
+// resident set of 1.1 GiB for two of the largest at once). Two of the
+// largest measured requests are answered together; a request near
+// MaxRequestBytes shares the hook with less, and waits for its turn (within
+// the 9 s timeout) instead.
 const LargeRequestsBudget = 256 << 20

@@ -28,6 +28,19 @@ func TestChildListNeverNull(t *testing.T) {
 			t.Errorf("%s marshals as %s, want an empty children array", name, b)
 		}
 	}
+	// The server's own encoding of an answer (encode.go).
+	for name, s := range map[string]*served{
+		"zero answer":  {},
+		"empty answer": {children.Result{Children: []*children.Child{}}},
+	} {
+		b, err := s.encode(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"children":[]`) || !json.Valid(b) {
+			t.Errorf("the server writes the %s as %s, want an empty children array", name, b)
+		}
+	}
 }
 
 // raisePartitions simulates a KafkaTopic whose partitions were raised outside

@@ -189,8 +189,8 @@ func prunable(raw []byte) bool {
 // appendPruned copies the next value of d to dst as prune leaves it: no
 // member whose value is null, nor one whose object is empty once pruned
 // (but for meaningfulEmpty's), and at the top no status. Arrays keep their
-// elements; objects in them are pruned. empty reports an object left with
-// no members.
+// elements; objects in them are pruned, arrays in them are not (as prune).
+// empty reports an object left with no members.
 func appendPruned(dst []byte, d *jsontext.Decoder, top bool) (out []byte, empty bool, err error) {
 	switch d.PeekKind() {
 	case '{':
@@ -237,6 +237,14 @@ func appendPruned(dst []byte, d *jsontext.Decoder, top bool) (out []byte, empty 
 		for i := 0; d.PeekKind() != ']'; i++ {
 			if i > 0 {
 				dst = append(dst, ',')
+			}
+			if d.PeekKind() == '[' { // as prune: an array in an array is left as it is
+				var v jsontext.Value
+				if v, err = d.ReadValue(); err != nil {
+					return dst, false, err
+				}
+				dst = append(dst, v...)
+				continue
 			}
 			if dst, _, err = appendPruned(dst, d, false); err != nil {
 				return dst, false, err

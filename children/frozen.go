@@ -149,11 +149,18 @@ func label(u *unstructured.Unstructured, key string) string {
 }
 
 // metadataEntry is the entry key of a child's labels or annotations (field)
-// as GetLabels and GetAnnotations read it, without copying the map they
-// copy: ok is false where it is missing or not a string.
+// as GetLabels and GetAnnotations read it, without the copy of the map they
+// make: a null value is "", and a value neither a string nor null hides
+// every entry (TestMetadataEntry).
 func metadataEntry(u *unstructured.Unstructured, field, key string) (string, bool) {
 	m, _ := u.Object["metadata"].(map[string]any)
 	entries, _ := m[field].(map[string]any)
-	v, ok := entries[key].(string)
-	return v, ok
+	for _, v := range entries {
+		if _, isString := v.(string); !isString && v != nil {
+			return "", false
+		}
+	}
+	v, ok := entries[key]
+	s, _ := v.(string)
+	return s, ok
 }

@@ -79,3 +79,28 @@ func TestFrozenNeverAnswersALeanChild(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataEntry: labels and annotations are read as GetLabels and
+// GetAnnotations read them, malformed maps included.
+func TestMetadataEntry(t *testing.T) {
+	for _, entries := range []any{
+		nil, "x", map[string]any{},
+		map[string]any{"k": "v", "o": "w"},
+		map[string]any{"k": nil, "o": "w"},
+		map[string]any{"k": "v", "o": 5},
+		map[string]any{"k": 5},
+		map[string]any{"o": "w"},
+	} {
+		for _, field := range []string{"labels", "annotations"} {
+			u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{field: entries}}}
+			want := u.GetLabels()
+			if field == "annotations" {
+				want = u.GetAnnotations()
+			}
+			wantV, wantOK := want["k"]
+			if v, ok := metadataEntry(u, field, "k"); v != wantV || ok != wantOK {
+				t.Errorf("%s %v: metadataEntry = %q, %v; Get%s gives %q, %v", field, entries, v, ok, field, wantV, wantOK)
+			}
+		}
+	}
+}

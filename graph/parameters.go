@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -114,6 +115,11 @@ func checkValue(t ParameterType, pattern *regexp.Regexp, v Scalar) error {
 	}
 	if numErr, ok := err.(*strconv.NumError); ok {
 		return fmt.Errorf("%s is not a %s (%v)", v.quoted(), t, numErr.Err)
+	}
+	if err == nil && (t == TypeInt32 || t == TypeInt64 || t == TypeDouble) && !json.Valid([]byte(text)) {
+		// strconv reads "+50", "007", ".5" and "Inf"; the streamlet's
+		// configuration file is JSON, where they are no numbers.
+		return fmt.Errorf("%s is not a %s (not a JSON number)", v.quoted(), t)
 	}
 	return err
 }

@@ -3,6 +3,8 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -56,6 +58,28 @@ func (s Scalar) MarshalJSON() ([]byte, error) {
 		return []byte(`""`), nil
 	}
 	return s.raw, nil
+}
+
+// MarshalJSONTo writes the value as ToUnstructured gives it, for the JSON v2
+// encoder, which writes the hook's typed children (children.AppendJSON):
+// 1e3 as 1000, a string's invalid UTF-8 as U+FFFD, as the child's map
+// writes them; a number beyond float64's range is an error, as it is for
+// the map.
+func (s Scalar) MarshalJSONTo(enc *jsontext.Encoder) error {
+	switch v := s.ToUnstructured().(type) {
+	case string:
+		return enc.WriteToken(jsontext.String(v))
+	case bool:
+		return enc.WriteToken(jsontext.Bool(v))
+	case int64:
+		return enc.WriteToken(jsontext.Int(v))
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("scalar %s is beyond a float64", s.raw)
+		}
+		return enc.WriteToken(jsontext.Float(v))
+	}
+	return fmt.Errorf("scalar %s has no JSON value", s.raw)
 }
 
 // ToUnstructured is the value as decoding its JSON gives it: a string, an

@@ -185,6 +185,15 @@ func TestValidateProblems(t *testing.T) {
 			s.ConfigParameters = []ConfigParameter{{Key: "rate", Type: TypeInt32}}
 			s.Config = map[string]Scalar{"rate": StringScalar("fast")}
 		}, ErrBadValue, []string{"spec.streamlets[egress].config[rate]", "not a int32"}},
+		{"int not in JSON's syntax", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "rate", Type: TypeInt32, Default: ptr(StringScalar("+50"))}}
+		}, ErrBadValue, []string{"spec.streamlets[egress].configParameters[rate].default", "not a JSON number"}},
+		{"double not in JSON's syntax", func(t *testing.T, a *StreamingApplication) {
+			s := streamlet(t, a, "egress")
+			s.ConfigParameters = []ConfigParameter{{Key: "ratio", Type: TypeDouble}}
+			s.Config = map[string]Scalar{"ratio": StringScalar(".5")}
+		}, ErrBadValue, []string{"spec.streamlets[egress].config[ratio]", "not a JSON number"}},
 		{"int32 overflow", func(t *testing.T, a *StreamingApplication) {
 			s := streamlet(t, a, "egress")
 			s.ConfigParameters = []ConfigParameter{{Key: "rate", Type: TypeInt32, Default: ptr(StringScalar("3000000000"))}}

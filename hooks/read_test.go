@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/sluice-dev/sluice/children"
 	"github.com/sluice-dev/sluice/graph"
@@ -65,18 +66,19 @@ func answerBoth(t *testing.T, body []byte) {
 	}
 }
 
-// sameJSON reports whether two answers decode to the same values; both
-// empty (no answer) counts as the same.
+// sameJSON reports whether two answers decode to the same values, as
+// Metacontroller decodes them (sigs.k8s.io/json: integers int64, so 1e3 and
+// 1000 differ); both empty (no answer) counts as the same.
 func sameJSON(t *testing.T, a, b []byte) bool {
 	t.Helper()
 	if len(a) == 0 || len(b) == 0 {
 		return len(a) == len(b)
 	}
 	var va, vb any
-	if err := json.Unmarshal(a, &va); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(a, &va); err != nil {
 		t.Fatalf("answer does not decode: %v: %.300s", err, a)
 	}
-	if err := json.Unmarshal(b, &vb); err != nil {
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(b, &vb); err != nil {
 		t.Fatalf("answer does not decode: %v: %.300s", err, b)
 	}
 	if diff := cmp.Diff(vb, va); diff != "" {
@@ -151,7 +153,7 @@ func unusual(body []byte) [][]byte {
 }
 
 // parentEdits are variants of a request whose parent's metadata graph is
-// not given (unreadMetadata) has the wrong types: both readers leave it out,
+// not given (unresolvedMetadata) has the wrong types: both readers leave it out,
 // and a good spec stays good.
 func parentEdits(t *testing.T, body []byte) [][]byte {
 	t.Helper()
@@ -342,7 +344,7 @@ func TestParentMetadataNotResolved(t *testing.T) {
 			if err := json.Unmarshal(js, &parent); err != nil {
 				t.Fatal(err)
 			}
-			for f := range unreadMetadata {
+			for f := range unresolvedMetadata {
 				if _, ok := parent.Metadata[f]; ok {
 					t.Errorf("graph is given the parent's metadata.%s", f)
 				}

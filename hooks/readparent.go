@@ -81,13 +81,13 @@ func joinObject(members [][]byte) []byte {
 	return append(js, '}')
 }
 
-// unreadMetadata are the parent's metadata fields graph is not given: it
+// unresolvedMetadata are the parent's metadata fields graph is not given: it
 // reads the name, namespace and generation, and these are the big ones
 // (kubectl's last-applied annotation holds the spec again).
-var unreadMetadata = map[string]bool{"annotations": true, "managedFields": true}
+var unresolvedMetadata = map[string]bool{"annotations": true, "managedFields": true}
 
 // parentMetadata reads the parent's metadata and its identity, and returns
-// it for graph, without unreadMetadata.
+// it for graph, without unresolvedMetadata.
 func (w *wireReader) parentMetadata() ([]byte, error) {
 	if w.d.PeekKind() != '{' {
 		return nil, w.canonical()
@@ -117,7 +117,7 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 			p.uid, err = w.canonicalString()
 		case "generation":
 			p.generation, err = w.canonicalInt()
-		case "annotations", "managedFields": // unreadMetadata
+		case "annotations", "managedFields": // unresolvedMetadata
 			if err := tree.Skip(w.d); err != nil {
 				return nil, err
 			}

@@ -68,7 +68,7 @@ func readRequest(req *Request) (*reading, error) {
 		parentJSON: func() ([]byte, error) {
 			// Everything but the status, which is read separately (a bad
 			// status must not block a good spec), and the metadata graph
-			// does not read (unreadMetadata). Shallow copies: nothing here
+			// does not read (unresolvedMetadata). Shallow copies: nothing here
 			// is written.
 			obj := make(map[string]any, len(parent.Object))
 			for k, v := range parent.Object {
@@ -79,7 +79,7 @@ func readRequest(req *Request) (*reading, error) {
 			if meta, ok := obj["metadata"].(map[string]any); ok {
 				kept := make(map[string]any, len(meta))
 				for k, v := range meta {
-					if !unreadMetadata[k] {
+					if !unresolvedMetadata[k] {
 						kept[k] = v
 					}
 				}

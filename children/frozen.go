@@ -3,6 +3,7 @@ package children
 import (
 	"fmt"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children/tree"
@@ -23,9 +24,10 @@ var serverSetMetadata = []string{
 // nothing, for a spec Sluice cannot use (and the base of finalize's answer).
 func frozen(observed Observed, unread Unread, kinds Kinds) ([]*Child, error) {
 	out := []*Child{}
+	var l lastApplied
 	for _, kind := range observed.Kinds() {
 		for _, u := range observed.All(kind) {
-			kept, err := asLastApplied(u, unread[kind][u.GetName()], kinds[kind])
+			kept, err := l.answer(u, unread[kind][u.GetName()], kinds[kind])
 			if err != nil {
 				return nil, err
 			}
@@ -36,7 +38,16 @@ func frozen(observed Observed, unread Unread, kinds Kinds) ([]*Child, error) {
 	return out, nil
 }
 
-// asLastApplied returns an observed child as the hook last answered it, under
+// lastApplied answers observed children as last applied, one after
+// another, reusing from child to child its buffer and the strings of the
+// names it has decoded (every last-applied configuration of a kind has the
+// same ones). The zero lastApplied is ready.
+type lastApplied struct {
+	r    tree.Reader
+	text []byte // the configuration being decoded, unquoted
+}
+
+// answer returns an observed child as the hook last answered it, under
 // the apiVersion of the request's key for its kind: a Strimzi upgrade from
 // v1beta2 to v1 must not make an answered child a different kind. Its
 // last-applied configuration is raw, the annotation as it came on the wire,
@@ -45,11 +56,11 @@ func frozen(observed Observed, unread Unread, kinds Kinds) ([]*Child, error) {
 // object, decoded whole from the wire when it was read lean. Either way nothing the API server sets is answered (a last-applied
 // written by an older hook or by hand may carry it too), and a KafkaTopic's
 // partitions never fall below the observed count.
-func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion string) (*unstructured.Unstructured, error) {
-	out := decodeLastApplied(u, unread.LastApplied)
+func (l *lastApplied) answer(u *unstructured.Unstructured, unread UnreadChild, apiVersion string) (*unstructured.Unstructured, error) {
+	out := l.decode(u, unread.LastApplied)
 	if out == nil {
 		var err error
-		if out, err = wholeObserved(u, unread.Object); err != nil {
+		if out, err = l.wholeObserved(u, unread.Object); err != nil {
 			return nil, err
 		}
 	}
@@ -64,23 +75,24 @@ func asLastApplied(u *unstructured.Unstructured, unread UnreadChild, apiVersion 
 	return out, nil
 }
 
-// decodeLastApplied decodes a child's last-applied configuration; nil when it
+// decode decodes a child's last-applied configuration; nil when it
 // has none or it is not an object with a kind. The configuration is decoded
 // as unstructured.Unstructured decodes it, by the fast decoder first and by
 // apimachinery's own where that one refuses it.
-func decodeLastApplied(u *unstructured.Unstructured, raw []byte) *unstructured.Unstructured {
+func (l *lastApplied) decode(u *unstructured.Unstructured, raw []byte) *unstructured.Unstructured {
 	var data []byte
 	if raw != nil {
 		var err error
-		if data, err = tree.Unquote(raw); err != nil {
+		if l.text, err = jsontext.AppendUnquote(l.text[:0], raw); err != nil {
 			return nil
 		}
+		data = l.text // the decoded strings are copies: the next child reuses it
 	} else if s, ok := u.GetAnnotations()[AnnotationLastApplied]; ok {
 		data = []byte(s)
 	} else {
 		return nil
 	}
-	if obj, err := tree.DecodeObject(data); err == nil {
+	if obj, err := l.r.DecodeObject(data); err == nil {
 		if out := (&unstructured.Unstructured{Object: obj}); out.GroupVersionKind().Kind != "" {
 			return out
 		}
@@ -97,11 +109,11 @@ func decodeLastApplied(u *unstructured.Unstructured, raw []byte) *unstructured.U
 // the lean child, which lacks the fields its readers skip: answering it
 // would strip them (hooks read the child by tree.Skip, which accepts what
 // tree.Decode accepts, so this fails only on a defect).
-func wholeObserved(u *unstructured.Unstructured, raw []byte) (*unstructured.Unstructured, error) {
+func (l *lastApplied) wholeObserved(u *unstructured.Unstructured, raw []byte) (*unstructured.Unstructured, error) {
 	if raw == nil {
 		return u.DeepCopy(), nil
 	}
-	obj, err := tree.DecodeObject(raw)
+	obj, err := l.r.DecodeObject(raw)
 	if err != nil {
 		return nil, fmt.Errorf("observed %s %s, read without the fields no reader reads, does not decode whole: %w", u.GetKind(), u.GetName(), err)
 	}

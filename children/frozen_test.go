@@ -41,7 +41,8 @@ func TestAsLastAppliedStripsServerFields(t *testing.T) {
 		"unreadable last-applied": observed("{not json"),
 		"polluted last-applied":   observed(polluted),
 	} {
-		got, err := asLastApplied(u, UnreadChild{}, "v1")
+		var l lastApplied
+		got, err := l.answer(u, UnreadChild{}, "v1")
 		if err != nil {
 			t.Fatal(err)
 		}

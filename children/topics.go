@@ -37,6 +37,7 @@ func keepTopics(bp *graph.Blueprint, desired []*Child, observed Observed, unread
 		}
 	}
 	observedTopics := observed.All(KafkaTopicKind)
+	var last lastApplied
 	adoptHeldTopics(byName, byTopic, observedTopics, observed, k.notes)
 	released := map[string]bool{}
 	for _, t := range bp.Topics {
@@ -50,7 +51,7 @@ func keepTopics(bp *graph.Blueprint, desired []*Child, observed Observed, unread
 			k.note(name, joinMessages(keepPartitions(d, obs), keepCluster(d, obs)))
 			continue
 		}
-		kept, err := asLastApplied(obs, unread[KafkaTopicKind][name], kinds[KafkaTopicKind])
+		kept, err := last.answer(obs, unread[KafkaTopicKind][name], kinds[KafkaTopicKind])
 		if err != nil {
 			return nil, nil, nil, err
 		}

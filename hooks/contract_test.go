@@ -47,7 +47,7 @@ func asSluiceParent(t *testing.T, req *Request, parentYAML string) {
 }
 
 // lastAppliedOf decodes every captured child's last-applied annotation,
-// independently of asLastApplied.
+// independently of children's lastApplied.
 func lastAppliedOf(t *testing.T, req *Request) []*unstructured.Unstructured {
 	t.Helper()
 	var out []*children.Child

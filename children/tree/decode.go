@@ -25,8 +25,21 @@ var ErrTrailing = errors.New("data after the JSON value")
 
 // Decode decodes one JSON value, and nothing after it, as a generic tree.
 func Decode(data []byte) (any, error) {
-	d := NewDecoder(data)
 	var r Reader
+	return r.Decode(data)
+}
+
+// DecodeObject decodes one JSON object, and nothing after it.
+func DecodeObject(data []byte) (map[string]any, error) {
+	var r Reader
+	return r.DecodeObject(data)
+}
+
+// Decode is Decode with r's names: a Reader that decodes many documents of
+// one shape (every child's last-applied configuration) makes each name's
+// string once.
+func (r *Reader) Decode(data []byte) (any, error) {
+	d := NewDecoder(data)
 	v, err := r.Read(d)
 	if err != nil {
 		return nil, err
@@ -37,9 +50,9 @@ func Decode(data []byte) (any, error) {
 	return v, nil
 }
 
-// DecodeObject decodes one JSON object, and nothing after it.
-func DecodeObject(data []byte) (map[string]any, error) {
-	v, err := Decode(data)
+// DecodeObject is DecodeObject with r's names.
+func (r *Reader) DecodeObject(data []byte) (map[string]any, error) {
+	v, err := r.Decode(data)
 	if err != nil {
 		return nil, err
 	}

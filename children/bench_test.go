@@ -71,14 +71,10 @@ func BenchmarkAppendJSON(b *testing.B) {
 	if len(problems) > 0 {
 		b.Fatal(problems)
 	}
-	built := func() []*Child {
-		cs, _, err := Desired(bp, allKinds)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return cs
+	typed, _, err := Desired(bp, allKinds)
+	if err != nil {
+		b.Fatal(err)
 	}
-	typed := built()
 	for _, c := range []struct {
 		name  string
 		write func(dst []byte) ([]byte, error)

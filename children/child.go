@@ -186,75 +186,85 @@ func prunable(raw []byte) bool {
 	}
 }
 
-// appendPruned copies the next value of d to dst as prune leaves it: no
+// appendPruned copies the object next in d to dst as prune leaves it: no
 // member whose value is null, nor one whose object is empty once pruned
-// (but for meaningfulEmpty's), and at the top no status. Arrays keep their
-// elements; objects in them are pruned, arrays in them are not (as prune).
-// empty reports an object left with no members.
+// (but for meaningfulEmpty's), and at the top no status. empty reports an
+// object left with no members.
 func appendPruned(dst []byte, d *jsontext.Decoder, top bool) (out []byte, empty bool, err error) {
-	switch d.PeekKind() {
-	case '{':
-		if _, err := d.ReadToken(); err != nil {
-			return dst, false, err
-		}
-		dst = append(dst, '{')
-		members := 0
-		for d.PeekKind() != '}' {
-			name, err := d.ReadValue()
-			if err != nil {
-				return dst, false, err
-			}
-			if d.PeekKind() == 'n' || (top && string(name) == `"status"`) {
-				if err := d.SkipValue(); err != nil {
-					return dst, false, err
-				}
-				continue
-			}
-			mark := len(dst)
-			if members > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(append(dst, name...), ':')
-			var empty bool
-			if dst, empty, err = appendPruned(dst, d, false); err != nil {
-				return dst, false, err
-			}
-			if empty && !meaningfulEmpty[string(name[1:len(name)-1])] {
-				dst = dst[:mark]
-				continue
-			}
-			members++
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return dst, false, err
-		}
-		return append(dst, '}'), members == 0, nil
-	case '[':
-		if _, err := d.ReadToken(); err != nil {
-			return dst, false, err
-		}
-		dst = append(dst, '[')
-		for i := 0; d.PeekKind() != ']'; i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if d.PeekKind() == '[' { // as prune: an array in an array is left as it is
-				var v jsontext.Value
-				if v, err = d.ReadValue(); err != nil {
-					return dst, false, err
-				}
-				dst = append(dst, v...)
-				continue
-			}
-			if dst, _, err = appendPruned(dst, d, false); err != nil {
-				return dst, false, err
-			}
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return dst, false, err
-		}
-		return append(dst, ']'), false, nil
+	if _, err := d.ReadToken(); err != nil {
+		return dst, false, err
 	}
+	dst = append(dst, '{')
+	members := 0
+	for d.PeekKind() != '}' {
+		name, err := d.ReadValue()
+		if err != nil {
+			return dst, false, err
+		}
+		if d.PeekKind() == 'n' || (top && string(name) == `"status"`) {
+			if err := d.SkipValue(); err != nil {
+				return dst, false, err
+			}
+			continue
+		}
+		mark := len(dst)
+		if members > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(append(dst, name...), ':')
+		var empty bool
+		switch d.PeekKind() {
+		case '{':
+			dst, empty, err = appendPruned(dst, d, false)
+		case '[':
+			dst, err = appendPrunedArray(dst, d)
+		default:
+			dst, err = appendRaw(dst, d)
+		}
+		if err != nil {
+			return dst, false, err
+		}
+		if empty && !meaningfulEmpty[string(name[1:len(name)-1])] {
+			dst = dst[:mark]
+			continue
+		}
+		members++
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return dst, false, err
+	}
+	return append(dst, '}'), members == 0, nil
+}
+
+// appendPrunedArray copies the array next in d with its objects pruned; as
+// prune, it keeps every element, and an array in it as it is.
+func appendPrunedArray(dst []byte, d *jsontext.Decoder) ([]byte, error) {
+	if _, err := d.ReadToken(); err != nil {
+		return dst, err
+	}
+	dst = append(dst, '[')
+	for i := 0; d.PeekKind() != ']'; i++ {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if d.PeekKind() == '{' {
+			dst, _, err = appendPruned(dst, d, false)
+		} else {
+			dst, err = appendRaw(dst, d)
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+	if _, err := d.ReadToken(); err != nil {
+		return dst, err
+	}
+	return append(dst, ']'), nil
+}
+
+// appendRaw copies the value next in d as it is.
+func appendRaw(dst []byte, d *jsontext.Decoder) ([]byte, error) {
 	v, err := d.ReadValue()
-	return append(dst, v...), false, err
+	return append(dst, v...), err
 }

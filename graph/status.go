@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -146,8 +147,15 @@ func StatusOf(obj map[string]any) *Status {
 	if err != nil {
 		return nil
 	}
+	return StatusFromJSON(b)
+}
+
+// StatusFromJSON reads a parent's status from its JSON; nil when it does not
+// read as a Status. encoding/json's semantics, on the JSON v2 decoder, as
+// FromJSON reads the spec.
+func StatusFromJSON(data []byte) *Status {
 	var st Status
-	if json.Unmarshal(b, &st) != nil {
+	if jsonv1.Unmarshal(data, &st) != nil {
 		return nil
 	}
 	return &st

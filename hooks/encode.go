@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -36,7 +35,6 @@ func (s *served) encode(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = slices.Grow(b, 64+len(status)+1024*len(s.Children))
 	b = append(b, `{"status":`...)
 	b = append(b, status...)
 	b = append(b, `,"children":`...)

@@ -98,14 +98,7 @@ func readSamples(t *testing.T) [][]byte {
 		out = append(out, runningRequest(t, bc.parent(t)))
 	}
 	out = append(out, parentEdits(t, runningRequest(t, example(t, cra)))...)
-	files, _ := filepath.Glob("testdata/metacontroller/*.json")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b)
-	}
+	out = append(out, capturedRequests(t)...)
 	c := newCluster(t, example(t, cra), allComponents()...)
 	out = append(out, requestJSON(t, c.request())) // nothing observed yet
 	c.sync()
@@ -150,6 +143,25 @@ func unusual(body []byte) [][]byte {
 		[]byte(`{"parent":{"apiVersion":"sluice.dev/v1alpha1","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{"ConfigMap.v1":{"ns/x":null}}}`),
 		[]byte(`{"parent":{"apiVersion":"sluice.dev/v1alpha1","kind":"StreamingApplication","metadata":{"name":"a","uid":"u"}},"children":{"ConfigMap.v1":null},"finalizing":"yes"}`),
 	}
+}
+
+// capturedRequests are the requests the real Metacontroller sent
+// (testdata/metacontroller).
+func capturedRequests(t *testing.T) [][]byte {
+	t.Helper()
+	files, err := filepath.Glob("testdata/metacontroller/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no captured requests: %v", err)
+	}
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // parentEdits are variants of a request whose parent's metadata graph is
@@ -261,15 +273,7 @@ func TestReadBodyAnswersAsRequest(t *testing.T) {
 // TestReadWireReadsMetacontrollerRequests: requests as Metacontroller
 // sends them take the fast way (else the benchmarks measure the slow one).
 func TestReadWireReadsMetacontrollerRequests(t *testing.T) {
-	bodies := [][]byte{runningRequest(t, example(t, cra)), runningRequest(t, string(request.Application(10)))}
-	files, _ := filepath.Glob("testdata/metacontroller/*.json")
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bodies = append(bodies, b)
-	}
+	bodies := append([][]byte{runningRequest(t, example(t, cra)), runningRequest(t, string(request.Application(10)))}, capturedRequests(t)...)
 	for i, body := range bodies {
 		w, err := readWire(body)
 		if err != nil {

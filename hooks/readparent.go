@@ -107,6 +107,12 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 			return nil, errUnusual
 		}
 		prev, first = name, false
+		if unresolvedMetadata[name] {
+			if err := tree.Skip(w.d); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		p := &w.req.parent
 		switch name {
 		case "name":
@@ -117,11 +123,6 @@ func (w *wireReader) parentMetadata() ([]byte, error) {
 			p.uid, err = w.canonicalString()
 		case "generation":
 			p.generation, err = w.canonicalInt()
-		case "annotations", "managedFields": // unresolvedMetadata
-			if err := tree.Skip(w.d); err != nil {
-				return nil, err
-			}
-			continue
 		default:
 			err = w.canonical()
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/sluice-dev/sluice/children"
@@ -129,10 +128,7 @@ func readBody(body []byte) (*reading, error) {
 		},
 	}
 	if w.status != nil {
-		var st graph.Status
-		if jsonv1.Unmarshal(w.status, &st) == nil { // encoding/json's semantics, as graph.StatusOf
-			r.previous = &st
-		}
+		r.previous = graph.StatusFromJSON(w.status)
 	}
 	return r, nil
 }
